@@ -1,0 +1,39 @@
+"""Events on ``borgerplan.notify.v1``."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from borgerplan_contracts.events.base import EventData
+
+Channel = Literal["email", "sms", "digital_post"]
+NotificationKind = Literal["meeting_invitation"]
+
+
+class _NotifyEvent(EventData):
+    service: ClassVar[str] = "notify"
+
+
+class NotificationSent(_NotifyEvent):
+    """A notification reached the recipient's channel (the mail server accepted it)."""
+
+    name: ClassVar[str] = "notification_sent"
+    notification_id: str
+    citizen_id: str
+    kind: NotificationKind
+    channel: Channel
+    recipient_id: str
+    cause_event_id: str
+
+
+class NotificationFailed(_NotifyEvent):
+    """A notification could not be delivered and will not be retried."""
+
+    name: ClassVar[str] = "notification_failed"
+    notification_id: str
+    citizen_id: str
+    kind: NotificationKind
+    channel: Channel
+    recipient_id: str
+    cause_event_id: str
+    reason_code: str

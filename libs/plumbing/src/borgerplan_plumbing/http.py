@@ -1,0 +1,91 @@
+"""HTTP conventions shared by the services: ETag/If-Match versions and Idempotency-Key on creates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pymongo.errors import DuplicateKeyError
+
+from borgerplan_plumbing.mongo import Collection
+from borgerplan_plumbing.problems import Problem
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int:
+    """The version the caller last saw; 428 when missing, 412 when not one of ours."""
+    if value is None:
+        raise Problem(428, "Precondition required", "Send If-Match with the ETag you last read.",
+                      kind="if-match-required")
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise Problem(412, "Precondition failed", "If-Match does not name a version of this resource.",
+                      kind="stale-version")
+    return int(text)
+
+
+class IdempotencyKeys:
+    """Remembers the first response to a create, per caller and key, so a retry returns it again.
+
+    The key is claimed first (a unique ``_id``), then the create runs, then its response is stored. A retry
+    while the first request still runs gets 409; the same key with a different body gets 422.
+    """
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    async def run(
+        self,
+        *,
+        scope: str,
+        key: str | None,
+        payload: Any,
+        create: Callable[[], Awaitable[tuple[int, Any, dict[str, str]]]],
+    ) -> Response:
+        if key is None:
+            status, body, headers = await create()
+            return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+        if not 1 <= len(key) <= 200:
+            raise Problem(422, "Invalid request", "Idempotency-Key must be 1 to 200 characters.",
+                          kind="validation", errors=[{"field": "Idempotency-Key", "message": "length 1-200"}])
+        digest = hashlib.sha256(json.dumps(jsonable_encoder(payload), sort_keys=True).encode()).hexdigest()
+        record_id = f"{scope}:{key}"
+        try:
+            await self.collection.insert_one(
+                {"_id": record_id, "request_hash": digest, "state": "running", "at": datetime.now(UTC)})
+        except DuplicateKeyError:
+            return await self._replay(record_id, digest)
+        try:
+            status, body, headers = await create()
+        except Exception:
+            await self.collection.delete_one({"_id": record_id, "state": "running"})
+            raise
+        encoded = jsonable_encoder(body)
+        await self.collection.update_one(
+            {"_id": record_id},
+            {"$set": {"state": "done", "status": status, "body": encoded, "headers": headers}},
+        )
+        return JSONResponse(encoded, status_code=status, headers=headers)
+
+    async def _replay(self, record_id: str, digest: str) -> Response:
+        record = await self.collection.find_one({"_id": record_id})
+        if record is None:
+            raise Problem(409, "Conflict", "The request with this Idempotency-Key is being retried; try again.")
+        if record["request_hash"] != digest:
+            raise Problem(422, "Idempotency key reused",
+                          "This Idempotency-Key was used for a different request.", kind="idempotency-key-reused")
+        if record.get("state") != "done":
+            raise Problem(409, "Conflict", "The first request with this Idempotency-Key is still running.",
+                          kind="request-in-progress")
+        headers = dict(record.get("headers") or {})
+        headers["Idempotent-Replayed"] = "true"
+        return JSONResponse(record["body"], status_code=record["status"], headers=headers)

@@ -1,0 +1,40 @@
+"""The Kafka broker as every service builds it: a durable, idempotent producer."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream.kafka import KafkaBroker
+
+from borgerplan_contracts import CloudEvent
+from borgerplan_plumbing.settings import Settings
+
+PUBLISH_TIMEOUT_SECONDS = 15.0
+
+
+def make_broker(settings: Settings) -> KafkaBroker:
+    # acks=all with idempotence: a record is confirmed only once the in-sync replicas have it, and a retried
+    # send never writes it twice. Consumers still deduplicate, because the outbox may re-send after a crash.
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        acks="all",
+        enable_idempotence=True,
+        client_id=settings.service_name,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=200,
+    )
+
+
+async def publish_event(broker: KafkaBroker, topic: str, event: CloudEvent | str | bytes, key: str) -> None:
+    """Publish one envelope, keyed by citizen, and wait for the broker's acknowledgement."""
+    body = event.to_bytes() if isinstance(event, CloudEvent) else event
+    payload = body.encode() if isinstance(body, str) else body
+    await asyncio.wait_for(
+        broker.publish(
+            payload,
+            topic=topic,
+            key=key.encode(),
+            headers={"content-type": CloudEvent.content_type},
+        ),
+        timeout=PUBLISH_TIMEOUT_SECONDS,
+    )

@@ -1,0 +1,188 @@
+"""Transactional outbox without multi-document transactions.
+
+FerretDB v1 has no multi-document transactions, so a state change and the events it causes are written in
+one single-document write: the events ride inside the aggregate's own document, in ``_outbox``.
+
+An outbox entry goes through: pending (in ``_outbox``, unclaimed) → in progress (the document is claimed by
+one relay until ``_outbox_claim``) → published (removed from the document, ``_outbox_published`` counts
+it). A send that fails leaves the entries pending, raises ``_outbox_attempts`` and backs the claim off, so
+the relay retries with growing pauses; a relay that dies mid-send leaves a claim that runs out, and the
+next pass re-sends what was stuck. Re-sending can publish an event twice; consumers deduplicate on its id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pymongo import ReturnDocument
+
+from borgerplan_contracts import CloudEvent
+from borgerplan_plumbing.mongo import Collection, Document
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "_outbox"
+PENDING = "_outbox_pending"
+SEQUENCE = "_outbox_seq"
+CLAIM = "_outbox_claim"
+ATTEMPTS = "_outbox_attempts"
+PUBLISHED = "_outbox_published"
+OUTBOX_FIELDS = (OUTBOX, PENDING, SEQUENCE, CLAIM, ATTEMPTS, PUBLISHED)
+
+Publisher = Callable[[str, str, str], Awaitable[None]]  # (topic, key, value) → acknowledged
+
+
+def entries(topic: str, events: Sequence[CloudEvent]) -> list[Document]:
+    now = datetime.now(UTC)
+    return [
+        {"id": e.id, "topic": topic, "key": e.subject, "value": e.model_dump_json(), "created_at": now}
+        for e in events
+    ]
+
+
+def new_document_fields(topic: str, events: Sequence[CloudEvent]) -> Document:
+    """Outbox fields of a document inserted together with ``events``."""
+    return {
+        OUTBOX: entries(topic, events),
+        PENDING: bool(events),
+        SEQUENCE: 1,
+        CLAIM: None,
+        ATTEMPTS: 0,
+        PUBLISHED: 0,
+    }
+
+
+def append_update(topic: str, events: Sequence[CloudEvent]) -> Document:
+    """Update operators that append ``events`` to a document's outbox in the same write as its change."""
+    if not events:
+        return {}
+    return {
+        "$push": {OUTBOX: {"$each": entries(topic, events)}},
+        "$inc": {SEQUENCE: 1},
+        "$set": {PENDING: True},
+    }
+
+
+def strip(doc: Document) -> Document:
+    """The document without its outbox bookkeeping, as the domain sees it."""
+    return {k: v for k, v in doc.items() if k not in OUTBOX_FIELDS}
+
+
+class OutboxRelay:
+    """Publishes what the outbox holds, in document order, and clears what Kafka acknowledged."""
+
+    def __init__(
+        self,
+        collections: Sequence[Collection],
+        publish: Publisher,
+        *,
+        poll_seconds: float = 1.0,
+        claim_seconds: float = 30.0,
+        max_backoff_seconds: float = 30.0,
+    ) -> None:
+        self.collections = list(collections)
+        self.publish = publish
+        self.poll_seconds = poll_seconds
+        self.claim_seconds = claim_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.last_error: str | None = None
+
+    def add_collection(self, collection: Collection) -> None:
+        if all(c.full_name != collection.full_name for c in self.collections):
+            self.collections.append(collection)
+
+    def notify(self) -> None:
+        """A writer stored new events: relay now instead of at the next poll."""
+        self._wake.set()
+
+    async def ensure_indexes(self) -> None:
+        for collection in self.collections:
+            await collection.create_index([(PENDING, 1), (CLAIM, 1)], name="outbox_pending")
+
+    async def relay_once(self) -> int:
+        """One pass over every collection; returns how many events were published."""
+        published = 0
+        for collection in self.collections:
+            while True:
+                doc = await self._claim(collection)
+                if doc is None:
+                    break
+                sent = await self._send(collection, doc)
+                if sent < 0:
+                    return published  # the broker is unreachable: back off, try again next pass
+                published += sent
+        return published
+
+    async def _claim(self, collection: Collection) -> Document | None:
+        now = datetime.now(UTC)
+        return await collection.find_one_and_update(
+            {PENDING: True, "$or": [{CLAIM: None}, {CLAIM: {"$lt": now}}]},
+            {"$set": {CLAIM: now + timedelta(seconds=self.claim_seconds)}},
+            # No projection: FerretDB v1's findAndModify does not implement "fields".
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def _send(self, collection: Collection, doc: Document) -> int:
+        pending: list[Document] = doc.get(OUTBOX) or []
+        try:
+            for entry in pending:
+                await self.publish(entry["topic"], entry["key"], entry["value"])
+        except Exception as exc:
+            attempts = int(doc.get(ATTEMPTS) or 0) + 1
+            backoff = min(self.max_backoff_seconds, 0.5 * 2 ** min(attempts, 10))
+            self.last_error = type(exc).__name__
+            log.warning(
+                "outbox publish failed, will retry",
+                extra={"collection": collection.name, "attempts": attempts, "error": type(exc).__name__},
+            )
+            await collection.update_one(
+                {"_id": doc["_id"]},
+                {
+                    "$set": {CLAIM: datetime.now(UTC) + timedelta(seconds=backoff)},
+                    "$inc": {ATTEMPTS: 1},
+                },
+            )
+            return -1
+        self.last_error = None
+        # Clear only if no writer appended meanwhile (same sequence); otherwise release the claim so the
+        # next pass sends the newer entries too (and these again: consumers deduplicate).
+        cleared = await collection.update_one(
+            {"_id": doc["_id"], SEQUENCE: doc.get(SEQUENCE)},
+            {"$set": {OUTBOX: [], PENDING: False, CLAIM: None, ATTEMPTS: 0}, "$inc": {PUBLISHED: len(pending)}},
+        )
+        if cleared.matched_count == 0:
+            await collection.update_one({"_id": doc["_id"]}, {"$set": {CLAIM: None}})
+        return len(pending)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.relay_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.last_error = type(exc).__name__
+                log.warning("outbox relay pass failed", extra={"error": type(exc).__name__, "detail": str(exc)[:300]})
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+

@@ -1,0 +1,207 @@
+"""One service process: its FastAPI app and its FastStream Kafka broker, started and stopped together.
+
+A service builds a ``ServiceRuntime``, asks it for aggregate stores and consumers, includes its routers
+and serves ``runtime.app``. The runtime owns the Mongo client, the broker, the outbox relay, the
+idempotent consumers, health and readiness, logging and problem details, once for every service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+
+from borgerplan_contracts import EventData, topics
+from borgerplan_plumbing.auth import CALLER_HEADER, AuthenticationError, Caller, verify_caller
+from borgerplan_plumbing.consumer import Delivery, Handler, IdempotentConsumer
+from borgerplan_plumbing.http import IdempotencyKeys
+from borgerplan_plumbing.kafka import make_broker, publish_event
+from borgerplan_plumbing.logs import configure_logging
+from borgerplan_plumbing.mongo import Collection, Database, make_client, ping, service_database
+from borgerplan_plumbing.outbox import OutboxRelay
+from borgerplan_plumbing.problems import install_problem_handlers
+from borgerplan_plumbing.settings import Settings
+from borgerplan_plumbing.store import AggregateStore
+
+log = logging.getLogger(__name__)
+
+Startup = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, settings: Settings, service: str, *, title: str, description: str = "") -> None:
+        self.settings = settings
+        self.service = service
+        configure_logging(service, settings.log_level)
+        self.client = make_client(settings)
+        self.db: Database = service_database(self.client, settings, service)
+        self.broker = make_broker(settings)
+        self.relay = OutboxRelay(
+            [], self._publish, poll_seconds=settings.outbox_poll_seconds, claim_seconds=settings.outbox_claim_seconds
+        )
+        self.idempotency = IdempotencyKeys(self.db["idempotency_keys"])
+        self.consumers: list[IdempotentConsumer] = []
+        self._startup: list[Startup] = []
+        self._background: list[asyncio.Task[None]] = []
+        self._background_factories: list[Callable[[], Awaitable[None]]] = []
+        self.app = FastAPI(title=title, description=description, version="1", lifespan=self._lifespan)
+        self.app.state.runtime = self
+        install_problem_handlers(self.app)
+        self.app.include_router(self._health_router())
+
+    # ------------------------------------------------------------------ building blocks
+
+    def store(self, collection: str, topic_base: str, kind: str) -> AggregateStore:
+        return AggregateStore(self.db[collection], self.settings.topic(topic_base), self.relay, kind)
+
+    def collection(self, name: str) -> Collection:
+        return self.db[name]
+
+    def on_startup(self, step: Startup) -> None:
+        self._startup.append(step)
+
+    def background(self, loop: Callable[[], Awaitable[None]]) -> None:
+        """A coroutine run for the life of the process (e.g. a scheduler); cancelled at shutdown."""
+        self._background_factories.append(loop)
+
+    def consume(self, topic_bases: Sequence[str], group: str, handlers: Mapping[type[EventData], Handler]) -> None:
+        """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``."""
+        group_id = f"{self.settings.topic_prefix}{group}"
+        names = [self.settings.topic(base) for base in topic_bases]
+        consumer = IdempotentConsumer(
+            group_id=group_id,
+            processed=self.db["processed_events"],
+            handlers=handlers,
+            dead_letter_topic=topics.dead_letter_topic(names[0], group_id),
+            publish_dead_letter=self._publish_dead_letter,
+            max_attempts=self.settings.consumer_max_attempts,
+            retry_backoff_seconds=self.settings.consumer_retry_backoff_seconds,
+        )
+        self.consumers.append(consumer)
+
+        async def on_message(message: KafkaMessage) -> None:
+            record = message.raw_message
+            assert not isinstance(record, tuple)
+            try:
+                await consumer.handle(
+                    message.body, Delivery(record.topic, record.partition, record.offset, record.key)
+                )
+            except Exception:
+                # Storing the outcome failed (database or broker away): do not commit; the subscriber seeks
+                # back and the message comes again. Pause so a long outage is not a busy loop.
+                log.exception("message not processed, will be redelivered", extra={"topic": record.topic})
+                await asyncio.sleep(1.0)
+                raise
+
+        on_message.__name__ = f"consume_{group.replace('-', '_')}"
+        self.broker.subscriber(
+            *names,
+            group_id=group_id,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            auto_offset_reset="earliest",
+        )(on_message)
+
+    def caller_dependency(self) -> Callable[..., Caller]:
+        secret = self.settings.internal_secret.get_secret_value()
+
+        def current_caller(
+            header: Annotated[str | None, Header(alias=CALLER_HEADER, include_in_schema=False)] = None,
+        ) -> Caller:
+            if header is None:
+                raise AuthenticationError("missing caller header")
+            return verify_caller(header, secret)
+
+        return current_caller
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _publish(self, topic: str, key: str, value: str) -> None:
+        await publish_event(self.broker, topic, value, key)
+
+    async def _publish_dead_letter(self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> None:
+        await asyncio.wait_for(self.broker.publish(value, topic=topic, key=key, headers=headers), timeout=15)
+
+    async def ready(self) -> dict[str, bool]:
+        database, broker = await asyncio.gather(ping(self.db), self._broker_ready())
+        return {"database": database, "broker": broker}
+
+    async def _broker_ready(self) -> bool:
+        try:
+            return bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            return False
+
+    def _health_router(self) -> APIRouter:
+        router = APIRouter(tags=["health"])
+
+        @router.get("/healthz", summary="Liveness", operation_id="healthz")
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok", "service": self.service}
+
+        @router.get("/readyz", summary="Readiness: database and broker reachable", operation_id="readyz")
+        async def readyz() -> JSONResponse:
+            checks = await self.ready()
+            ok = all(checks.values())
+            return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
+                                status_code=200 if ok else 503)
+
+        return router
+
+    async def _ensure_indexes(self) -> None:
+        await self.relay.ensure_indexes()
+        await self.db["idempotency_keys"].create_index("at", name="idempotency_at")
+
+    async def start(self) -> None:
+        await self._ensure_indexes()
+        for step in self._startup:
+            await step()
+        await self._start_broker()
+        self.relay.start()
+        for factory in self._background_factories:
+            self._background.append(asyncio.create_task(factory()))
+        log.info("service started", extra={"topic_prefix": self.settings.topic_prefix})
+
+    async def _start_broker(self, attempts: int = 30) -> None:
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.broker.start()
+                return
+            except Exception as exc:
+                if attempt == attempts:
+                    raise
+                log.warning("kafka not reachable yet", extra={"attempt": attempt, "error": type(exc).__name__})
+                await self.broker.stop()
+                await asyncio.sleep(min(5.0, 0.5 * attempt))
+
+    async def stop(self) -> None:
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background.clear()
+        await self.relay.stop()
+        await self.broker.stop()
+        await self.client.close()
+
+    @asynccontextmanager
+    async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+JsonObject = dict[str, Any]

@@ -1,0 +1,79 @@
+"""Configuration, read only through pydantic-settings.
+
+Every service reads the same ``BORGERPLAN_*`` variables (plus the conventional ``KAFKA_BOOTSTRAP_SERVERS``
+and ``MONGODB_URI``); each takes what it needs. Secrets have development defaults that are refused
+outside ``development`` and ``test``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "borgerplan-development-only-jwt-secret-change-me"  # noqa: S105 - refused in production
+DEV_INTERNAL_SECRET = "borgerplan-development-only-internal-secret"  # noqa: S105 - refused in production
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BORGERPLAN_", extra="ignore", populate_by_name=True)
+
+    environment: Environment = "development"
+    service_name: str = "borgerplan"
+    log_level: str = "INFO"
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("BORGERPLAN_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    mongodb_uri: str = Field(
+        default="mongodb://127.0.0.1:27017/",
+        validation_alias=AliasChoices("BORGERPLAN_MONGODB_URI", "MONGODB_URI"),
+    )
+    # A namespace isolates one deployment (or one test run) on shared servers: it prefixes topic names
+    # ("t42." + "borgerplan.plan.v1") and database names ("t42_" + "borgerplan_plan").
+    topic_prefix: str = ""
+    database_prefix: str = ""
+
+    jwt_issuer: str = "borgerplan-dev"
+    jwt_audience: str = "borgerplan"
+    jwt_algorithms: list[str] = ["HS256"]
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwks_url: str | None = None
+    internal_secret: SecretStr = SecretStr(DEV_INTERNAL_SECRET)
+
+    # Consumers: how often one message is tried before it goes to the dead-letter topic.
+    consumer_max_attempts: int = Field(default=3, ge=1, le=20)
+    consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_claim_seconds: float = Field(default=30.0, gt=0)
+
+    plan_url: str = "http://127.0.0.1:8001"
+    meetings_url: str = "http://127.0.0.1:8002"
+    consent_url: str = "http://127.0.0.1:8003"
+    notify_url: str = "http://127.0.0.1:8004"
+    upstream_timeout_seconds: float = Field(default=2.0, gt=0)
+    public_base_url: str = "http://localhost:8000"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_sender: str = "borgerplan@localhost"
+
+    @model_validator(mode="after")
+    def _no_development_secrets_in_production(self) -> Self:
+        if self.environment == "production":
+            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET and not self.jwks_url:
+                raise ValueError("production needs BORGERPLAN_JWKS_URL or a real BORGERPLAN_JWT_SECRET")
+            if self.internal_secret.get_secret_value() == DEV_INTERNAL_SECRET:
+                raise ValueError("production needs a real BORGERPLAN_INTERNAL_SECRET")
+        return self
+
+    def topic(self, base: str) -> str:
+        return f"{self.topic_prefix}{base}"
+
+    def database_name(self, service: str) -> str:
+        return f"{self.database_prefix}borgerplan_{service}"
+
