@@ -59,7 +59,9 @@ class UnknownEventTypeError(ValueError):
         self.event_type = event_type
 
 
-def new_event(data: EventData, *, subject: str, time: datetime | None = None, event_id: str | None = None) -> CloudEvent:
+def new_event(
+    data: EventData, *, subject: str, time: datetime | None = None, event_id: str | None = None
+) -> CloudEvent:
     """Wrap ``data`` in an envelope with a fresh id and the producer taken from the event class."""
     return CloudEvent(
         id=event_id or str(uuid.uuid4()),

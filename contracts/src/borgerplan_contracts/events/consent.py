@@ -30,3 +30,7 @@ class ConsentGranted(_ConsentEvent):
     basis: ConsentBasis
     valid_from: date
     valid_until: date | None = None
+
+
+# Every event of this topic; the registry in events/__init__.py collects these tuples.
+EVENTS: tuple[type[EventData], ...] = (ConsentGranted,)

@@ -44,3 +44,7 @@ class MeetingScheduled(_MeetingsEvent):
     end: AwareDatetime
     coordinator_unit: str
     participants: list[InvitedParticipant]
+
+
+# Every event of this topic; the registry in events/__init__.py collects these tuples.
+EVENTS: tuple[type[EventData], ...] = (MeetingScheduled,)

@@ -37,3 +37,10 @@ class NotificationFailed(_NotifyEvent):
     recipient_id: str
     cause_event_id: str
     reason_code: str
+
+
+# Every event of this topic; the registry in events/__init__.py collects these tuples.
+EVENTS: tuple[type[EventData], ...] = (
+    NotificationSent,
+    NotificationFailed,
+)

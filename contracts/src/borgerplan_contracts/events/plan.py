@@ -37,3 +37,10 @@ class PlanCreated(_PlanEvent):
     valid_from: date | None = None
     valid_to: date | None = None
     actor_units: list[str] = Field(default_factory=list, description="Unit ids of the plan's actors")
+
+
+# Every event of this topic; the registry in events/__init__.py collects these tuples.
+EVENTS: tuple[type[EventData], ...] = (
+    CitizenRegistered,
+    PlanCreated,
+)

@@ -47,7 +47,9 @@ class JwtVerifier:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.algorithms = [a for a in settings.jwt_algorithms if a.lower() != "none"]
-        self._jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300) if settings.jwks_url else None
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300) if settings.jwks_url else None
+        )
 
     def _key(self, token: str) -> Any:
         if self._jwks is not None:
@@ -89,14 +91,22 @@ def issue_development_token(
         raise RuntimeError("the development issuer is not available in production")
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": sub, "name": name, "unit": unit, "unit_kind": unit_kind, "roles": roles,
-        "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "iat": now, "nbf": now,
+        "sub": sub,
+        "name": name,
+        "unit": unit,
+        "unit_kind": unit_kind,
+        "roles": roles,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "nbf": now,
         "exp": now + ttl_seconds,
     }
     if citizen_id:
         claims["citizen_id"] = citizen_id
-    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256",
-                      headers={"typ": TOKEN_TYPE})
+    return jwt.encode(
+        claims, settings.jwt_secret.get_secret_value(), algorithm="HS256", headers={"typ": TOKEN_TYPE}
+    )
 
 
 def _b64(data: bytes) -> str:

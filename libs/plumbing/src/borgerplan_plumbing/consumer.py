@@ -93,8 +93,12 @@ class IdempotentConsumer:
                 error = exc
                 log.warning(
                     "handler failed",
-                    extra={"event_type": event.type, "event_id": event.id, "attempt": attempt,
-                           "error": type(exc).__name__},
+                    extra={
+                        "event_type": event.type,
+                        "event_id": event.id,
+                        "attempt": attempt,
+                        "error": type(exc).__name__,
+                    },
                 )
                 if attempt < self.max_attempts:
                     await asyncio.sleep(self.retry_backoff_seconds * 2 ** (attempt - 1))
@@ -128,8 +132,12 @@ class IdempotentConsumer:
         await self.publish_dead_letter(self.dead_letter_topic, delivery.key, raw, headers)
         log.error(
             "message dead-lettered",
-            extra={"topic": delivery.topic, "offset": delivery.offset, "error_kind": kind,
-                   "event_id": event.id if event else None},
+            extra={
+                "topic": delivery.topic,
+                "offset": delivery.offset,
+                "error_kind": kind,
+                "event_id": event.id if event else None,
+            },
         )
         if event is not None:
             await self._mark(event, "dead_lettered")

@@ -24,12 +24,20 @@ def etag(version: int) -> str:
 def parse_if_match(value: str | None) -> int:
     """The version the caller last saw; 428 when missing, 412 when not one of ours."""
     if value is None:
-        raise Problem(428, "Precondition required", "Send If-Match with the ETag you last read.",
-                      kind="if-match-required")
+        raise Problem(
+            428,
+            "Precondition required",
+            "Send If-Match with the ETag you last read.",
+            kind="if-match-required",
+        )
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise Problem(412, "Precondition failed", "If-Match does not name a version of this resource.",
-                      kind="stale-version")
+        raise Problem(
+            412,
+            "Precondition failed",
+            "If-Match does not name a version of this resource.",
+            kind="stale-version",
+        )
     return int(text)
 
 
@@ -55,13 +63,19 @@ class IdempotencyKeys:
             status, body, headers = await create()
             return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
         if not 1 <= len(key) <= 200:
-            raise Problem(422, "Invalid request", "Idempotency-Key must be 1 to 200 characters.",
-                          kind="validation", errors=[{"field": "Idempotency-Key", "message": "length 1-200"}])
+            raise Problem(
+                422,
+                "Invalid request",
+                "Idempotency-Key must be 1 to 200 characters.",
+                kind="validation",
+                errors=[{"field": "Idempotency-Key", "message": "length 1-200"}],
+            )
         digest = hashlib.sha256(json.dumps(jsonable_encoder(payload), sort_keys=True).encode()).hexdigest()
         record_id = f"{scope}:{key}"
         try:
             await self.collection.insert_one(
-                {"_id": record_id, "request_hash": digest, "state": "running", "at": datetime.now(UTC)})
+                {"_id": record_id, "request_hash": digest, "state": "running", "at": datetime.now(UTC)}
+            )
         except DuplicateKeyError:
             return await self._replay(record_id, digest)
         try:
@@ -79,13 +93,23 @@ class IdempotencyKeys:
     async def _replay(self, record_id: str, digest: str) -> Response:
         record = await self.collection.find_one({"_id": record_id})
         if record is None:
-            raise Problem(409, "Conflict", "The request with this Idempotency-Key is being retried; try again.")
+            raise Problem(
+                409, "Conflict", "The request with this Idempotency-Key is being retried; try again."
+            )
         if record["request_hash"] != digest:
-            raise Problem(422, "Idempotency key reused",
-                          "This Idempotency-Key was used for a different request.", kind="idempotency-key-reused")
+            raise Problem(
+                422,
+                "Idempotency key reused",
+                "This Idempotency-Key was used for a different request.",
+                kind="idempotency-key-reused",
+            )
         if record.get("state") != "done":
-            raise Problem(409, "Conflict", "The first request with this Idempotency-Key is still running.",
-                          kind="request-in-progress")
+            raise Problem(
+                409,
+                "Conflict",
+                "The first request with this Idempotency-Key is still running.",
+                kind="request-in-progress",
+            )
         headers = dict(record.get("headers") or {})
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(record["body"], status_code=record["status"], headers=headers)

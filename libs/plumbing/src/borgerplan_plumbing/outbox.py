@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+
 from pymongo import ReturnDocument
 
 from borgerplan_contracts import CloudEvent
@@ -152,7 +153,10 @@ class OutboxRelay:
         # next pass sends the newer entries too (and these again: consumers deduplicate).
         cleared = await collection.update_one(
             {"_id": doc["_id"], SEQUENCE: doc.get(SEQUENCE)},
-            {"$set": {OUTBOX: [], PENDING: False, CLAIM: None, ATTEMPTS: 0}, "$inc": {PUBLISHED: len(pending)}},
+            {
+                "$set": {OUTBOX: [], PENDING: False, CLAIM: None, ATTEMPTS: 0},
+                "$inc": {PUBLISHED: len(pending)},
+            },
         )
         if cleared.matched_count == 0:
             await collection.update_one({"_id": doc["_id"]}, {"$set": {CLAIM: None}})
@@ -166,7 +170,9 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 self.last_error = type(exc).__name__
-                log.warning("outbox relay pass failed", extra={"error": type(exc).__name__, "detail": str(exc)[:300]})
+                log.warning(
+                    "outbox relay pass failed", extra={"error": type(exc).__name__, "detail": str(exc)[:300]}
+                )
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             except TimeoutError:
@@ -185,4 +191,3 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 pass
             self._task = None
-

@@ -43,7 +43,10 @@ class Problem(Exception):
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": f"{TYPE_BASE}{self.kind}", "title": self.title, "status": self.status, "detail": self.detail,
+            "type": f"{TYPE_BASE}{self.kind}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
         }
         if instance:
             body["instance"] = instance
@@ -54,8 +57,9 @@ class Problem(Exception):
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
-    return JSONResponse(problem.body(instance), status_code=problem.status, media_type=MEDIA_TYPE,
-                        headers=problem.headers)
+    return JSONResponse(
+        problem.body(instance), status_code=problem.status, media_type=MEDIA_TYPE, headers=problem.headers
+    )
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -74,17 +78,24 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         return problem_response(
-            Problem(422, "Invalid request", "The request has fields that are missing or invalid.",
-                    kind="validation", errors=validation_errors(exc)),
+            Problem(
+                422,
+                "Invalid request",
+                "The request has fields that are missing or invalid.",
+                kind="validation",
+                errors=validation_errors(exc),
+            ),
             request.url.path,
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         title = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized", 403: "Forbidden"}.get(
-            exc.status_code, "Error")
-        return problem_response(Problem(exc.status_code, title, str(exc.detail), headers=exc.headers),
-                                request.url.path)
+            exc.status_code, "Error"
+        )
+        return problem_response(
+            Problem(exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {})), request.url.path
+        )
 
     async def on_not_found(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, NotFoundError)
@@ -92,9 +103,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_conflict(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
-            Problem(412, "Precondition failed",
-                    "The resource changed since you read it. Read it again and re-apply your change.",
-                    kind="stale-version"),
+            Problem(
+                412,
+                "Precondition failed",
+                "The resource changed since you read it. Read it again and re-apply your change.",
+                kind="stale-version",
+            ),
             request.url.path,
         )
 
@@ -103,15 +117,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_auth(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
-            Problem(401, "Unauthorized", "A valid bearer token is required.",
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}),
+            Problem(
+                401,
+                "Unauthorized",
+                "A valid bearer token is required.",
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            ),
             request.url.path,
         )
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", extra={"path": request.url.path, "error": type(exc).__name__})
-        return problem_response(Problem(500, "Internal error", "Something went wrong on our side."),
-                                request.url.path)
+        return problem_response(
+            Problem(500, "Internal error", "Something went wrong on our side."), request.url.path
+        )
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -39,18 +39,24 @@ class ServiceRuntime:
     def __init__(self, settings: Settings, service: str, *, title: str, description: str = "") -> None:
         self.settings = settings
         self.service = service
-        configure_logging(service, settings.log_level)
+        if settings.environment != "test":  # tests keep pytest's own log capture
+            configure_logging(service, settings.log_level)
         self.client = make_client(settings)
         self.db: Database = service_database(self.client, settings, service)
         self.broker = make_broker(settings)
         self.relay = OutboxRelay(
-            [], self._publish, poll_seconds=settings.outbox_poll_seconds, claim_seconds=settings.outbox_claim_seconds
+            [],
+            self._publish,
+            poll_seconds=settings.outbox_poll_seconds,
+            claim_seconds=settings.outbox_claim_seconds,
         )
         self.idempotency = IdempotencyKeys(self.db["idempotency_keys"])
         self.consumers: list[IdempotentConsumer] = []
         self._startup: list[Startup] = []
+        self._shutdown: list[Startup] = []
         self._background: list[asyncio.Task[None]] = []
-        self._background_factories: list[Callable[[], Awaitable[None]]] = []
+        self._background_factories: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._readiness: dict[str, Callable[[], Awaitable[bool]]] = {}
         self.app = FastAPI(title=title, description=description, version="1", lifespan=self._lifespan)
         self.app.state.runtime = self
         install_problem_handlers(self.app)
@@ -67,11 +73,20 @@ class ServiceRuntime:
     def on_startup(self, step: Startup) -> None:
         self._startup.append(step)
 
-    def background(self, loop: Callable[[], Awaitable[None]]) -> None:
+    def on_shutdown(self, step: Startup) -> None:
+        self._shutdown.append(step)
+
+    def readiness_check(self, name: str, check: Callable[[], Awaitable[bool]]) -> None:
+        """A further dependency ``/readyz`` waits for (besides the database and the broker)."""
+        self._readiness[name] = check
+
+    def background(self, loop: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """A coroutine run for the life of the process (e.g. a scheduler); cancelled at shutdown."""
         self._background_factories.append(loop)
 
-    def consume(self, topic_bases: Sequence[str], group: str, handlers: Mapping[type[EventData], Handler]) -> None:
+    def consume(
+        self, topic_bases: Sequence[str], group: str, handlers: Mapping[type[EventData], Handler]
+    ) -> None:
         """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``."""
         group_id = f"{self.settings.topic_prefix}{group}"
         names = [self.settings.topic(base) for base in topic_bases]
@@ -108,29 +123,22 @@ class ServiceRuntime:
             auto_offset_reset="earliest",
         )(on_message)
 
-    def caller_dependency(self) -> Callable[..., Caller]:
-        secret = self.settings.internal_secret.get_secret_value()
-
-        def current_caller(
-            header: Annotated[str | None, Header(alias=CALLER_HEADER, include_in_schema=False)] = None,
-        ) -> Caller:
-            if header is None:
-                raise AuthenticationError("missing caller header")
-            return verify_caller(header, secret)
-
-        return current_caller
-
     # ------------------------------------------------------------------ plumbing
 
     async def _publish(self, topic: str, key: str, value: str) -> None:
         await publish_event(self.broker, topic, value, key)
 
-    async def _publish_dead_letter(self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> None:
+    async def _publish_dead_letter(
+        self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+    ) -> None:
         await asyncio.wait_for(self.broker.publish(value, topic=topic, key=key, headers=headers), timeout=15)
 
     async def ready(self) -> dict[str, bool]:
-        database, broker = await asyncio.gather(ping(self.db), self._broker_ready())
-        return {"database": database, "broker": broker}
+        names = ["database", "broker", *self._readiness]
+        results = await asyncio.gather(
+            ping(self.db), self._broker_ready(), *(check() for check in self._readiness.values())
+        )
+        return dict(zip(names, results, strict=True))
 
     async def _broker_ready(self) -> bool:
         try:
@@ -149,8 +157,9 @@ class ServiceRuntime:
         async def readyz() -> JSONResponse:
             checks = await self.ready()
             ok = all(checks.values())
-            return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                                status_code=200 if ok else 503)
+            return JSONResponse(
+                {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
+            )
 
         return router
 
@@ -176,7 +185,9 @@ class ServiceRuntime:
             except Exception as exc:
                 if attempt == attempts:
                     raise
-                log.warning("kafka not reachable yet", extra={"attempt": attempt, "error": type(exc).__name__})
+                log.warning(
+                    "kafka not reachable yet", extra={"attempt": attempt, "error": type(exc).__name__}
+                )
                 await self.broker.stop()
                 await asyncio.sleep(min(5.0, 0.5 * attempt))
 
@@ -186,6 +197,8 @@ class ServiceRuntime:
         await asyncio.gather(*self._background, return_exceptions=True)
         self._background.clear()
         await self.relay.stop()
+        for step in self._shutdown:
+            await step()
         await self.broker.stop()
         await self.client.close()
 
@@ -203,5 +216,16 @@ def runtime_of(request: Request) -> ServiceRuntime:
     return runtime
 
 
+def current_caller(
+    request: Request,
+    header: Annotated[str | None, Header(alias=CALLER_HEADER, include_in_schema=False)] = None,
+) -> Caller:
+    """The caller the gateway verified and signed; a request without it is refused (401)."""
+    if header is None:
+        raise AuthenticationError("missing caller header")
+    return verify_caller(header, runtime_of(request).settings.internal_secret.get_secret_value())
+
+
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
-JsonObject = dict[str, Any]
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]

@@ -12,8 +12,8 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "borgerplan-development-only-jwt-secret-change-me"  # noqa: S105 - refused in production
-DEV_INTERNAL_SECRET = "borgerplan-development-only-internal-secret"  # noqa: S105 - refused in production
+DEV_JWT_SECRET = "borgerplan-development-only-jwt-secret-change-me"
+DEV_INTERNAL_SECRET = "borgerplan-development-only-internal-secret"
 
 Environment = Literal["development", "test", "production"]
 
@@ -76,4 +76,3 @@ class Settings(BaseSettings):
 
     def database_name(self, service: str) -> str:
         return f"{self.database_prefix}borgerplan_{service}"
-

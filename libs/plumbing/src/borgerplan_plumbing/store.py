@@ -35,7 +35,9 @@ class AlreadyExistsError(Exception):
 class AggregateStore:
     """One collection of aggregates. Documents carry ``version``; writes are single-document and atomic."""
 
-    def __init__(self, collection: Collection, topic: str, relay: outbox.OutboxRelay | None, kind: str) -> None:
+    def __init__(
+        self, collection: Collection, topic: str, relay: outbox.OutboxRelay | None, kind: str
+    ) -> None:
         self.collection = collection
         self.topic = topic
         self.relay = relay
@@ -59,12 +61,18 @@ class AggregateStore:
             raise NotFoundError(self.kind, aggregate_id)
         return doc
 
-    async def find(self, query: Document, *, sort: list[tuple[str, int]] | None = None, limit: int = 0) -> list[Document]:
+    async def find(
+        self, query: Document, *, sort: list[tuple[str, int]] | None = None, limit: int = 0
+    ) -> list[Document]:
         cursor = self.collection.find(query, projection=_NO_OUTBOX, sort=sort, limit=limit)
         return [doc async for doc in cursor]
 
     async def update(
-        self, aggregate_id: str, expected_version: int, changes: Document, events: Sequence[CloudEvent] = (),
+        self,
+        aggregate_id: str,
+        expected_version: int,
+        changes: Document,
+        events: Sequence[CloudEvent] = (),
         extra: Document | None = None,
     ) -> Document:
         """Apply ``changes`` (fields to set) if the aggregate is still at ``expected_version``.

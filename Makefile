@@ -1,0 +1,40 @@
+# Borgerplan: the verbs people expect. `make dev` runs the whole system, `make test` passes the tests.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+LINT_PATHS := contracts/src libs/plumbing/src cli/src services/plan/src services/meetings/src \
+	services/consent/src services/notify/src services/gateway/src
+
+.PHONY: setup dev test test-unit lint format stop status schemas bench
+
+setup:  ## install uv if missing, then the workspace (Python 3.11+, locked)
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+dev: setup  ## start Kafka, FerretDB, the SMTP sink and the five services; load the demo citizen
+	$(UV) run borgerplan dev
+
+test: setup  ## all tests: unit, integration (real Kafka + FerretDB) and e2e (running services)
+	$(UV) run pytest
+
+test-unit: setup
+	$(UV) run pytest tests/unit
+
+lint: setup  ## ruff, formatting and mypy --strict, as CI runs them
+	$(UV) run ruff check .
+	$(UV) run mypy $(LINT_PATHS)
+	$(UV) run python -m borgerplan_contracts.schemas --check
+
+format: setup
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+schemas: setup  ## regenerate contracts/schemas from the event models
+	$(UV) run python -m borgerplan_contracts.schemas
+
+bench: setup  ## benchmarks: print their numbers
+	@for b in bench/*.py; do echo "== $$b"; $(UV) run python $$b || exit 1; done
+
+stop:  ## stop the services and the local servers
+	$(UV) run borgerplan stop
+
+status:
+	$(UV) run borgerplan status

@@ -1,0 +1,167 @@
+"""Start, watch and stop the five services as local processes (``borgerplan dev`` and the e2e tests)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[3]
+SERVICES = ("plan", "meetings", "consent", "notify", "gateway")
+DEFAULT_PORTS = {"gateway": 8000, "plan": 8001, "meetings": 8002, "consent": 8003, "notify": 8004}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("BORGERPLAN_DATA_DIR", ROOT / ".data"))
+
+
+def servers_script() -> Path:
+    return ROOT / "deploy" / "local" / "servers.sh"
+
+
+def servers(*args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run the local servers script and return what it prints on stdout."""
+    result = subprocess.run(
+        ["bash", str(servers_script()), *args],
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    return result.stdout
+
+
+def server_env() -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in servers("env").splitlines() if "=" in line)
+    return dict(pairs)
+
+
+@dataclass
+class ServiceStack:
+    """The five services on the given ports, configured by ``env`` (servers, namespace)."""
+
+    env: dict[str, str]
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    run_dir: Path = field(default_factory=lambda: data_dir() / "run")
+    log_dir: Path = field(default_factory=lambda: data_dir() / "logs")
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def service_env(self, service: str) -> dict[str, str]:
+        urls = {
+            f"BORGERPLAN_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in self.ports.items()
+        }
+        return {
+            **os.environ,
+            **self.env,
+            **urls,
+            "BORGERPLAN_SERVICE_NAME": service,
+            "BORGERPLAN_PUBLIC_BASE_URL": f"http://localhost:{self.ports['gateway']}",
+        }
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def pid_file(self, service: str) -> Path:
+        return self.run_dir / f"service-{service}.pid"
+
+    def start(self, service: str) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.log_dir / f"service-{service}.log").open("ab")
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                f"{service}_service.bootstrap:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[service]),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+            env=self.service_env(service),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[service] = process
+        self.pid_file(service).write_text(str(process.pid))
+
+    def start_all(self) -> None:
+        for service in SERVICES:
+            self.start(service)
+
+    def wait_ready(self, services: tuple[str, ...] = SERVICES, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(services)
+        while pending:
+            service = pending[0]
+            process = self.processes.get(service)
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(
+                    f"{service} exited with {process.returncode}; see {self.log_dir}/service-{service}.log"
+                )
+            try:
+                if httpx.get(f"{self.url(service)}/readyz", timeout=2.0).status_code == 200:
+                    pending.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{service} not ready within {timeout:.0f}s; see {self.log_dir}/service-{service}.log"
+                )
+            time.sleep(0.3)
+
+    def stop(self, service: str) -> None:
+        pid_file = self.pid_file(service)
+        process = self.processes.pop(service, None)
+        pid = process.pid if process else (int(pid_file.read_text()) if pid_file.exists() else None)
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pid_file.unlink(missing_ok=True)
+            return
+        for _ in range(100):
+            if process is not None and process.poll() is not None:
+                break
+            if process is None and not _alive(pid):
+                break
+            time.sleep(0.1)
+        else:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        pid_file.unlink(missing_ok=True)
+
+    def stop_all(self) -> None:
+        for service in reversed(SERVICES):
+            self.stop(service)
+
+    def running(self, service: str) -> bool:
+        pid_file = self.pid_file(service)
+        return pid_file.exists() and _alive(int(pid_file.read_text()))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,70 @@
+"""HTTP shapes of the consent service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from borgerplan_contracts.events.consent import ConsentBasis, InformationCategory, Purpose
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ConsentForm(_In):
+    kind: Literal["written", "oral"]
+    document_reference: str | None = Field(default=None, max_length=200)
+    recorded_by: str | None = Field(default=None, max_length=200)
+    recorded_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> ConsentForm:
+        if self.kind == "oral" and not self.recorded_by:
+            raise ValueError("an oral consent names who recorded it (recorded_by)")
+        return self
+
+
+class ConsentCreate(_In):
+    citizen_id: str = Field(min_length=1, max_length=100)
+    grantee_unit: str = Field(min_length=1, max_length=200)
+    categories: list[InformationCategory] = Field(min_length=1, max_length=8)
+    purposes: list[Purpose] = Field(min_length=1, max_length=4)
+    form: ConsentForm
+    basis: ConsentBasis = "consent"
+    statutory_paragraph: str | None = Field(default=None, max_length=100)
+    valid_from: date
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConsentCreate:
+        if self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until is before valid_from")
+        if self.basis == "statutory" and not self.statutory_paragraph:
+            raise ValueError("a statutory basis names its paragraph (statutory_paragraph)")
+        return self
+
+
+class ConsentPublic(ConsentCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    consent_id: str
+    status: Literal["active", "revoked", "expired"]
+    version: int
+
+
+class DecisionRequest(_In):
+    citizen_id: str = Field(min_length=1, max_length=100)
+    unit: str = Field(min_length=1, max_length=200)
+    purpose: Purpose
+    categories: list[InformationCategory] | None = Field(default=None, max_length=8)
+
+
+class Decision(BaseModel):
+    permit: bool
+    relation: Literal["responsible", "actor", "none"]
+    categories: list[InformationCategory]
+    consent_ids: list[str]
+    reason: str

@@ -1,0 +1,146 @@
+"""The public API (``/api/v1``): authentication, forwarding to the owning services, the composed view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.problems import Problem
+from gateway_service.auth import Authenticated
+from gateway_service.upstream import Upstreams, UpstreamUnavailableError, relay_response
+from gateway_service.view import compose
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _upstreams(request: Request) -> Upstreams:
+    upstreams: Upstreams = request.app.state.upstreams
+    return upstreams
+
+
+async def _forward(
+    request: Request, service: str, path: str, caller: Caller, params: dict[str, str] | None = None
+) -> Response:
+    body = await request.body()
+    try:
+        upstream = await _upstreams(request).request(
+            service,
+            request.method,
+            path,
+            caller,
+            content=body or None,
+            params=params,
+            headers=dict(request.headers),
+        )
+    except UpstreamUnavailableError as exc:
+        raise Problem(
+            503,
+            "Service unavailable",
+            f"The {exc.service} service did not answer; try again shortly.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    return relay_response(upstream)
+
+
+def _require(caller: Caller, *roles: str, authority: bool = False) -> None:
+    if not caller.has_role(*roles) or (authority and caller.unit_kind != "authority"):  # type: ignore[arg-type]
+        raise Problem(403, "Forbidden", "Your role does not allow this.", kind="forbidden")
+
+
+async def _audit(
+    request: Request, caller: Caller, citizen_id: str, purpose: str, sections: list[str]
+) -> None:
+    await request.app.state.access_log.insert_one(
+        {
+            "_id": str(uuid.uuid4()),
+            "at": datetime.now(UTC),
+            "sub": caller.sub,
+            "name": caller.name,
+            "unit": caller.unit,
+            "citizen_id": citizen_id,
+            "purpose": purpose,
+            "sections": sections,
+            "request_id": request.headers.get("x-request-id") or str(uuid.uuid4()),
+        }
+    )
+
+
+@router.post(
+    "/citizens",
+    operation_id="register_citizen",
+    tags=["citizens"],
+    status_code=201,
+    summary="Register a citizen (CPR validated)",
+)
+async def register_citizen(request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "admin", authority=True)
+    return await _forward(request, "plan", "/citizens", caller)
+
+
+@router.get(
+    "/citizens",
+    operation_id="find_citizen_by_cpr",
+    tags=["citizens"],
+    summary="Look up a citizen by CPR (authority roles; always audited)",
+)
+async def find_citizen(
+    request: Request, caller: Authenticated, cpr: Annotated[str, Query(max_length=11)]
+) -> Response:
+    _require(caller, "caseworker", "admin", authority=True)
+    response = await _forward(request, "plan", "/citizens", caller, params={"cpr": cpr})
+    if response.status_code == 200:
+        import json
+
+        for found in json.loads(bytes(response.body)):
+            await _audit(request, caller, found["citizen_id"], "lookup_by_cpr", ["citizen"])
+    return response
+
+
+@router.post("/plans", operation_id="create_plan", tags=["plans"], status_code=201)
+async def create_plan(request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "admin", authority=True)
+    return await _forward(request, "plan", "/plans", caller)
+
+
+@router.post("/consents", operation_id="grant_consent", tags=["consents"], status_code=201)
+async def grant_consent(request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "consent", "/consents", caller)
+
+
+@router.post("/meetings", operation_id="schedule_meeting", tags=["meetings"], status_code=201)
+async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "meetings", "/meetings", caller)
+
+
+@router.get(
+    "/citizens/{citizen_id}/plan-view",
+    operation_id="get_plan_view",
+    tags=["view"],
+    summary="The single composed view of the citizen's plan, as the caller may see it",
+)
+async def plan_view(citizen_id: str, request: Request, caller: Authenticated) -> JSONResponse:
+    view: dict[str, Any] = await compose(_upstreams(request), citizen_id, caller)
+    sections = ["citizen", "plans", "meetings", "consent_summary"]
+    await _audit(request, caller, citizen_id, "view_plan", [s for s in sections if view.get(s)])
+    return JSONResponse(view)
+
+
+@router.get("/healthz", operation_id="gateway_healthz", tags=["health"])
+async def healthz() -> dict[str, str]:
+    return {"status": "ok", "service": "gateway"}
+
+
+@router.get("/readyz", operation_id="gateway_readyz", tags=["health"])
+async def readyz(request: Request) -> JSONResponse:
+    checks = await request.app.state.runtime.ready()
+    ok = all(checks.values())
+    return JSONResponse(
+        {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
+    )

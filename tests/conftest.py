@@ -1,0 +1,63 @@
+"""Fixtures shared by every test layer.
+
+Integration and e2e tests use real Kafka and a real MongoDB-wire database (see ``support/servers.py`` for
+where they come from) and isolate themselves by namespace: a topic prefix and database prefix per test
+session, so runs can share one broker and one database server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from borgerplan_plumbing.settings import Settings
+from tests.support.servers import Servers, discover
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[Servers]:
+    try:
+        found = discover()
+    except Exception as exc:
+        message = f"no Kafka/MongoDB-wire servers for integration tests: {exc}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield found
+    found.close()
+
+
+@pytest.fixture(scope="session")
+def session_namespace() -> str:
+    return f"t{uuid.uuid4().hex[:8]}"
+
+
+def make_settings(servers: Servers, namespace: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "kafka_bootstrap_servers": servers.kafka_bootstrap_servers,
+        "mongodb_uri": servers.mongodb_uri,
+        "topic_prefix": f"{namespace}.",
+        "database_prefix": f"{namespace}_",
+        "consumer_retry_backoff_seconds": 0.05,
+        "outbox_poll_seconds": 0.2,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def namespace(session_namespace: str) -> str:
+    """A fresh namespace per test: its own topics and databases."""
+    return f"{session_namespace}{uuid.uuid4().hex[:4]}"
+
+
+@pytest.fixture
+def settings(servers: Servers, namespace: str) -> Settings:
+    return make_settings(servers, namespace)

@@ -1,0 +1,80 @@
+"""Where the tests find Kafka and a MongoDB-wire database.
+
+In order: the environment (``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI``), testcontainers when a Docker
+engine answers, the project's own local servers script. With ``CI=true`` a missing server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "deploy" / "local" / "servers.sh"
+
+
+@dataclass
+class Servers:
+    kafka_bootstrap_servers: str
+    mongodb_uri: str
+    origin: str  # "environment" | "docker" | "local-script"
+    _containers: tuple[Any, ...] = ()
+
+    @property
+    def kafka_controllable(self) -> bool:
+        """Whether a test may stop and start the broker (only the project's own local broker)."""
+        return self.origin == "local-script"
+
+    def stop_kafka(self) -> None:
+        subprocess.run(["bash", str(SCRIPT), "stop", "kafka"], check=True)
+
+    def start_kafka(self) -> None:
+        subprocess.run(["bash", str(SCRIPT), "start", "kafka"], check=True)
+
+    def close(self) -> None:
+        for container in self._containers:
+            container.stop()
+
+
+def _from_environment() -> Servers | None:
+    kafka, mongo = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URI")
+    if kafka and mongo:
+        return Servers(kafka, mongo, "environment")
+    return None
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+    except Exception:
+        return False
+    return True
+
+
+def _from_docker() -> Servers | None:
+    if not _docker_answers():
+        return None
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.mongodb import MongoDbContainer
+
+    kafka = KafkaContainer("apache/kafka:4.1.1").with_kraft()
+    mongo = MongoDbContainer("mongo:7")
+    kafka.start()
+    mongo.start()
+    return Servers(kafka.get_bootstrap_server(), mongo.get_connection_url(), "docker", (kafka, mongo))
+
+
+def _from_local_script() -> Servers:
+    subprocess.run(["bash", str(SCRIPT), "start", "ferretdb", "kafka"], check=True)
+    env = subprocess.run(["bash", str(SCRIPT), "env"], check=True, text=True, capture_output=True).stdout
+    values = dict(line.split("=", 1) for line in env.splitlines() if "=" in line)
+    return Servers(values["KAFKA_BOOTSTRAP_SERVERS"], values["MONGODB_URI"], "local-script")
+
+
+def discover() -> Servers:
+    return _from_environment() or _from_docker() or _from_local_script()

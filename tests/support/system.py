@@ -1,0 +1,96 @@
+"""The five services as real processes on test ports, against the real servers, with a mail sink."""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+from borgerplan_cli.smtp_sink import MaildirHandler
+from borgerplan_cli.stack import SERVICES, ServiceStack
+from borgerplan_plumbing.auth import Role, UnitKind, issue_development_token
+from borgerplan_plumbing.settings import Settings
+from tests.support.servers import Servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class System:
+    stack: ServiceStack
+    settings: Settings
+    mail_dir: Path
+
+    @property
+    def api(self) -> str:
+        return f"{self.stack.url('gateway')}/api/v1"
+
+    def token(
+        self,
+        *,
+        sub: str,
+        unit: str,
+        unit_kind: UnitKind,
+        roles: list[Role],
+        name: str = "Test Person",
+        citizen_id: str | None = None,
+    ) -> str:
+        return issue_development_token(
+            self.settings,
+            sub=sub,
+            name=name,
+            unit=unit,
+            unit_kind=unit_kind,
+            roles=roles,
+            citizen_id=citizen_id,
+        )
+
+    def mails(self) -> list[EmailMessage]:
+        return [
+            message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            for p in sorted(self.mail_dir.glob("*.eml"))
+        ]
+
+
+@contextmanager
+def running_system(servers: Servers, namespace: str) -> Iterator[System]:
+    mail_dir = Path(tempfile.mkdtemp(prefix="borgerplan-mail-"))
+    smtp_port = free_port()
+    controller = Controller(MaildirHandler(mail_dir), hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    env = {
+        "BORGERPLAN_ENVIRONMENT": "test",
+        "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
+        "MONGODB_URI": servers.mongodb_uri,
+        "BORGERPLAN_TOPIC_PREFIX": f"{namespace}.",
+        "BORGERPLAN_DATABASE_PREFIX": f"{namespace}_",
+        "BORGERPLAN_SMTP_HOST": "127.0.0.1",
+        "BORGERPLAN_SMTP_PORT": str(smtp_port),
+        "BORGERPLAN_OUTBOX_POLL_SECONDS": "0.2",
+        "BORGERPLAN_LOG_LEVEL": "INFO",
+    }
+    run_dir = Path(tempfile.mkdtemp(prefix=f"borgerplan-{uuid.uuid4().hex[:6]}-"))
+    stack = ServiceStack(
+        env=env, ports={s: free_port() for s in SERVICES}, run_dir=run_dir / "run", log_dir=run_dir / "logs"
+    )
+    settings = Settings(environment="test")
+    try:
+        stack.start_all()
+        stack.wait_ready(timeout=120)
+        yield System(stack=stack, settings=settings, mail_dir=mail_dir)
+    finally:
+        stack.stop_all()
+        controller.stop()
