@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from faststream.kafka import KafkaBroker
 
@@ -22,6 +23,9 @@ def make_broker(settings: Settings) -> KafkaBroker:
         client_id=settings.service_name,
         request_timeout_ms=10_000,
         retry_backoff_ms=200,
+        # FastStream's own lines (received / processed, with topic, group and message id) go through the
+        # service's JSON logging like everything else. Payloads are never logged.
+        logger=logging.getLogger("borgerplan.kafka"),
     )
 
 
