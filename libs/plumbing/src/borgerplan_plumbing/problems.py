@@ -94,7 +94,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, "Error"
         )
         return problem_response(
-            Problem(exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {})), request.url.path
+            Problem(exc.status_code, title, str(exc.detail), headers=dict(exc.headers or {})),
+            request.url.path,
         )
 
     async def on_not_found(request: Request, exc: Exception) -> JSONResponse:
