@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from borgerplan_plumbing.settings import Settings
 from tests.support.servers import Servers, discover
@@ -59,5 +60,17 @@ def namespace(session_namespace: str) -> str:
 
 
 @pytest.fixture
-def settings(servers: Servers, namespace: str) -> Settings:
-    return make_settings(servers, namespace)
+async def settings(servers: Servers, namespace: str) -> AsyncIterator[Settings]:
+    yield make_settings(servers, namespace)
+    await drop_namespace(servers, namespace)
+
+
+async def drop_namespace(servers: Servers, namespace: str) -> None:
+    """Drop the test's databases, so a developer's local database does not fill up with test runs."""
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(servers.mongodb_uri)
+    try:
+        for name in await client.list_database_names():
+            if name.startswith(f"{namespace}_"):
+                await client.drop_database(name)
+    finally:
+        await client.close()

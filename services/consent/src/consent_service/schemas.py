@@ -47,12 +47,53 @@ class ConsentCreate(_In):
         return self
 
 
+class Revocation(BaseModel):
+    revoked_by: str
+    revoked_by_name: str
+    revoked_by_unit: str
+    revoked_at: datetime
+    reason: str | None = None
+
+
+class HistoryEntry(BaseModel):
+    """One version of the consent: who changed it, when, and to what."""
+
+    version: int
+    change: Literal["granted", "narrowed", "renewed", "revoked", "expired"]
+    at: datetime
+    by: str
+    by_unit: str | None = None
+    categories: list[InformationCategory]
+    purposes: list[Purpose]
+    valid_until: date | None = None
+
+
 class ConsentPublic(ConsentCreate):
     model_config = ConfigDict(extra="ignore")
 
     consent_id: str
     status: Literal["active", "revoked", "expired"]
+    revocation: Revocation | None = None
+    history: list[HistoryEntry] = []
     version: int
+
+
+class ConsentNarrowing(_In):
+    """A new, narrower version: fewer categories and/or purposes."""
+
+    categories: list[InformationCategory] | None = Field(default=None, min_length=1, max_length=8)
+    purposes: list[Purpose] | None = Field(default=None, min_length=1, max_length=4)
+
+
+class ConsentRenewal(_In):
+    """A new version with a later end, agreed with the citizen."""
+
+    valid_until: date | None
+    form: ConsentForm | None = None
+
+
+class RevocationCreate(_In):
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class DecisionRequest(_In):
@@ -67,4 +108,25 @@ class Decision(BaseModel):
     relation: Literal["responsible", "actor", "none"]
     categories: list[InformationCategory]
     consent_ids: list[str]
+    basis: str
     reason: str
+
+
+class DisclosureCreate(_In):
+    """Data left the system on a permit: what, to whom, for which purpose (internal)."""
+
+    citizen_id: str = Field(min_length=1, max_length=100)
+    unit: str = Field(min_length=1, max_length=200)
+    purpose: Purpose
+    categories: list[InformationCategory] = Field(max_length=8)
+    consent_ids: list[str] = Field(default_factory=list, max_length=50)
+    what: Literal["plan_view", "minutes", "meeting_invitation", "information_exchange"]
+    reference: str | None = Field(default=None, max_length=200, description="e.g. the meeting id")
+
+
+class DisclosurePublic(DisclosureCreate):
+    model_config = ConfigDict(extra="ignore")
+
+    disclosure_id: str
+    at: datetime
+    recorded_by: str

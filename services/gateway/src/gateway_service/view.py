@@ -150,4 +150,6 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
         ],
         "withheld": withheld,
         "degraded": degraded,
+        # For the gateway's disclosure record (removed before the response): the permit the view was built on.
+        "_decision": decision if permitted is not None else None,
     }

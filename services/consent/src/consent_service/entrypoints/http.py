@@ -2,32 +2,63 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
-from typing import get_args
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
-from borgerplan_contracts import new_event
-from borgerplan_contracts.events import ConsentGranted
-from borgerplan_contracts.events.consent import InformationCategory
-from borgerplan_plumbing.http import etag
+from borgerplan_plumbing.http import etag, parse_if_match
 from borgerplan_plumbing.mongo import Document
+from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
-from borgerplan_plumbing.store import AggregateStore
-from consent_service.schemas import ConsentCreate, ConsentPublic, Decision, DecisionRequest
+from consent_service.rules import ConsentRuleError
+from consent_service.schemas import (
+    ConsentCreate,
+    ConsentNarrowing,
+    ConsentPublic,
+    ConsentRenewal,
+    Decision,
+    DecisionRequest,
+    DisclosureCreate,
+    DisclosurePublic,
+    RevocationCreate,
+)
+from consent_service.service import ConsentService
 
 router = APIRouter()
-ALL_CATEGORIES: list[InformationCategory] = list(get_args(InformationCategory))
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def _consents(request: Request) -> AggregateStore:
-    store: AggregateStore = request.app.state.consents
-    return store
+def _service(request: Request) -> ConsentService:
+    service: ConsentService = request.app.state.consent_service
+    return service
 
 
 def consent_public(doc: Document) -> ConsentPublic:
     return ConsentPublic.model_validate({**doc, "consent_id": doc["_id"]})
+
+
+@asynccontextmanager
+async def _rules() -> AsyncIterator[None]:
+    try:
+        yield
+    except ConsentRuleError as exc:
+        title = "Conflict" if exc.status == 409 else "Invalid request"
+        raise Problem(
+            exc.status,
+            title,
+            exc.message,
+            kind="consent-rule",
+            errors=[{"field": exc.field, "message": exc.message}],
+        ) from exc
+
+
+async def _changed(response: Response, change: Callable[[], Awaitable[Document]]) -> ConsentPublic:
+    async with _rules():
+        public = consent_public(await change())
+    response.headers["ETag"] = etag(public.version)
+    return public
 
 
 @router.post(
@@ -36,38 +67,83 @@ def consent_public(doc: Document) -> ConsentPublic:
     response_model=ConsentPublic,
     operation_id="grant_consent",
     tags=["consents"],
+    summary="Record a consent (or statutory basis) for a receiving unit",
 )
 async def grant_consent(
     body: ConsentCreate, request: Request, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    consents = _consents(request)
-
     async def create() -> tuple[int, object, dict[str, str]]:
-        consent_id = str(uuid.uuid4())
-        event = ConsentGranted(
-            consent_id=consent_id,
-            citizen_id=body.citizen_id,
-            grantee_unit=body.grantee_unit,
-            categories=body.categories,
-            purposes=body.purposes,
-            basis=body.basis,
-            valid_from=body.valid_from,
-            valid_until=body.valid_until,
-        )
-        doc = await consents.insert(
-            {
-                "_id": consent_id,
-                **body.model_dump(mode="json"),
-                "status": "active",
-                "granted_by": caller.sub,
-                "granted_at": datetime.now(UTC),
-            },
-            [new_event(event, subject=body.citizen_id)],
-        )
-        public = consent_public(doc)
-        return 201, public, {"Location": f"/consents/{consent_id}", "ETag": etag(public.version)}
+        public = consent_public(await _service(request).grant(body, caller))
+        return 201, public, {"Location": f"/consents/{public.consent_id}", "ETag": etag(public.version)}
 
     return await runtime.idempotency.run(scope=f"consent:{caller.sub}", key=key, payload=body, create=create)
+
+
+@router.get(
+    "/consents/{consent_id}", response_model=ConsentPublic, operation_id="get_consent", tags=["consents"]
+)
+async def get_consent(consent_id: str, request: Request, response: Response) -> ConsentPublic:
+    public = consent_public(await _service(request).consents.get(consent_id))
+    response.headers["ETag"] = etag(public.version)
+    return public
+
+
+@router.patch(
+    "/consents/{consent_id}",
+    response_model=ConsentPublic,
+    operation_id="narrow_consent",
+    tags=["consents"],
+    summary="Narrow a consent to fewer categories or purposes (a new version)",
+)
+async def narrow_consent(
+    consent_id: str,
+    body: ConsentNarrowing,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> ConsentPublic:
+    expected = parse_if_match(if_match)
+    return await _changed(response, lambda: _service(request).narrow(consent_id, expected, body, caller))
+
+
+@router.post(
+    "/consents/{consent_id}/renewal",
+    response_model=ConsentPublic,
+    operation_id="renew_consent",
+    tags=["consents"],
+    summary="Extend a consent's validity (a new version)",
+)
+async def renew_consent(
+    consent_id: str,
+    body: ConsentRenewal,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> ConsentPublic:
+    expected = parse_if_match(if_match)
+    return await _changed(response, lambda: _service(request).renew(consent_id, expected, body, caller))
+
+
+@router.post(
+    "/consents/{consent_id}/revocation",
+    response_model=ConsentPublic,
+    operation_id="revoke_consent",
+    tags=["consents"],
+    summary="Revoke a consent; it stops covering anything at once",
+)
+async def revoke_consent(
+    consent_id: str,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    body: RevocationCreate | None = None,
+    if_match: IfMatch = None,
+) -> ConsentPublic:
+    expected = parse_if_match(if_match)
+    reason = body.reason if body else None
+    return await _changed(response, lambda: _service(request).revoke(consent_id, expected, reason, caller))
 
 
 @router.get(
@@ -77,7 +153,9 @@ async def grant_consent(
     tags=["consents"],
 )
 async def list_consents(citizen_id: str, request: Request) -> list[ConsentPublic]:
-    docs = await _consents(request).find({"citizen_id": citizen_id}, sort=[("valid_from", 1)], limit=500)
+    docs = await _service(request).consents.find(
+        {"citizen_id": citizen_id}, sort=[("valid_from", 1)], limit=500
+    )
     return [consent_public(d) for d in docs]
 
 
@@ -89,39 +167,41 @@ async def list_consents(citizen_id: str, request: Request) -> list[ConsentPublic
     summary="May unit U use categories C for purpose P about citizen X now? (internal)",
 )
 async def decide(body: DecisionRequest, request: Request) -> Decision:
-    plans = request.app.state.plan_refs
-    wanted = set(body.categories or ALL_CATEGORIES)
-    if await plans.count_documents({"citizen_id": body.citizen_id, "responsible_unit": body.unit}, limit=1):
-        return Decision(
-            permit=True,
-            relation="responsible",
-            categories=sorted(wanted),
-            consent_ids=[],
-            reason="responsible_unit",
-        )
-    is_actor = await plans.count_documents({"citizen_id": body.citizen_id, "actor_units": body.unit}, limit=1)
-    today = datetime.now(UTC).date().isoformat()
-    permitted: set[str] = set()
-    behind: list[str] = []
-    async for doc in _consents(request).collection.find(
-        {
-            "citizen_id": body.citizen_id,
-            "grantee_unit": body.unit,
-            "status": "active",
-            "purposes": body.purpose,
-        }
-    ):
-        if doc["valid_from"] > today or (doc.get("valid_until") and doc["valid_until"] < today):
-            continue
-        granted = wanted & set(doc["categories"])
-        if granted:
-            permitted |= granted
-            behind.append(doc["_id"])
-    relation = "actor" if is_actor or behind else "none"
+    result = await _service(request).decide(body.citizen_id, body.unit, body.purpose, body.categories)
     return Decision(
-        permit=bool(permitted),
-        relation=relation,
-        categories=sorted(permitted),
-        consent_ids=sorted(behind),
-        reason="consent" if permitted else "no_consent",
+        permit=result.permit,
+        relation=result.relation,
+        categories=list(result.categories),
+        consent_ids=list(result.consent_ids),
+        basis=result.basis,
+        reason=result.reason,
     )
+
+
+@router.post(
+    "/disclosures",
+    status_code=201,
+    response_model=DisclosurePublic,
+    operation_id="record_disclosure",
+    tags=["disclosures"],
+    summary="Record that data left the system on a permit (internal)",
+)
+async def record_disclosure(
+    body: DisclosureCreate, request: Request, caller: CurrentCaller
+) -> DisclosurePublic:
+    doc = await _service(request).record_disclosure(body, caller)
+    return DisclosurePublic.model_validate({**doc, "disclosure_id": doc["_id"]})
+
+
+@router.get(
+    "/citizens/{citizen_id}/disclosures",
+    response_model=list[DisclosurePublic],
+    operation_id="list_disclosures",
+    tags=["disclosures"],
+    summary="Who received what about the citizen, and when",
+)
+async def list_disclosures(
+    citizen_id: str, request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[DisclosurePublic]:
+    docs = await _service(request).disclosures_of(citizen_id, limit)
+    return [DisclosurePublic.model_validate({**d, "disclosure_id": d["_id"]}) for d in docs]

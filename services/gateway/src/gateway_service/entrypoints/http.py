@@ -113,6 +113,65 @@ async def grant_consent(request: Request, caller: Authenticated) -> Response:
     return await _forward(request, "consent", "/consents", caller)
 
 
+@router.get("/consents/{consent_id}", operation_id="get_consent", tags=["consents"])
+async def get_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "consent", f"/consents/{consent_id}", caller)
+
+
+@router.patch(
+    "/consents/{consent_id}",
+    operation_id="narrow_consent",
+    tags=["consents"],
+    summary="Narrow a consent to fewer categories or purposes (If-Match)",
+)
+async def narrow_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "consent", f"/consents/{consent_id}", caller)
+
+
+@router.post(
+    "/consents/{consent_id}/renewal",
+    operation_id="renew_consent",
+    tags=["consents"],
+    summary="Extend a consent's validity (If-Match)",
+)
+async def renew_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "consent", f"/consents/{consent_id}/renewal", caller)
+
+
+@router.post(
+    "/consents/{consent_id}/revocation",
+    operation_id="revoke_consent",
+    tags=["consents"],
+    summary="Revoke a consent (If-Match); it takes effect on the very next request",
+)
+async def revoke_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "consent", f"/consents/{consent_id}/revocation", caller)
+
+
+@router.get("/citizens/{citizen_id}/consents", operation_id="list_consents", tags=["consents"])
+async def list_consents(citizen_id: str, request: Request, caller: Authenticated) -> Response:
+    if caller.has_role("citizen") and caller.citizen_id != citizen_id:
+        raise Problem(404, "Not found", "No citizen with that id.")
+    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    return await _forward(request, "consent", f"/citizens/{citizen_id}/consents", caller)
+
+
+@router.get(
+    "/citizens/{citizen_id}/disclosures",
+    operation_id="list_disclosures",
+    tags=["consents"],
+    summary="Who received what about the citizen, when (the citizen, admin)",
+)
+async def list_disclosures(citizen_id: str, request: Request, caller: Authenticated) -> Response:
+    if not (caller.has_role("admin") or (caller.has_role("citizen") and caller.citizen_id == citizen_id)):
+        raise Problem(404, "Not found", "No citizen with that id.")
+    return await _forward(request, "consent", f"/citizens/{citizen_id}/disclosures", caller)
+
+
 @router.post("/meetings", operation_id="schedule_meeting", tags=["meetings"], status_code=201)
 async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
     _require(caller, "caseworker", "contact_person", "admin")
@@ -129,7 +188,32 @@ async def plan_view(citizen_id: str, request: Request, caller: Authenticated) ->
     view: dict[str, Any] = await compose(_upstreams(request), citizen_id, caller)
     sections = ["citizen", "plans", "meetings", "consent_summary"]
     await _audit(request, caller, citizen_id, "view_plan", [s for s in sections if view.get(s)])
+    decision = view.pop("_decision", None)
+    if decision is not None:  # data left on another unit's consent: the citizen can see who received what
+        await _disclose(request, caller, citizen_id, decision)
     return JSONResponse(view)
+
+
+async def _disclose(request: Request, caller: Caller, citizen_id: str, decision: dict[str, Any]) -> None:
+    body = {
+        "citizen_id": citizen_id,
+        "unit": caller.unit,
+        "purpose": "view_plan",
+        "categories": decision["categories"],
+        "consent_ids": decision["consent_ids"],
+        "what": "plan_view",
+    }
+    try:
+        response = await _upstreams(request).request("consent", "POST", "/disclosures", caller, json=body)
+    except UpstreamUnavailableError as exc:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "The disclosure could not be recorded; nothing was sent.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    if response.status_code != 201:
+        raise Problem(503, "Service unavailable", "The disclosure could not be recorded; nothing was sent.")
 
 
 @router.get("/healthz", operation_id="gateway_healthz", tags=["health"])

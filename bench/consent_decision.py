@@ -1,0 +1,77 @@
+"""Consent decision latency beside a plain database read of the same consent documents.
+
+Target (issue 4): the decision costs no more than twice the read. Both run against the real database the tests
+use (FerretDB locally), in one process, interleaved so both see the same load.
+Run: uv run python bench/consent_decision.py [--citizens 200] [--rounds 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from datetime import timedelta
+
+from _support import bench_settings, report
+
+from borgerplan_plumbing.auth import Caller
+from consent_service.bootstrap import build
+from consent_service.schemas import ConsentCreate
+from consent_service.service import ConsentService, today
+
+UNITS = ["rusmiddelenheden", "herberg", "jobcenter", "psykiatri", "kriminalforsorgen"]
+CALLER = Caller(sub="bench", name="Bench", unit="hjemloeseenheden", unit_kind="authority", roles=["caseworker"])
+
+
+async def seed(service: ConsentService, citizens: int) -> None:
+    for i in range(citizens):
+        citizen = f"bench-citizen-{i}"
+        await service.plan_refs.insert_one({"_id": f"bench-plan-{i}", "citizen_id": citizen,
+                                            "responsible_unit": "hjemloeseenheden", "actor_units": UNITS,
+                                            "status": "active"})
+        for unit in UNITS:
+            await service.grant(ConsentCreate.model_validate({
+                "citizen_id": citizen, "grantee_unit": unit, "categories": ["general", "substance_use"],
+                "purposes": ["view_plan", "meeting_invitation"],
+                "form": {"kind": "written", "document_reference": "bench"},
+                "valid_from": (today() - timedelta(days=10)).isoformat(),
+                "valid_until": (today() + timedelta(days=300)).isoformat(),
+            }), CALLER)
+
+
+async def main(citizens: int, rounds: int) -> None:
+    runtime = build(bench_settings())
+    await runtime.start()
+    try:
+        service: ConsentService = runtime.app.state.consent_service
+        await seed(service, citizens)
+        rng = random.Random(7)
+        decisions: list[float] = []
+        reads: list[float] = []
+        for i in range(rounds + 100):
+            citizen, unit = f"bench-citizen-{rng.randrange(citizens)}", rng.choice(UNITS)
+            start = time.perf_counter()
+            decision = await service.decide(citizen, unit, "view_plan", None)
+            decided = time.perf_counter()
+            docs = await service.consents.collection.find({"citizen_id": citizen, "grantee_unit": unit}).to_list(None)
+            read = time.perf_counter()
+            assert decision.permit and docs
+            if i >= 100:  # warm-up excluded
+                decisions.append((decided - start) * 1000)
+                reads.append((read - decided) * 1000)
+        print(f"consent decision vs plain read: {citizens} citizens x {len(UNITS)} consents, {rounds} rounds")
+        _, read_p99 = report("plain read of the consent documents", reads)
+        read_p50 = sorted(reads)[len(reads) // 2]
+        dec_p50, dec_p99 = report("decision (POST /decisions' work)", decisions)
+        print(f"ratio decision/read: p50 {dec_p50 / read_p50:.2f}x  p99 {dec_p99 / read_p99:.2f}x  (target <= 2.00x)")
+    finally:
+        await runtime.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--citizens", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2000)
+    args = parser.parse_args()
+    asyncio.run(main(args.citizens, args.rounds))
