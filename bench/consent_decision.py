@@ -2,7 +2,7 @@
 
 Target (issue 4): the decision costs no more than twice the read. Both run against the real database the tests
 use (FerretDB locally), in one process, interleaved so both see the same load.
-Run: uv run python bench/consent_decision.py [--citizens 200] [--rounds 2000]
+Run: uv run python bench/consent_decision.py [--citizens 40] [--rounds 500]
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ async def main(citizens: int, rounds: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--citizens", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=2000)
+    parser.add_argument("--citizens", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=500)
     args = parser.parse_args()
     asyncio.run(main(args.citizens, args.rounds))

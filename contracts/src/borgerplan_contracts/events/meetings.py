@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -44,7 +45,106 @@ class MeetingScheduled(_MeetingsEvent):
     end: AwareDatetime
     coordinator_unit: str
     participants: list[InvitedParticipant]
+    sequence: int = 0
+    agenda_closes_on: date | None = None
+    minutes_due_on: date | None = None
+
+
+class MeetingRescheduled(_MeetingsEvent):
+    """Time or place changed: participants get an update (same UID, higher SEQUENCE)."""
+
+    name: ClassVar[str] = "meeting_rescheduled"
+    meeting_id: str
+    plan_id: str
+    citizen_id: str
+    kind: MeetingKind
+    start: AwareDatetime
+    end: AwareDatetime
+    sequence: int
+    participants: list[InvitedParticipant]
+    agenda_closes_on: date | None = None
+    minutes_due_on: date | None = None
+
+
+class MeetingCancelled(_MeetingsEvent):
+    name: ClassVar[str] = "meeting_cancelled"
+    meeting_id: str
+    plan_id: str
+    citizen_id: str
+    kind: MeetingKind
+    start: AwareDatetime
+    sequence: int
+    participants: list[InvitedParticipant]
+
+
+class AgendaItemAdded(_MeetingsEvent):
+    """A participant put an item on the agenda (its text stays in the meetings service)."""
+
+    name: ClassVar[str] = "agenda_item_added"
+    meeting_id: str
+    citizen_id: str
+    item_id: str
+    added_by_unit: str
+
+
+class MinutesPublished(_MeetingsEvent):
+    """The minutes are final; they go to the participants permitted to receive them."""
+
+    name: ClassVar[str] = "minutes_published"
+    meeting_id: str
+    plan_id: str
+    citizen_id: str
+    recipients: list[InvitedParticipant]
+    withheld_units: list[str] = Field(default_factory=list, description="Participants' units without consent")
+    citizen_attended: bool
+    task_count: int
+
+
+class TaskAssigned(_MeetingsEvent):
+    name: ClassVar[str] = "task_assigned"
+    meeting_id: str
+    citizen_id: str
+    task_id: str
+    responsible_unit: str | None
+    responsible_participant_id: str | None = None
+    due: date
+
+
+class TaskCompleted(_MeetingsEvent):
+    name: ClassVar[str] = "task_completed"
+    meeting_id: str
+    citizen_id: str
+    task_id: str
+    completed_on: date
+
+
+class MinutesOverdue(_MeetingsEvent):
+    name: ClassVar[str] = "minutes_overdue"
+    meeting_id: str
+    citizen_id: str
+    coordinator_unit: str
+    due: date
+
+
+class TaskOverdue(_MeetingsEvent):
+    name: ClassVar[str] = "task_overdue"
+    meeting_id: str
+    citizen_id: str
+    task_id: str
+    responsible_unit: str | None
+    coordinator_unit: str
+    due: date
 
 
 # Every event of this topic; the registry in events/__init__.py collects these tuples.
-EVENTS: tuple[type[EventData], ...] = (MeetingScheduled,)
+EVENTS: tuple[type[EventData], ...] = (
+    MeetingScheduled,
+    MeetingRescheduled,
+    MeetingCancelled,
+    AgendaItemAdded,
+    MinutesPublished,
+    TaskAssigned,
+    TaskCompleted,
+    MinutesOverdue,
+    TaskOverdue,
+)

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = Field(default=2.0, gt=0)
     public_base_url: str = "http://localhost:8000"
 
+    # The municipality's own closing days besides weekends and public holidays ("MM-DD"), for working-day deadlines.
+    closing_days: list[str] = ["06-05", "12-24", "12-31"]
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_sender: str = "borgerplan@localhost"

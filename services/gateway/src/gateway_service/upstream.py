@@ -13,7 +13,14 @@ from borgerplan_plumbing.settings import Settings
 
 # Headers that pass through unchanged in each direction.
 REQUEST_HEADERS = ("if-match", "idempotency-key", "content-type")
-RESPONSE_HEADERS = ("etag", "location", "content-type", "idempotent-replayed", "retry-after")
+RESPONSE_HEADERS = (
+    "etag",
+    "location",
+    "content-type",
+    "content-disposition",
+    "idempotent-replayed",
+    "retry-after",
+)
 API_PREFIX = "/api/v1"
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -11,7 +13,7 @@ from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.problems import Problem
 from gateway_service.upstream import Upstreams, UpstreamUnavailableError
 
-PARTS = ("plans", "meetings", "consents")
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 async def _get(
@@ -125,6 +127,9 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
     if permitted is not None and "general" not in permitted:
         withheld.append({"section": "meetings", "category": "general", "reason": "no_consent_for_category"})
         meetings = []
+    meetings, tasks, deadlines = meeting_sections(
+        meetings, caller, full_access=responsible, withheld=withheld
+    )
     consents = parts["consents"] or []
     if permitted is not None:
         consents = [c for c in consents if c.get("grantee_unit") == caller.unit]
@@ -133,6 +138,8 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
         "citizen": parts["citizen"],
         "plans": view_plans,
         "meetings": meetings,
+        "tasks": tasks,
+        "deadlines": deadlines,
         "consent_summary": [
             {
                 k: c.get(k)
@@ -153,3 +160,61 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
         # For the gateway's disclosure record (removed before the response): the permit the view was built on.
         "_decision": decision if permitted is not None else None,
     }
+
+
+def meeting_sections(
+    meetings: list[dict[str, Any]], caller: Caller, *, full_access: bool, withheld: list[dict[str, str]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Meetings with the minutes this caller may receive; open and overdue tasks; deadlines with overdue flags.
+
+    The responsible unit sees minutes in draft too; the citizen sees published minutes; any other unit sees
+    published minutes only if they were sent to it (the meetings service asked consent for receive_minutes).
+    """
+    today = datetime.now(COPENHAGEN).date().isoformat()
+    shown: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    deadlines: list[dict[str, Any]] = []
+    for original in meetings:
+        meeting = dict(original)
+        minutes = meeting.get("minutes")
+        published = bool(minutes and minutes.get("published_at"))
+        if minutes and not full_access:
+            own = {
+                p["participant_id"] for p in meeting.get("participants", []) if p.get("unit") == caller.unit
+            }
+            received = published and (
+                caller.has_role("citizen") or bool(own & set(minutes.get("recipients", [])))
+            )
+            if not received:
+                meeting["minutes"] = None
+                reason = "not_published" if not published else "no_consent_to_receive_minutes"
+                withheld.append({"section": f"meetings.{meeting['meeting_id']}.minutes", "reason": reason})
+        if meeting.get("minutes") and published:
+            for task in meeting["minutes"].get("tasks", []):
+                if not task.get("completed_on"):
+                    tasks.append(
+                        {**task, "meeting_id": meeting["meeting_id"], "overdue": task["due"] < today}
+                    )
+        if meeting.get("status") == "scheduled":
+            if not published:
+                deadlines.append(
+                    {
+                        "kind": "minutes_due",
+                        "meeting_id": meeting["meeting_id"],
+                        "due": meeting["minutes_due_on"],
+                        "overdue": meeting["minutes_due_on"] < today,
+                    }
+                )
+            if meeting["agenda_closes_on"] >= today:
+                deadlines.append(
+                    {
+                        "kind": "agenda_closes",
+                        "meeting_id": meeting["meeting_id"],
+                        "due": meeting["agenda_closes_on"],
+                        "overdue": False,
+                    }
+                )
+        shown.append(meeting)
+    deadlines.sort(key=lambda d: d["due"])
+    tasks.sort(key=lambda t: t["due"])
+    return shown, tasks, deadlines

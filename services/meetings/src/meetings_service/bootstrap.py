@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import httpx
 from fastapi import FastAPI
 
 from borgerplan_contracts import CloudEvent, topics
 from borgerplan_contracts.events import PlanCreated
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
+from meetings_service.consent_client import ConsentClient
 from meetings_service.entrypoints.http import router
+from meetings_service.service import MeetingService
+from meetings_service.workdays import WorkingDayCalendar
 
 
-def build(settings: Settings | None = None) -> ServiceRuntime:
+def build(
+    settings: Settings | None = None,
+    *,
+    consent_transport: httpx.AsyncBaseTransport | None = None,
+    overdue_interval_seconds: float = 300.0,
+) -> ServiceRuntime:
     settings = settings or Settings(service_name="meetings")
     runtime = ServiceRuntime(
         settings,
@@ -21,8 +30,15 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     )
     meetings = runtime.store("meetings", topics.MEETINGS, "meeting")
     plan_refs = runtime.collection("plan_refs")
-    runtime.app.state.meetings = meetings
-    runtime.app.state.plan_refs = plan_refs
+    consent = ConsentClient(
+        settings.consent_url,
+        settings.internal_secret.get_secret_value(),
+        consent_transport,
+        timeout=settings.upstream_timeout_seconds,
+    )
+    calendar = WorkingDayCalendar.with_closing_days(settings.closing_days)
+    service = MeetingService(meetings, plan_refs, consent, calendar)
+    runtime.app.state.meeting_service = service
 
     async def on_plan_created(event: CloudEvent, data: PlanCreated) -> None:
         await plan_refs.update_one(
@@ -39,9 +55,12 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
 
     async def indexes() -> None:
         await meetings.collection.create_index([("citizen_id", 1), ("start", 1)], name="meeting_citizen")
+        await meetings.collection.create_index([("status", 1), ("start", 1)], name="meeting_status")
 
     runtime.on_startup(indexes)
+    runtime.on_shutdown(consent.close)
     runtime.consume([topics.PLAN], "meetings", {PlanCreated: on_plan_created})
+    runtime.background(lambda: service.overdue_loop(overdue_interval_seconds))
     runtime.app.include_router(router)
     return runtime
 

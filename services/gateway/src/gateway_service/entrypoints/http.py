@@ -178,6 +178,91 @@ async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
     return await _forward(request, "meetings", "/meetings", caller)
 
 
+@router.get("/meetings/{meeting_id}", operation_id="get_meeting", tags=["meetings"])
+async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "meetings", f"/meetings/{meeting_id}", caller)
+
+
+@router.patch(
+    "/meetings/{meeting_id}",
+    operation_id="update_meeting",
+    tags=["meetings"],
+    summary="Reschedule, move, cancel (status: cancelled) or name the minute-taker (If-Match)",
+)
+async def update_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "meetings", f"/meetings/{meeting_id}", caller)
+
+
+@router.post(
+    "/meetings/{meeting_id}/participants/{participant_id}/response",
+    operation_id="respond_to_invitation",
+    tags=["meetings"],
+    summary="Accept, decline (with apologies) or answer tentatively",
+)
+async def respond_to_invitation(
+    meeting_id: str, participant_id: str, request: Request, caller: Authenticated
+) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    return await _forward(
+        request, "meetings", f"/meetings/{meeting_id}/participants/{participant_id}/response", caller
+    )
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda-items",
+    operation_id="add_agenda_item",
+    tags=["meetings"],
+    status_code=201,
+    summary="A participant adds an item (closed 4 working days before the meeting)",
+)
+async def add_agenda_item(meeting_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    return await _forward(request, "meetings", f"/meetings/{meeting_id}/agenda-items", caller)
+
+
+@router.put(
+    "/meetings/{meeting_id}/minutes",
+    operation_id="put_minutes",
+    tags=["minutes"],
+    summary="Attendance, decisions, tasks (who, what, due) (If-Match)",
+)
+async def put_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes", caller)
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes/publication",
+    operation_id="publish_minutes",
+    tags=["minutes"],
+    summary="Publish the minutes to the participants permitted to receive them (If-Match)",
+)
+async def publish_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes/publication", caller)
+
+
+@router.post(
+    "/meetings/{meeting_id}/tasks/{task_id}/completion", operation_id="complete_task", tags=["minutes"]
+)
+async def complete_task(meeting_id: str, task_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(request, "meetings", f"/meetings/{meeting_id}/tasks/{task_id}/completion", caller)
+
+
+@router.get(
+    "/meetings/{meeting_id}/invitation.ics",
+    operation_id="get_invitation_ics",
+    tags=["meetings"],
+    summary="The invitation as iCalendar (same UID on updates, SEQUENCE raised)",
+)
+async def invitation_ics(meeting_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    return await _forward(request, "meetings", f"/meetings/{meeting_id}/invitation.ics", caller)
+
+
 @router.get(
     "/citizens/{citizen_id}/plan-view",
     operation_id="get_plan_view",

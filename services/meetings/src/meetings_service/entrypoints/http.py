@@ -2,30 +2,62 @@
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
-from borgerplan_contracts import new_event
-from borgerplan_contracts.events import InvitedParticipant, MeetingScheduled
-from borgerplan_plumbing.http import etag
+from borgerplan_plumbing.http import etag, parse_if_match
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
-from borgerplan_plumbing.store import AggregateStore
-from meetings_service.schemas import MeetingCreate, MeetingPublic
+from meetings_service import ics
+from meetings_service.rules import MeetingRuleError
+from meetings_service.schemas import (
+    AgendaItemCreate,
+    MeetingCreate,
+    MeetingPublic,
+    MeetingUpdate,
+    MinutesPut,
+    OverdueItem,
+    ParticipantResponse,
+)
+from meetings_service.service import MeetingService
 
 router = APIRouter()
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def _meetings(request: Request) -> AggregateStore:
-    store: AggregateStore = request.app.state.meetings
-    return store
+def _service(request: Request) -> MeetingService:
+    service: MeetingService = request.app.state.meeting_service
+    return service
 
 
 def meeting_public(doc: Document) -> MeetingPublic:
     return MeetingPublic.model_validate({**doc, "meeting_id": doc["_id"]})
+
+
+@asynccontextmanager
+async def _rules() -> AsyncIterator[None]:
+    try:
+        yield
+    except MeetingRuleError as exc:
+        title = {409: "Conflict", 404: "Not found"}.get(exc.status, "Invalid request")
+        raise Problem(
+            exc.status,
+            title,
+            exc.message,
+            kind="validation" if exc.status == 422 else "meeting-rule",
+            errors=[{"field": exc.field, "message": exc.message}],
+        ) from exc
+
+
+async def _changed(response: Response, change: Callable[[], Awaitable[Document]]) -> MeetingPublic:
+    async with _rules():
+        public = meeting_public(await change())
+    response.headers["ETag"] = etag(public.version)
+    return public
 
 
 @router.post(
@@ -34,73 +66,37 @@ def meeting_public(doc: Document) -> MeetingPublic:
     response_model=MeetingPublic,
     operation_id="schedule_meeting",
     tags=["meetings"],
+    summary="Schedule a meeting; participants from units without consent are not invited",
 )
 async def schedule_meeting(
     body: MeetingCreate, request: Request, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    meetings = _meetings(request)
-
     async def create() -> tuple[int, object, dict[str, str]]:
-        plan = await request.app.state.plan_refs.find_one({"_id": body.plan_id})
-        if plan is None:
-            raise Problem(
-                422,
-                "Invalid request",
-                "No plan with that id is known to the meetings service.",
-                kind="validation",
-                errors=[{"field": "plan_id", "message": "unknown plan"}],
-            )
-        meeting_id = str(uuid.uuid4())
-        participants = [
-            {
-                **p.model_dump(mode="json"),
-                "participant_id": str(uuid.uuid4()),
-                "invitation_status": "needs_action",
-            }
-            for p in body.participants
-        ]
-        professional = ("authority", "provider", "external")
-        event = MeetingScheduled(
-            meeting_id=meeting_id,
-            plan_id=body.plan_id,
-            citizen_id=plan["citizen_id"],
-            kind=body.kind,
-            start=body.start,
-            end=body.end,
-            coordinator_unit=body.coordinator_unit,
-            participants=[
-                InvitedParticipant(
-                    participant_id=p["participant_id"],
-                    kind=p["kind"],
-                    unit=p.get("unit"),
-                    name=p["name"] if p["kind"] in professional else None,
-                    email=p.get("email") if p["kind"] in professional else None,
-                )
-                for p in participants
-            ],
-        )
-        doc = await meetings.insert(
-            {
-                "_id": meeting_id,
-                **body.model_dump(mode="json", exclude={"participants"}),
-                "citizen_id": plan["citizen_id"],
-                "participants": participants,
-                "status": "scheduled",
-                "scheduled_by": caller.sub,
-            },
-            [new_event(event, subject=plan["citizen_id"])],
-        )
-        public = meeting_public(doc)
-        return 201, public, {"Location": f"/meetings/{meeting_id}", "ETag": etag(public.version)}
+        async with _rules():
+            public = meeting_public(await _service(request).schedule(body, caller))
+        return 201, public, {"Location": f"/meetings/{public.meeting_id}", "ETag": etag(public.version)}
 
     return await runtime.idempotency.run(scope=f"meeting:{caller.sub}", key=key, payload=body, create=create)
+
+
+@router.get(
+    "/meetings/overdue",
+    response_model=list[OverdueItem],
+    operation_id="list_overdue",
+    tags=["meetings"],
+    summary="Minutes and tasks past their due date",
+)
+async def list_overdue(
+    request: Request, citizen_id: Annotated[str | None, Query(max_length=100)] = None
+) -> list[OverdueItem]:
+    return [OverdueItem.model_validate(i) for i in await _service(request).overdue(citizen_id)]
 
 
 @router.get(
     "/meetings/{meeting_id}", response_model=MeetingPublic, operation_id="get_meeting", tags=["meetings"]
 )
 async def get_meeting(meeting_id: str, request: Request, response: Response) -> MeetingPublic:
-    public = meeting_public(await _meetings(request).get(meeting_id))
+    public = meeting_public(await _service(request).meetings.get(meeting_id))
     response.headers["ETag"] = etag(public.version)
     return public
 
@@ -109,5 +105,130 @@ async def get_meeting(meeting_id: str, request: Request, response: Response) -> 
 async def list_meetings(
     request: Request, citizen_id: Annotated[str, Query(max_length=100)]
 ) -> list[MeetingPublic]:
-    docs = await _meetings(request).find({"citizen_id": citizen_id}, sort=[("start", 1)], limit=200)
+    docs = await _service(request).meetings.find({"citizen_id": citizen_id}, sort=[("start", 1)], limit=200)
     return [meeting_public(d) for d in docs]
+
+
+@router.patch(
+    "/meetings/{meeting_id}",
+    response_model=MeetingPublic,
+    operation_id="update_meeting",
+    tags=["meetings"],
+    summary="Reschedule, move, cancel (status: cancelled) or name the minute-taker",
+)
+async def update_meeting(
+    meeting_id: str,
+    body: MeetingUpdate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> MeetingPublic:
+    expected = parse_if_match(if_match)
+    return await _changed(response, lambda: _service(request).update(meeting_id, expected, body, caller))
+
+
+@router.post(
+    "/meetings/{meeting_id}/participants/{participant_id}/response",
+    response_model=MeetingPublic,
+    operation_id="respond_to_invitation",
+    tags=["meetings"],
+    summary="Accept, decline (with apologies) or answer tentatively",
+)
+async def respond(
+    meeting_id: str,
+    participant_id: str,
+    body: ParticipantResponse,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+) -> MeetingPublic:
+    return await _changed(response, lambda: _service(request).respond(meeting_id, participant_id, body))
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda-items",
+    status_code=201,
+    response_model=MeetingPublic,
+    operation_id="add_agenda_item",
+    tags=["meetings"],
+    summary="A participant adds an item (closed 4 working days before the meeting)",
+)
+async def add_agenda_item(
+    meeting_id: str, body: AgendaItemCreate, request: Request, response: Response, caller: CurrentCaller
+) -> MeetingPublic:
+    return await _changed(response, lambda: _service(request).add_agenda_item(meeting_id, body, caller))
+
+
+@router.put(
+    "/meetings/{meeting_id}/minutes",
+    response_model=MeetingPublic,
+    operation_id="put_minutes",
+    tags=["minutes"],
+    summary="Attendance, decisions per item, tasks (who, what, due)",
+)
+async def put_minutes(
+    meeting_id: str,
+    body: MinutesPut,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> MeetingPublic:
+    expected = parse_if_match(if_match)
+    return await _changed(response, lambda: _service(request).put_minutes(meeting_id, expected, body))
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes/publication",
+    response_model=MeetingPublic,
+    operation_id="publish_minutes",
+    tags=["minutes"],
+    summary="Publish the minutes to the participants permitted to receive them",
+)
+async def publish_minutes(
+    meeting_id: str, request: Request, response: Response, caller: CurrentCaller, if_match: IfMatch = None
+) -> MeetingPublic:
+    expected = parse_if_match(if_match)
+    return await _changed(response, lambda: _service(request).publish_minutes(meeting_id, expected, caller))
+
+
+@router.post(
+    "/meetings/{meeting_id}/tasks/{task_id}/completion",
+    response_model=MeetingPublic,
+    operation_id="complete_task",
+    tags=["minutes"],
+)
+async def complete_task(
+    meeting_id: str, task_id: str, request: Request, response: Response, caller: CurrentCaller
+) -> MeetingPublic:
+    return await _changed(response, lambda: _service(request).complete_task(meeting_id, task_id))
+
+
+@router.get(
+    "/meetings/{meeting_id}/invitation.ics",
+    operation_id="get_invitation_ics",
+    tags=["meetings"],
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+async def invitation_ics(meeting_id: str, request: Request) -> Response:
+    doc = await _service(request).meetings.get(meeting_id)
+    settings = request.app.state.runtime.settings
+    text = ics.invitation(
+        meeting_id=meeting_id,
+        kind=doc["kind"],
+        start=doc["start"],
+        end=doc["end"],
+        place=doc.get("place"),
+        sequence=doc.get("sequence", 0),
+        cancelled=doc["status"] == "cancelled",
+        organizer_email=settings.smtp_sender,
+        attendees=[ics.Attendee(p["name"], p["email"]) for p in doc["participants"] if p.get("email")],
+        link=f"{settings.public_base_url}/api/v1/meetings/{meeting_id}",
+    )
+    return Response(
+        text,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{meeting_id}.ics"'},
+    )
