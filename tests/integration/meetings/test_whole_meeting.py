@@ -225,3 +225,18 @@ async def test_consent_service_down_means_not_invited(settings: Settings) -> Non
             {"name": "Be Handler", "unit": TREATMENT, "reason": "consent_unavailable"}
         ]
         assert body["warnings"] == ["coordinating_meeting_over_one_hour"]
+
+
+async def test_outreach_deadlines_endpoint(settings: Settings) -> None:
+    async with running(build_meetings, settings) as (_, client):
+        response = await client.get("/deadlines/outreach", params={"first_contact": "2026-04-01"})
+        assert response.status_code == 200
+        assert response.json() == [
+            {
+                "kind": "first_meeting",
+                "label": "Første møde med borgeren",
+                "from": "first_contact",
+                "due": "2026-04-13",
+            }
+        ]  # over Easter
+        assert (await client.get("/deadlines/outreach")).status_code == 422

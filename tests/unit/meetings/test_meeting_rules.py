@@ -127,3 +127,24 @@ def test_ics_lines_are_folded_and_carry_no_agenda_text() -> None:
     assert text.endswith("\r\n")
     assert "Netværksmøde" in text.replace("\r\n ", "")
     assert "Dagsorden" not in text
+
+
+def test_outreach_deadlines_from_milestones() -> None:
+    deadlines = rules.outreach_deadlines(
+        {
+            "referral": date(2026, 3, 30),
+            "first_meeting": date(2026, 1, 30),
+            "course_ended": date(2026, 8, 31),
+        },
+        DANISH,
+    )
+    due = {d["kind"]: d["due"] for d in deadlines}
+    assert due["contact_citizen"] == date(2026, 4, 1)
+    assert due["advice"] == date(2026, 2, 3)
+    assert due["internal_coordinating_meeting"] == date(2026, 2, 6)
+    assert due["external_coordinating_meeting"] == date(2026, 2, 19)
+    assert due["needs_assessment"] == date(2026, 2, 28)
+    assert due["follow_up_window_opens"] == date(2026, 11, 30)
+    assert due["follow_up_window_closes"] == date(2027, 2, 28)
+    assert "first_meeting" not in due, "no first contact given"
+    assert [d["due"] for d in deadlines] == sorted(d["due"] for d in deadlines)

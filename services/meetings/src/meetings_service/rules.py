@@ -89,3 +89,72 @@ def check_times(start: datetime, end: datetime) -> None:
 
 def is_overdue(due: date, done: bool, today: date) -> bool:
     return not done and today > due
+
+
+# The outreach workflow's deadlines (fremskudt sagsbehandling), counted from its milestones.
+OUTREACH_DEADLINES: tuple[tuple[str, str, int, str], ...] = (
+    # (kind, counted from, working days, what it means)
+    ("contact_citizen", "referral", 2, "Kontakt til borgeren"),
+    ("first_meeting", "first_contact", 5, "Første møde med borgeren"),
+    ("advice", "first_meeting", 2, "Rådgivning efter første møde"),
+    ("internal_coordinating_meeting", "first_meeting", 5, "Internt koordinerende møde"),
+    ("external_coordinating_meeting", "first_meeting", 14, "Koordinerende møde med eksterne parter"),
+)
+
+
+def outreach_deadlines(milestones: dict[str, date], calendar: WorkingDayCalendar) -> list[dict[str, object]]:
+    """Every outreach deadline whose starting milestone is known, in date order.
+
+    Needs assessment is due one calendar month after the first meeting; follow-up 3 to 6 months after the course
+    ends (the window's first and last day).
+    """
+    out: list[dict[str, object]] = []
+    for kind, start, days, label in OUTREACH_DEADLINES:
+        if start in milestones:
+            out.append(
+                {
+                    "kind": kind,
+                    "label": label,
+                    "from": start,
+                    "due": calendar.add_working_days(milestones[start], days),
+                }
+            )
+    if "first_meeting" in milestones:
+        out.append(
+            {
+                "kind": "needs_assessment",
+                "label": "Udredning",
+                "from": "first_meeting",
+                "due": _add_months(milestones["first_meeting"], 1),
+            }
+        )
+    if "course_ended" in milestones:
+        ended = milestones["course_ended"]
+        out.append(
+            {
+                "kind": "follow_up_window_opens",
+                "label": "Opfølgning tidligst",
+                "from": "course_ended",
+                "due": _add_months(ended, 3),
+            }
+        )
+        out.append(
+            {
+                "kind": "follow_up_window_closes",
+                "label": "Opfølgning senest",
+                "from": "course_ended",
+                "due": _add_months(ended, 6),
+            }
+        )
+    return sorted(out, key=lambda d: d["due"])  # type: ignore[arg-type,return-value]
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (day.day, 30, 29, 28):  # the same day, or the month's last day
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

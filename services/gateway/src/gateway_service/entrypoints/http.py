@@ -178,6 +178,19 @@ async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
     return await _forward(request, "meetings", "/meetings", caller)
 
 
+@router.get(
+    "/deadlines/outreach",
+    operation_id="outreach_deadlines",
+    tags=["deadlines"],
+    summary="The outreach workflow's deadlines in Danish working days, from the milestones given",
+)
+async def outreach_deadlines(request: Request, caller: Authenticated) -> Response:
+    _require(caller, "caseworker", "contact_person", "admin")
+    return await _forward(
+        request, "meetings", "/deadlines/outreach", caller, params=dict(request.query_params)
+    )
+
+
 @router.get("/meetings/{meeting_id}", operation_id="get_meeting", tags=["meetings"])
 async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "caseworker", "contact_person", "admin")

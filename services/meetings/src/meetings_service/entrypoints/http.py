@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -13,7 +14,7 @@ from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
 from meetings_service import ics
-from meetings_service.rules import MeetingRuleError
+from meetings_service.rules import MeetingRuleError, outreach_deadlines
 from meetings_service.schemas import (
     AgendaItemCreate,
     MeetingCreate,
@@ -90,6 +91,42 @@ async def list_overdue(
     request: Request, citizen_id: Annotated[str | None, Query(max_length=100)] = None
 ) -> list[OverdueItem]:
     return [OverdueItem.model_validate(i) for i in await _service(request).overdue(citizen_id)]
+
+
+@router.get(
+    "/deadlines/outreach",
+    operation_id="outreach_deadlines",
+    tags=["deadlines"],
+    summary="The outreach workflow's deadlines in Danish working days, from the milestones given",
+)
+async def outreach(
+    request: Request,
+    referral: date | None = None,
+    first_contact: date | None = None,
+    first_meeting: date | None = None,
+    course_ended: date | None = None,
+) -> list[dict[str, object]]:
+    given = {
+        "referral": referral,
+        "first_contact": first_contact,
+        "first_meeting": first_meeting,
+        "course_ended": course_ended,
+    }
+    milestones = {name: day for name, day in given.items() if day is not None}
+    if not milestones:
+        raise Problem(
+            422,
+            "Invalid request",
+            "Give at least one milestone date.",
+            kind="validation",
+            errors=[
+                {
+                    "field": "referral",
+                    "message": "one of referral, first_contact, first_meeting, course_ended is required",
+                }
+            ],
+        )
+    return outreach_deadlines(milestones, _service(request).calendar)
 
 
 @router.get(
