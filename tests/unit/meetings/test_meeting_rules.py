@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
+from borgerplan_plumbing.workdays import DANISH
 from meetings_service import ics, rules
-from meetings_service.workdays import DANISH
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

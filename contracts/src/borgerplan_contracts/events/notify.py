@@ -7,7 +7,10 @@ from typing import ClassVar, Literal
 from borgerplan_contracts.events.base import EventData
 
 Channel = Literal["email", "sms", "digital_post"]
-NotificationKind = Literal["meeting_invitation"]
+NotificationKind = Literal[
+    "meeting_invitation", "meeting_update", "meeting_cancellation", "agenda_reminder", "minutes_published",
+    "minutes_overdue", "task_overdue", "consent_expiring", "consent_revoked",
+]
 
 
 class _NotifyEvent(EventData):

@@ -173,8 +173,11 @@ class OutboxRelay:
                 log.warning(
                     "outbox relay pass failed", extra={"error": type(exc).__name__, "detail": str(exc)[:300]}
                 )
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as the
+            # event is set, and the loop would never stop.
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
             except TimeoutError:
                 pass
             self._wake.clear()

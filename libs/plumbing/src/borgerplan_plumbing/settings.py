@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_sender: str = "borgerplan@localhost"
+    sms_url: str | None = None
+    digital_post_url: str | None = None
+    notify_retry_base_seconds: float = Field(default=2.0, gt=0)
+    notify_max_attempts: int = Field(default=6, ge=1, le=20)
+    notify_poll_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _no_development_secrets_in_production(self) -> Self:

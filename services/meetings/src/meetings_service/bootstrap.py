@@ -9,10 +9,10 @@ from borgerplan_contracts import CloudEvent, topics
 from borgerplan_contracts.events import PlanCreated
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
+from borgerplan_plumbing.workdays import WorkingDayCalendar
 from meetings_service.consent_client import ConsentClient
 from meetings_service.entrypoints.http import router
 from meetings_service.service import MeetingService
-from meetings_service.workdays import WorkingDayCalendar
 
 
 def build(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from meetings_service.workdays import WorkingDayCalendar, local_date
+from borgerplan_plumbing.workdays import WorkingDayCalendar, local_date
 
 AGENDA_CLOSES_WORKING_DAYS_BEFORE = 4
 MINUTES_DUE_WORKING_DAYS_AFTER = 5

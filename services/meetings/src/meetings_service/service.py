@@ -24,6 +24,7 @@ from borgerplan_contracts.events.meetings import (
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.mongo import Collection, Document
 from borgerplan_plumbing.store import AggregateStore, VersionConflictError
+from borgerplan_plumbing.workdays import COPENHAGEN, WorkingDayCalendar
 from meetings_service import rules
 from meetings_service.consent_client import ConsentClient
 from meetings_service.schemas import (
@@ -33,7 +34,6 @@ from meetings_service.schemas import (
     MinutesPut,
     ParticipantResponse,
 )
-from meetings_service.workdays import COPENHAGEN, WorkingDayCalendar
 
 log = logging.getLogger(__name__)
 PROFESSIONAL = ("authority", "provider", "external")
