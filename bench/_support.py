@@ -19,8 +19,11 @@ def bench_settings(**overrides: object) -> Settings:
     servers = discover()
     namespace = f"b{uuid.uuid4().hex[:8]}"
     values: dict[str, object] = {
-        "environment": "test", "kafka_bootstrap_servers": servers.kafka_bootstrap_servers,
-        "mongodb_uri": servers.mongodb_uri, "topic_prefix": f"{namespace}.", "database_prefix": f"{namespace}_",
+        "environment": "test",
+        "kafka_bootstrap_servers": servers.kafka_bootstrap_servers,
+        "mongodb_uri": servers.mongodb_uri,
+        "topic_prefix": f"{namespace}.",
+        "database_prefix": f"{namespace}_",
         "log_level": "WARNING",
     }
     values.update(overrides)

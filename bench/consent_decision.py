@@ -21,23 +21,38 @@ from consent_service.schemas import ConsentCreate
 from consent_service.service import ConsentService, today
 
 UNITS = ["rusmiddelenheden", "herberg", "jobcenter", "psykiatri", "kriminalforsorgen"]
-CALLER = Caller(sub="bench", name="Bench", unit="hjemloeseenheden", unit_kind="authority", roles=["caseworker"])
+CALLER = Caller(
+    sub="bench", name="Bench", unit="hjemloeseenheden", unit_kind="authority", roles=["caseworker"]
+)
 
 
 async def seed(service: ConsentService, citizens: int) -> None:
     for i in range(citizens):
         citizen = f"bench-citizen-{i}"
-        await service.plan_refs.insert_one({"_id": f"bench-plan-{i}", "citizen_id": citizen,
-                                            "responsible_unit": "hjemloeseenheden", "actor_units": UNITS,
-                                            "status": "active"})
+        await service.plan_refs.insert_one(
+            {
+                "_id": f"bench-plan-{i}",
+                "citizen_id": citizen,
+                "responsible_unit": "hjemloeseenheden",
+                "actor_units": UNITS,
+                "status": "active",
+            }
+        )
         for unit in UNITS:
-            await service.grant(ConsentCreate.model_validate({
-                "citizen_id": citizen, "grantee_unit": unit, "categories": ["general", "substance_use"],
-                "purposes": ["view_plan", "meeting_invitation"],
-                "form": {"kind": "written", "document_reference": "bench"},
-                "valid_from": (today() - timedelta(days=10)).isoformat(),
-                "valid_until": (today() + timedelta(days=300)).isoformat(),
-            }), CALLER)
+            await service.grant(
+                ConsentCreate.model_validate(
+                    {
+                        "citizen_id": citizen,
+                        "grantee_unit": unit,
+                        "categories": ["general", "substance_use"],
+                        "purposes": ["view_plan", "meeting_invitation"],
+                        "form": {"kind": "written", "document_reference": "bench"},
+                        "valid_from": (today() - timedelta(days=10)).isoformat(),
+                        "valid_until": (today() + timedelta(days=300)).isoformat(),
+                    }
+                ),
+                CALLER,
+            )
 
 
 async def main(citizens: int, rounds: int) -> None:
@@ -54,7 +69,9 @@ async def main(citizens: int, rounds: int) -> None:
             start = time.perf_counter()
             decision = await service.decide(citizen, unit, "view_plan", None)
             decided = time.perf_counter()
-            docs = await service.consents.collection.find({"citizen_id": citizen, "grantee_unit": unit}).to_list(None)
+            docs = await service.consents.collection.find(
+                {"citizen_id": citizen, "grantee_unit": unit}
+            ).to_list(None)
             read = time.perf_counter()
             assert decision.permit and docs
             if i >= 100:  # warm-up excluded
@@ -64,7 +81,9 @@ async def main(citizens: int, rounds: int) -> None:
         _, read_p99 = report("plain read of the consent documents", reads)
         read_p50 = sorted(reads)[len(reads) // 2]
         dec_p50, dec_p99 = report("decision (POST /decisions' work)", decisions)
-        print(f"ratio decision/read: p50 {dec_p50 / read_p50:.2f}x  p99 {dec_p99 / read_p99:.2f}x  (target <= 2.00x)")
+        print(
+            f"ratio decision/read: p50 {dec_p50 / read_p50:.2f}x  p99 {dec_p99 / read_p99:.2f}x  (target <= 2.00x)"
+        )
     finally:
         await runtime.stop()
 

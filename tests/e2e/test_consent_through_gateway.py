@@ -15,20 +15,33 @@ AUTHORITY, TREATMENT = "e2e-c-myndighed", "e2e-c-rusmiddel"
 
 
 def test_revocation_takes_effect_on_the_next_view_and_disclosures_are_logged(system: System) -> None:
-    caseworker = {"Authorization": "Bearer " + system.token(sub="e2e-c-cw", unit=AUTHORITY, unit_kind="authority",
-                                                            roles=["caseworker"])}
-    treatment = {"Authorization": "Bearer " + system.token(sub="e2e-c-tp", unit=TREATMENT, unit_kind="provider",
-                                                           roles=["contact_person"])}
+    caseworker = {
+        "Authorization": "Bearer "
+        + system.token(sub="e2e-c-cw", unit=AUTHORITY, unit_kind="authority", roles=["caseworker"])
+    }
+    treatment = {
+        "Authorization": "Bearer "
+        + system.token(sub="e2e-c-tp", unit=TREATMENT, unit_kind="provider", roles=["contact_person"])
+    }
     with httpx.Client(base_url=system.api, timeout=15) as api:
-        citizen_id = api.post("/citizens", json={"cpr": "1710884321", "name": "Samtykke Borger"},
-                              headers=caseworker).json()["citizen_id"]
-        created = api.post("/plans", headers=caseworker, json={
-            "citizen_id": citizen_id, "kind": "adult", "responsible_unit": AUTHORITY,
-            "goals": [{"title": "Behandling", "category": "substance_use"},
-                      {"title": "Lægetjek", "category": "health"},
-                      {"title": "Faste aftaler", "category": "general"}],
-            "actors": [{"name": "Behandler", "role": "Behandler", "unit": TREATMENT, "kind": "provider"}],
-        })
+        citizen_id = api.post(
+            "/citizens", json={"cpr": "1710884321", "name": "Samtykke Borger"}, headers=caseworker
+        ).json()["citizen_id"]
+        created = api.post(
+            "/plans",
+            headers=caseworker,
+            json={
+                "citizen_id": citizen_id,
+                "kind": "adult",
+                "responsible_unit": AUTHORITY,
+                "goals": [
+                    {"title": "Behandling", "category": "substance_use"},
+                    {"title": "Lægetjek", "category": "health"},
+                    {"title": "Faste aftaler", "category": "general"},
+                ],
+                "actors": [{"name": "Behandler", "role": "Behandler", "unit": TREATMENT, "kind": "provider"}],
+            },
+        )
         assert created.status_code == 201, created.text
 
         # Until consent knows the plan (from PlanCreated) the treatment unit is a stranger: 404.
@@ -40,10 +53,18 @@ def test_revocation_takes_effect_on_the_next_view_and_disclosures_are_logged(sys
         assert missing.status_code == 403
         assert missing.json()["type"].endswith("consent-missing")
 
-        granted = api.post("/consents", headers=caseworker, json={
-            "citizen_id": citizen_id, "grantee_unit": TREATMENT, "categories": ["general", "substance_use"],
-            "purposes": ["view_plan"], "form": {"kind": "oral", "recorded_by": "Sags Behandler"},
-            "valid_from": datetime.now(UTC).date().isoformat()})
+        granted = api.post(
+            "/consents",
+            headers=caseworker,
+            json={
+                "citizen_id": citizen_id,
+                "grantee_unit": TREATMENT,
+                "categories": ["general", "substance_use"],
+                "purposes": ["view_plan"],
+                "form": {"kind": "oral", "recorded_by": "Sags Behandler"},
+                "valid_from": datetime.now(UTC).date().isoformat(),
+            },
+        )
         assert granted.status_code == 201, granted.text
 
         view = api.get(f"/citizens/{citizen_id}/plan-view", headers=treatment)
@@ -51,14 +72,25 @@ def test_revocation_takes_effect_on_the_next_view_and_disclosures_are_logged(sys
         assert sorted(g["title"] for g in view.json()["plans"][0]["goals"]) == ["Behandling", "Faste aftaler"]
         assert [w["category"] for w in view.json()["withheld"]] == ["health"]
 
-        revoked = api.post(f"/consents/{granted.json()['consent_id']}/revocation", json={"reason": "ønske"},
-                           headers={**caseworker, "If-Match": granted.headers["etag"]})
+        revoked = api.post(
+            f"/consents/{granted.json()['consent_id']}/revocation",
+            json={"reason": "ønske"},
+            headers={**caseworker, "If-Match": granted.headers["etag"]},
+        )
         assert revoked.status_code == 200, revoked.text
         after = api.get(f"/citizens/{citizen_id}/plan-view", headers=treatment)
         assert after.status_code == 403, "the very next request after the revocation"
 
-        citizen = {"Authorization": "Bearer " + system.token(sub="e2e-c-borger", unit="borger", unit_kind="external",
-                                                             roles=["citizen"], citizen_id=citizen_id)}
+        citizen = {
+            "Authorization": "Bearer "
+            + system.token(
+                sub="e2e-c-borger",
+                unit="borger",
+                unit_kind="external",
+                roles=["citizen"],
+                citizen_id=citizen_id,
+            )
+        }
         disclosures = api.get(f"/citizens/{citizen_id}/disclosures", headers=citizen)
         assert disclosures.status_code == 200
         assert [(d["unit"], d["what"]) for d in disclosures.json()] == [(TREATMENT, "plan_view")]

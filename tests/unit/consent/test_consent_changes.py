@@ -23,8 +23,12 @@ TODAY = date(2026, 6, 15)
 
 def _create(**overrides: object) -> ConsentCreate:
     body: dict[str, object] = {
-        "citizen_id": "c", "grantee_unit": "u", "categories": ["general"], "purposes": ["view_plan"],
-        "form": {"kind": "written", "document_reference": "doc-1"}, "valid_from": "2026-01-01",
+        "citizen_id": "c",
+        "grantee_unit": "u",
+        "categories": ["general"],
+        "purposes": ["view_plan"],
+        "form": {"kind": "written", "document_reference": "doc-1"},
+        "valid_from": "2026-01-01",
     }
     body.update(overrides)
     return ConsentCreate.model_validate(body)
@@ -54,7 +58,9 @@ def test_malformed_consents_are_refused(overrides: dict[str, object], field: str
 
 
 def test_oral_consent_with_recorder_is_accepted() -> None:
-    consent = _create(form={"kind": "oral", "recorded_by": "Mette Sørensen", "recorded_at": "2026-01-01T10:00:00Z"})
+    consent = _create(
+        form={"kind": "oral", "recorded_by": "Mette Sørensen", "recorded_at": "2026-01-01T10:00:00Z"}
+    )
     assert consent.form.recorded_by == "Mette Sørensen"
 
 
@@ -106,6 +112,8 @@ def test_revoking_twice_is_a_conflict() -> None:
         (TODAY + timedelta(days=10), True, "revoked", True),
     ],
 )
-def test_status_and_expiry_notice(valid_until: date | None, revoked: bool, status: str, expiring: bool) -> None:
+def test_status_and_expiry_notice(
+    valid_until: date | None, revoked: bool, status: str, expiring: bool
+) -> None:
     assert status_on(valid_until, revoked, TODAY) == status
     assert is_expiring(valid_until, TODAY) is expiring

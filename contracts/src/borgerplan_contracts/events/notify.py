@@ -8,8 +8,15 @@ from borgerplan_contracts.events.base import EventData
 
 Channel = Literal["email", "sms", "digital_post"]
 NotificationKind = Literal[
-    "meeting_invitation", "meeting_update", "meeting_cancellation", "agenda_reminder", "minutes_published",
-    "minutes_overdue", "task_overdue", "consent_expiring", "consent_revoked",
+    "meeting_invitation",
+    "meeting_update",
+    "meeting_cancellation",
+    "agenda_reminder",
+    "minutes_published",
+    "minutes_overdue",
+    "task_overdue",
+    "consent_expiring",
+    "consent_revoked",
 ]
 
 
