@@ -20,6 +20,7 @@ test-unit: setup
 
 lint: setup  ## ruff, formatting and mypy --strict, as CI runs them
 	$(UV) run ruff check .
+	$(UV) run ruff format --check .
 	$(UV) run mypy $(LINT_PATHS)
 	$(UV) run python -m borgerplan_contracts.schemas --check
 

@@ -11,8 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from borgerplan_plumbing.settings import Settings  # noqa: E402
 from tests.support.servers import discover  # noqa: E402
+
+from borgerplan_plumbing.settings import Settings  # noqa: E402
 
 
 def bench_settings(**overrides: object) -> Settings:

@@ -84,10 +84,7 @@ async def test_invitations_retries_failures_and_redelivery(settings: Settings) -
         settings = settings.model_copy(update={"smtp_port": smtp.port})
         async with running(build_meetings, settings) as (meetings_rt, meetings):
             transport = RoutingTransport({settings.meetings_url: meetings_rt.app})
-            async with running(lambda s: build_notify(s, transport=transport), settings) as (
-                notify_rt,
-                notify,
-            ):
+            async with running(lambda s: build_notify(s, transport=transport), settings) as (_, notify):
                 meeting = await _schedule(
                     meetings,
                     meetings_rt,
