@@ -81,6 +81,9 @@ def running_system(servers: Servers, namespace: str) -> Iterator[System]:
         "BORGERPLAN_SMTP_PORT": str(smtp_port),
         "BORGERPLAN_OUTBOX_POLL_SECONDS": "0.2",
         "BORGERPLAN_LOG_LEVEL": "INFO",
+        # Low enough that a test can hit it in a burst, high enough for every other test's polling.
+        "BORGERPLAN_RATE_LIMIT_PER_SECOND": "5",
+        "BORGERPLAN_RATE_LIMIT_BURST": "40",
     }
     run_dir = Path(tempfile.mkdtemp(prefix=f"borgerplan-{uuid.uuid4().hex[:6]}-"))
     stack = ServiceStack(

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     notify_url: str = "http://127.0.0.1:8004"
     upstream_timeout_seconds: float = Field(default=2.0, gt=0)
     public_base_url: str = "http://localhost:8000"
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    rate_limit_per_second: float = Field(default=20.0, gt=0)
+    rate_limit_burst: int = Field(default=60, ge=1)
 
     # The municipality's own closing days besides weekends and public holidays ("MM-DD"), for working-day deadlines.
     closing_days: list[str] = ["06-05", "12-24", "12-31"]

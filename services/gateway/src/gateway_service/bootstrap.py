@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from borgerplan_plumbing.auth import JwtVerifier
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
+from gateway_service.access_log import AccessLog
 from gateway_service.entrypoints.http import router
+from gateway_service.limits import TokenBucket, limits_middleware
 from gateway_service.upstream import Upstreams
 
 
@@ -22,12 +24,21 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     upstreams = Upstreams(settings)
     runtime.app.state.upstreams = upstreams
     runtime.app.state.verifier = JwtVerifier(settings)
-    runtime.app.state.access_log = runtime.collection("access_log")
+    runtime.app.state.access_log = AccessLog(
+        runtime.collection("access_log"), runtime.collection("access_log_heads")
+    )
+    runtime.app.middleware("http")(
+        limits_middleware(
+            settings.max_body_bytes, TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst)
+        )
+    )
     for name in ("plan", "meetings", "consent", "notify"):
         runtime.readiness_check(name, lambda name=name: upstreams.ready(name))  # type: ignore[misc]
 
     async def indexes() -> None:
-        await runtime.collection("access_log").create_index([("citizen_id", 1), ("at", 1)], name="by_citizen")
+        await runtime.collection("access_log").create_index(
+            [("citizen_id", 1), ("seq", 1)], name="by_citizen"
+        )
 
     runtime.on_startup(indexes)
     runtime.on_shutdown(upstreams.close)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,7 +9,10 @@ from fastapi.responses import JSONResponse
 
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.problems import Problem
+from gateway_service import authz
+from gateway_service.access_log import AccessLog
 from gateway_service.auth import Authenticated
+from gateway_service.authz import Action, Relation
 from gateway_service.upstream import Upstreams, UpstreamUnavailableError, relay_response
 from gateway_service.view import compose
 
@@ -47,27 +48,18 @@ async def _forward(
     return relay_response(upstream)
 
 
-def _require(caller: Caller, *roles: str, authority: bool = False) -> None:
-    if not caller.has_role(*roles) or (authority and caller.unit_kind != "authority"):  # type: ignore[arg-type]
+def _require(caller: Caller, action: Action) -> None:
+    """Writes and lookups by the matrix (docs/authorization.md); they do not depend on the relation."""
+    relation: Relation = "self" if caller.has_role("citizen") else "responsible"
+    if authz.decide(action, caller, relation) not in ("allow", "allow_with_consent"):
         raise Problem(403, "Forbidden", "Your role does not allow this.", kind="forbidden")
 
 
 async def _audit(
     request: Request, caller: Caller, citizen_id: str, purpose: str, sections: list[str]
 ) -> None:
-    await request.app.state.access_log.insert_one(
-        {
-            "_id": str(uuid.uuid4()),
-            "at": datetime.now(UTC),
-            "sub": caller.sub,
-            "name": caller.name,
-            "unit": caller.unit,
-            "citizen_id": citizen_id,
-            "purpose": purpose,
-            "sections": sections,
-            "request_id": request.headers.get("x-request-id") or str(uuid.uuid4()),
-        }
-    )
+    log: AccessLog = request.app.state.access_log
+    await log.append(caller, citizen_id, purpose, sections, request.headers.get("x-request-id"))
 
 
 @router.post(
@@ -78,7 +70,7 @@ async def _audit(
     summary="Register a citizen (CPR validated)",
 )
 async def register_citizen(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "admin", authority=True)
+    _require(caller, "register_citizen")
     return await _forward(request, "plan", "/citizens", caller)
 
 
@@ -91,7 +83,7 @@ async def register_citizen(request: Request, caller: Authenticated) -> Response:
 async def find_citizen(
     request: Request, caller: Authenticated, cpr: Annotated[str, Query(max_length=11)]
 ) -> Response:
-    _require(caller, "caseworker", "admin", authority=True)
+    _require(caller, "lookup_by_cpr")
     response = await _forward(request, "plan", "/citizens", caller, params={"cpr": cpr})
     if response.status_code == 200:
         import json
@@ -103,19 +95,19 @@ async def find_citizen(
 
 @router.post("/plans", operation_id="create_plan", tags=["plans"], status_code=201)
 async def create_plan(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "admin", authority=True)
+    _require(caller, "create_plan")
     return await _forward(request, "plan", "/plans", caller)
 
 
 @router.post("/consents", operation_id="grant_consent", tags=["consents"], status_code=201)
 async def grant_consent(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "manage_consent")
     return await _forward(request, "consent", "/consents", caller)
 
 
 @router.get("/consents/{consent_id}", operation_id="get_consent", tags=["consents"])
 async def get_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "manage_consent")
     return await _forward(request, "consent", f"/consents/{consent_id}", caller)
 
 
@@ -126,7 +118,7 @@ async def get_consent(consent_id: str, request: Request, caller: Authenticated) 
     summary="Narrow a consent to fewer categories or purposes (If-Match)",
 )
 async def narrow_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "manage_consent")
     return await _forward(request, "consent", f"/consents/{consent_id}", caller)
 
 
@@ -137,7 +129,7 @@ async def narrow_consent(consent_id: str, request: Request, caller: Authenticate
     summary="Extend a consent's validity (If-Match)",
 )
 async def renew_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "manage_consent")
     return await _forward(request, "consent", f"/consents/{consent_id}/renewal", caller)
 
 
@@ -148,7 +140,7 @@ async def renew_consent(consent_id: str, request: Request, caller: Authenticated
     summary="Revoke a consent (If-Match); it takes effect on the very next request",
 )
 async def revoke_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "manage_consent")
     return await _forward(request, "consent", f"/consents/{consent_id}/revocation", caller)
 
 
@@ -156,7 +148,8 @@ async def revoke_consent(consent_id: str, request: Request, caller: Authenticate
 async def list_consents(citizen_id: str, request: Request, caller: Authenticated) -> Response:
     if caller.has_role("citizen") and caller.citizen_id != citizen_id:
         raise Problem(404, "Not found", "No citizen with that id.")
-    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    if not caller.has_role("citizen"):
+        _require(caller, "manage_consent")
     return await _forward(request, "consent", f"/citizens/{citizen_id}/consents", caller)
 
 
@@ -174,7 +167,7 @@ async def list_disclosures(citizen_id: str, request: Request, caller: Authentica
 
 @router.post("/meetings", operation_id="schedule_meeting", tags=["meetings"], status_code=201)
 async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "schedule_meeting")
     return await _forward(request, "meetings", "/meetings", caller)
 
 
@@ -185,7 +178,7 @@ async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
     summary="The outreach workflow's deadlines in Danish working days, from the milestones given",
 )
 async def outreach_deadlines(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "schedule_meeting")
     return await _forward(
         request, "meetings", "/deadlines/outreach", caller, params=dict(request.query_params)
     )
@@ -193,7 +186,7 @@ async def outreach_deadlines(request: Request, caller: Authenticated) -> Respons
 
 @router.get("/meetings/{meeting_id}", operation_id="get_meeting", tags=["meetings"])
 async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "schedule_meeting")
     return await _forward(request, "meetings", f"/meetings/{meeting_id}", caller)
 
 
@@ -204,7 +197,7 @@ async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) 
     summary="Reschedule, move, cancel (status: cancelled) or name the minute-taker (If-Match)",
 )
 async def update_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "schedule_meeting")
     return await _forward(request, "meetings", f"/meetings/{meeting_id}", caller)
 
 
@@ -217,7 +210,7 @@ async def update_meeting(meeting_id: str, request: Request, caller: Authenticate
 async def respond_to_invitation(
     meeting_id: str, participant_id: str, request: Request, caller: Authenticated
 ) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    _require(caller, "take_part")
     return await _forward(
         request, "meetings", f"/meetings/{meeting_id}/participants/{participant_id}/response", caller
     )
@@ -231,7 +224,7 @@ async def respond_to_invitation(
     summary="A participant adds an item (closed 4 working days before the meeting)",
 )
 async def add_agenda_item(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    _require(caller, "take_part")
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/agenda-items", caller)
 
 
@@ -242,7 +235,7 @@ async def add_agenda_item(meeting_id: str, request: Request, caller: Authenticat
     summary="Attendance, decisions, tasks (who, what, due) (If-Match)",
 )
 async def put_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "write_minutes")
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes", caller)
 
 
@@ -253,7 +246,7 @@ async def put_minutes(meeting_id: str, request: Request, caller: Authenticated) 
     summary="Publish the minutes to the participants permitted to receive them (If-Match)",
 )
 async def publish_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "write_minutes")
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes/publication", caller)
 
 
@@ -261,7 +254,7 @@ async def publish_minutes(meeting_id: str, request: Request, caller: Authenticat
     "/meetings/{meeting_id}/tasks/{task_id}/completion", operation_id="complete_task", tags=["minutes"]
 )
 async def complete_task(meeting_id: str, task_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin")
+    _require(caller, "schedule_meeting")
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/tasks/{task_id}/completion", caller)
 
 
@@ -272,7 +265,7 @@ async def complete_task(meeting_id: str, task_id: str, request: Request, caller:
     summary="The invitation as iCalendar (same UID on updates, SEQUENCE raised)",
 )
 async def invitation_ics(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "caseworker", "contact_person", "admin", "citizen")
+    _require(caller, "take_part")
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/invitation.ics", caller)
 
 
@@ -312,6 +305,45 @@ async def _disclose(request: Request, caller: Caller, citizen_id: str, decision:
         ) from exc
     if response.status_code != 201:
         raise Problem(503, "Service unavailable", "The disclosure could not be recorded; nothing was sent.")
+
+
+@router.get(
+    "/citizens/{citizen_id}/access-log",
+    operation_id="get_access_log",
+    tags=["access log"],
+    summary="Who read this citizen's data, when, what and why (the citizen; admin also sees the person)",
+)
+async def access_log(
+    citizen_id: str,
+    request: Request,
+    caller: Authenticated,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before_seq: Annotated[int | None, Query(ge=1, description="page: entries older than this one")] = None,
+) -> JSONResponse:
+    relation: Relation = "self" if caller.citizen_id == citizen_id else "none"
+    outcome = authz.decide("read_access_log", caller, relation)
+    if outcome == "not_found":
+        raise Problem(404, "Not found", "No citizen with that id.")
+    if outcome != "allow":
+        raise Problem(
+            403, "Forbidden", "Only the citizen and administrators read the access log.", kind="forbidden"
+        )
+    log: AccessLog = request.app.state.access_log
+    entries = await log.read(citizen_id, limit, before_seq)
+    admin = caller.has_role("admin")
+    items = [
+        {
+            "seq": e["seq"],
+            "at": e["at"].isoformat(),
+            "unit": e["unit"],
+            "purpose": e["purpose"],
+            "sections": e["sections"],
+            **({"sub": e["sub"], "name": e["name"], "request_id": e["request_id"]} if admin else {}),
+        }
+        for e in entries
+    ]
+    next_page = items[-1]["seq"] if len(items) == limit else None
+    return JSONResponse({"items": items, "next_before_seq": next_page})
 
 
 @router.get("/healthz", operation_id="gateway_healthz", tags=["health"])

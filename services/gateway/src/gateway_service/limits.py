@@ -1,0 +1,72 @@
+"""Edge limits: request body size (413) and a per-caller rate limit (429), both as problem details.
+
+The rate limit is a token bucket per caller (the token's ``sub``, else the client address) in each gateway
+process: with N replicas the effective limit is N times higher, which is acceptable for abuse protection; a shared
+limit would need a shared store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+
+import jwt
+from fastapi import Request, Response
+
+from borgerplan_plumbing.problems import Problem, problem_response
+
+
+class TokenBucket:
+    def __init__(self, rate_per_second: float, burst: int) -> None:
+        self.rate, self.burst = rate_per_second, burst
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """0 when allowed; otherwise the seconds until a token is free."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self.buckets.get(key, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self.buckets[key] = (tokens - 1, now)
+            if len(self.buckets) > 100_000:  # forget idle callers
+                self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < 60}
+            return 0.0
+        self.buckets[key] = (tokens, now)
+        return (1 - tokens) / self.rate
+
+
+def _caller_key(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        try:  # only to pick the bucket; the token is verified later
+            sub = jwt.decode(header[7:], options={"verify_signature": False}).get("sub")
+            if sub:
+                return f"sub:{sub}"
+        except jwt.PyJWTError:
+            pass
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+def limits_middleware(max_body_bytes: int, bucket: TokenBucket) -> Callable[..., Awaitable[Response]]:
+    async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.url.path.startswith("/api/v1/") and not request.url.path.endswith(("/healthz", "/readyz")):
+            wait = bucket.take(_caller_key(request))
+            if wait:
+                return problem_response(
+                    Problem(
+                        429,
+                        "Too many requests",
+                        "Slow down and try again shortly.",
+                        headers={"Retry-After": str(max(1, round(wait)))},
+                    ),
+                    request.url.path,
+                )
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > max_body_bytes:
+            return problem_response(
+                Problem(413, "Content too large", f"The request body may be at most {max_body_bytes} bytes."),
+                request.url.path,
+            )
+        return await call_next(request)
+
+    return middleware

@@ -1,0 +1,62 @@
+"""The access log's hash chain on the real database, and `borgerplan audit verify` finding tampering."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+
+import pytest
+
+from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.mongo import make_client, service_database
+from borgerplan_plumbing.settings import Settings
+from gateway_service.access_log import AccessLog
+
+pytestmark = pytest.mark.integration
+READER = Caller(sub="t-reader", name="Læser", unit="t-unit", unit_kind="provider", roles=["contact_person"])
+
+
+def _audit_verify(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "MONGODB_URI": settings.mongodb_uri,
+        "BORGERPLAN_DATABASE_PREFIX": settings.database_prefix,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "borgerplan_cli.main", "audit", "verify", *args],
+        env=env,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+
+
+async def test_chain_verifies_and_detects_removed_altered_and_newest_missing(settings: Settings) -> None:
+    client = make_client(settings)
+    db = service_database(client, settings, "gateway")
+    log = AccessLog(db["access_log"], db["access_log_heads"])
+    try:
+        for i in range(5):
+            await log.append(READER, "c-1", "view_plan", ["plans"], f"req-{i}")
+        await asyncio.gather(*(log.append(READER, "c-2", "view_plan", ["plans"]) for _ in range(4)))
+        assert await log.verify() == (9, [])
+        assert [e["seq"] for e in await log.read("c-2", 10)] == [4, 3, 2, 1], "concurrent appends chain up"
+        clean = await asyncio.to_thread(_audit_verify, settings)
+        assert clean.returncode == 0, clean.stdout + clean.stderr
+        assert "9 access-log entries checked, 0 problem(s)" in clean.stdout
+
+        await db["access_log"].delete_one({"_id": "c-1:3"})  # removed directly in the database
+        _, problems = await log.verify("c-1")
+        assert [(p.seq, p.problem) for p in problems] == [(3, "entry missing")]
+        broken = await asyncio.to_thread(_audit_verify, settings)
+        assert broken.returncode == 1
+        assert "BROKEN citizen=c-1 entry=3: entry missing" in broken.stdout
+
+        await db["access_log"].update_one({"_id": "c-2:2"}, {"$set": {"unit": "someone-else"}})
+        await db["access_log"].delete_one({"_id": "c-2:4"})
+        _, problems = await log.verify("c-2")
+        assert {(p.seq, p.problem) for p in problems} == {(2, "entry altered"), (4, "newest entry missing")}
+    finally:
+        await client.close()
