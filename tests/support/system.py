@@ -66,7 +66,7 @@ class System:
 
 
 @contextmanager
-def running_system(servers: Servers, namespace: str) -> Iterator[System]:
+def running_system(servers: Servers, namespace: str, extra_env: dict[str, str] | None = None) -> Iterator[System]:
     mail_dir = Path(tempfile.mkdtemp(prefix="borgerplan-mail-"))
     smtp_port = free_port()
     controller = Controller(MaildirHandler(mail_dir), hostname="127.0.0.1", port=smtp_port)
@@ -84,6 +84,7 @@ def running_system(servers: Servers, namespace: str) -> Iterator[System]:
         # Low enough that a test can hit it in a burst, high enough for every other test's polling.
         "BORGERPLAN_RATE_LIMIT_PER_SECOND": "5",
         "BORGERPLAN_RATE_LIMIT_BURST": "40",
+        **(extra_env or {}),
     }
     run_dir = Path(tempfile.mkdtemp(prefix=f"borgerplan-{uuid.uuid4().hex[:6]}-"))
     stack = ServiceStack(

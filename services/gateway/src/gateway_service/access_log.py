@@ -69,16 +69,16 @@ class AccessLog:
         sections: list[str],
         request_id: str | None = None,
     ) -> Document:
-        for _ in range(20):
-            last = await self.entries.find_one(
-                {"citizen_id": citizen_id, "seq": {"$exists": True}}, sort=[("seq", -1)]
-            )
-            seq = (last["seq"] + 1) if last else 1
+        # Start from the head (an _id lookup: cheap however long the chain is). A head that lags behind a
+        # concurrent writer only costs a retry: entry n exists, so read it by _id and chain after it.
+        head = await self.heads.find_one({"_id": citizen_id})
+        seq, prev = (head["seq"], head["hash"]) if head else (0, GENESIS)
+        for _ in range(50):
             now = datetime.now(UTC)
             entry: Document = {
-                "_id": f"{citizen_id}:{seq}",
+                "_id": f"{citizen_id}:{seq + 1}",
                 "citizen_id": citizen_id,
-                "seq": seq,
+                "seq": seq + 1,
                 "at": now.replace(microsecond=now.microsecond // 1000 * 1000),
                 "sub": caller.sub,
                 "name": caller.name,
@@ -86,19 +86,21 @@ class AccessLog:
                 "purpose": purpose,
                 "sections": sections,
                 "request_id": request_id or str(uuid.uuid4()),
-                "prev_hash": last["hash"] if last else GENESIS,
+                "prev_hash": prev,
             }
             entry["hash"] = entry_hash(entry)
             try:
                 await self.entries.insert_one(entry)
             except DuplicateKeyError:
-                continue  # another gateway wrote entry n first: chain after it
-            await self.heads.update_one(
-                {"_id": citizen_id, "seq": {"$lt": seq}},
-                {"$set": {"seq": seq, "hash": entry["hash"]}},
-                upsert=False,
+                existing = await self.entries.find_one({"_id": entry["_id"]})
+                seq, prev = entry["seq"], existing["hash"] if existing else prev
+                continue
+            moved = await self.heads.update_one(
+                {"_id": citizen_id, "seq": {"$lt": entry["seq"]}},
+                {"$set": {"seq": entry["seq"], "hash": entry["hash"]}},
             )
-            await self._ensure_head(citizen_id, seq, entry["hash"])
+            if moved.matched_count == 0:  # the citizen's first entry (or a newer head written meanwhile)
+                await self._ensure_head(citizen_id, entry["seq"], entry["hash"])
             return entry
         raise RuntimeError("could not append to the access log")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -278,10 +279,12 @@ async def invitation_ics(meeting_id: str, request: Request, caller: Authenticate
 async def plan_view(citizen_id: str, request: Request, caller: Authenticated) -> JSONResponse:
     view: dict[str, Any] = await compose(_upstreams(request), citizen_id, caller)
     sections = ["citizen", "plans", "meetings", "consent_summary"]
-    await _audit(request, caller, citizen_id, "view_plan", [s for s in sections if view.get(s)])
     decision = view.pop("_decision", None)
+    # Both records are written before the response leaves; they are independent, so at the same time.
+    records = [_audit(request, caller, citizen_id, "view_plan", [s for s in sections if view.get(s)])]
     if decision is not None:  # data left on another unit's consent: the citizen can see who received what
-        await _disclose(request, caller, citizen_id, decision)
+        records.append(_disclose(request, caller, citizen_id, decision))
+    await asyncio.gather(*records)
     return JSONResponse(view)
 
 
