@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from _support import report
+from tests.support.servers import discover
+from tests.support.system import running_system
 
 from borgerplan_plumbing.auth import Caller, sign_caller
 from borgerplan_plumbing.settings import Settings
-from tests.support.servers import discover
-from tests.support.system import running_system
 
 AUTHORITY, TREATMENT = "bench-myndighed", "bench-rusmiddel"
 
@@ -28,22 +28,46 @@ AUTHORITY, TREATMENT = "bench-myndighed", "bench-rusmiddel"
 def seed(api: httpx.Client, token: str) -> tuple[str, str]:
     auth = {"Authorization": f"Bearer {token}"}
     citizen = api.post("/citizens", json={"cpr": "1504827611", "name": "Bench Borger"}, headers=auth).json()
-    plan = api.post("/plans", headers=auth, json={
-        "citizen_id": citizen["citizen_id"], "kind": "adult", "responsible_unit": AUTHORITY,
-        "goals": [{"title": f"Mål {i}", "category": c} for i, c in
-                  enumerate(["general", "substance_use", "health", "housing"])],
-        "actors": [{"name": "Behandler", "role": "Behandler", "unit": TREATMENT, "kind": "provider"}],
-    }).json()
-    api.post("/consents", headers=auth, json={
-        "citizen_id": citizen["citizen_id"], "grantee_unit": TREATMENT, "categories": ["general", "substance_use"],
-        "purposes": ["view_plan"], "form": {"kind": "written", "document_reference": "bench"},
-        "valid_from": datetime.now(UTC).date().isoformat()}).raise_for_status()
+    plan = api.post(
+        "/plans",
+        headers=auth,
+        json={
+            "citizen_id": citizen["citizen_id"],
+            "kind": "adult",
+            "responsible_unit": AUTHORITY,
+            "goals": [
+                {"title": f"Mål {i}", "category": c}
+                for i, c in enumerate(["general", "substance_use", "health", "housing"])
+            ],
+            "actors": [{"name": "Behandler", "role": "Behandler", "unit": TREATMENT, "kind": "provider"}],
+        },
+    ).json()
+    api.post(
+        "/consents",
+        headers=auth,
+        json={
+            "citizen_id": citizen["citizen_id"],
+            "grantee_unit": TREATMENT,
+            "categories": ["general", "substance_use"],
+            "purposes": ["view_plan"],
+            "form": {"kind": "written", "document_reference": "bench"},
+            "valid_from": datetime.now(UTC).date().isoformat(),
+        },
+    ).raise_for_status()
     start = datetime.now(UTC) + timedelta(days=14)
     for _ in range(100):
-        meeting = api.post("/meetings", headers=auth, json={
-            "plan_id": plan["plan_id"], "kind": "network", "start": start.isoformat(),
-            "end": (start + timedelta(hours=1)).isoformat(), "coordinator_unit": AUTHORITY,
-            "participants": [{"name": "Borger", "kind": "citizen"}]})
+        meeting = api.post(
+            "/meetings",
+            headers=auth,
+            json={
+                "plan_id": plan["plan_id"],
+                "kind": "network",
+                "start": start.isoformat(),
+                "end": (start + timedelta(hours=1)).isoformat(),
+                "coordinator_unit": AUTHORITY,
+                "participants": [{"name": "Borger", "kind": "citizen"}],
+            },
+        )
         if meeting.status_code == 201:
             break
         time.sleep(0.2)
@@ -52,13 +76,23 @@ def seed(api: httpx.Client, token: str) -> tuple[str, str]:
 
 def main(rate: float, seconds: float) -> None:
     servers = discover()
-    with running_system(servers, f"b{uuid.uuid4().hex[:8]}",
-                        {"BORGERPLAN_RATE_LIMIT_PER_SECOND": "1000", "BORGERPLAN_RATE_LIMIT_BURST": "1000",
-                         "BORGERPLAN_LOG_LEVEL": "WARNING"}) as system:
+    with running_system(
+        servers,
+        f"b{uuid.uuid4().hex[:8]}",
+        {
+            "BORGERPLAN_RATE_LIMIT_PER_SECOND": "1000",
+            "BORGERPLAN_RATE_LIMIT_BURST": "1000",
+            "BORGERPLAN_LOG_LEVEL": "WARNING",
+        },
+    ) as system:
         caseworker = system.token(sub="bench-cw", unit=AUTHORITY, unit_kind="authority", roles=["caseworker"])
-        treatment = system.token(sub="bench-tp", unit=TREATMENT, unit_kind="provider", roles=["contact_person"])
-        with httpx.Client(base_url=system.api, timeout=30) as api, \
-                httpx.Client(base_url=system.stack.url("plan"), timeout=30) as plan_service:
+        treatment = system.token(
+            sub="bench-tp", unit=TREATMENT, unit_kind="provider", roles=["contact_person"]
+        )
+        with (
+            httpx.Client(base_url=system.api, timeout=30) as api,
+            httpx.Client(base_url=system.stack.url("plan"), timeout=30) as plan_service,
+        ):
             citizen_id, plan_id = seed(api, caseworker)
             view_headers = {"Authorization": f"Bearer {treatment}"}
             for _ in range(300):  # consent learns of the plan from its event
@@ -66,8 +100,9 @@ def main(rate: float, seconds: float) -> None:
                     break
                 time.sleep(0.2)
             secret = Settings().internal_secret.get_secret_value()
-            caller = Caller(sub="bench-tp", name="Bench", unit=TREATMENT, unit_kind="provider",
-                            roles=["contact_person"])
+            caller = Caller(
+                sub="bench-tp", name="Bench", unit=TREATMENT, unit_kind="provider", roles=["contact_person"]
+            )
             floor: list[float] = []
             view: list[float] = []
             interval, total = 1.0 / rate, int(rate * seconds)
@@ -77,7 +112,9 @@ def main(rate: float, seconds: float) -> None:
                 if (pause := target - time.perf_counter()) > 0:
                     time.sleep(pause)
                 t0 = time.perf_counter()
-                r1 = plan_service.get(f"/plans/{plan_id}", headers={"X-Borgerplan-Caller": sign_caller(caller, secret)})
+                r1 = plan_service.get(
+                    f"/plans/{plan_id}", headers={"X-Borgerplan-Caller": sign_caller(caller, secret)}
+                )
                 t1 = time.perf_counter()
                 r2 = api.get(f"/citizens/{citizen_id}/plan-view", headers=view_headers)
                 t2 = time.perf_counter()
@@ -85,7 +122,9 @@ def main(rate: float, seconds: float) -> None:
                 if i >= 20:  # warm-up excluded
                     floor.append((t1 - t0) * 1000)
                     view.append((t2 - t1) * 1000)
-    print(f"composed view vs floor at {rate:g} req/s each for {seconds:g} s (services as processes, local servers)")
+    print(
+        f"composed view vs floor at {rate:g} req/s each for {seconds:g} s (services as processes, local servers)"
+    )
     f50, f99 = report("floor: plan service GET /plans/{id}", floor)
     v50, v99 = report("GET /citizens/{id}/plan-view (consent path)", view)
     print(f"ratio view/floor: p50 {v50 / f50:.2f}x  p99 {v99 / f99:.2f}x  (target p99 <= 3.00x)")

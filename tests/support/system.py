@@ -66,7 +66,9 @@ class System:
 
 
 @contextmanager
-def running_system(servers: Servers, namespace: str, extra_env: dict[str, str] | None = None) -> Iterator[System]:
+def running_system(
+    servers: Servers, namespace: str, extra_env: dict[str, str] | None = None
+) -> Iterator[System]:
     mail_dir = Path(tempfile.mkdtemp(prefix="borgerplan-mail-"))
     smtp_port = free_port()
     controller = Controller(MaildirHandler(mail_dir), hostname="127.0.0.1", port=smtp_port)

@@ -160,7 +160,8 @@ async def test_narrow_and_renew_are_versions_with_history(settings: Settings) ->
 
 
 async def test_expiry_and_expiring_events_once_each(settings: Settings) -> None:
-    async with running(build, settings) as (runtime, client):
+    without_loop = lambda s: build(s, expiry_interval_seconds=None)  # noqa: E731 - the test drives expiry
+    async with running(without_loop, settings) as (runtime, client):
         ran_out = await client.post(
             "/consents",
             json=_grant(

@@ -28,7 +28,7 @@ AUTHORITY, TREATMENT, PSYCHIATRY = "t-authority", "rusmiddelenheden", "regionsps
 async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> None:
     async with running(build_consent, settings) as (consent_rt, consent):
         transport = httpx.ASGITransport(app=consent_rt.app)
-        build = lambda s: build_meetings(s, consent_transport=transport)  # noqa: E731
+        build = lambda s: build_meetings(s, consent_transport=transport, overdue_interval_seconds=None)  # noqa: E731
         async with running(build, settings) as (meetings_rt, client):
             plan = PlanCreated(
                 plan_id=PLAN,

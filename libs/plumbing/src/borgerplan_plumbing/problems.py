@@ -56,6 +56,20 @@ class Problem(Exception):
         return body
 
 
+class RuleViolation(ValueError):
+    """A domain rule refused a change; nothing was stored. ``field`` names what is wrong.
+
+    Services subclass it for their rules; the handler answers 422 (or the rule's own status, e.g. 409 for a
+    state that no longer allows the change, 404 for a missing part) with the field in ``errors``.
+    """
+
+    def __init__(self, field: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.status = status
+
+
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
     return JSONResponse(
         problem.body(instance), status_code=problem.status, media_type=MEDIA_TYPE, headers=problem.headers
@@ -127,6 +141,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             request.url.path,
         )
 
+    async def on_rule(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RuleViolation)
+        title = {409: "Conflict", 404: "Not found"}.get(exc.status, "Invalid request")
+        return problem_response(
+            Problem(
+                exc.status,
+                title,
+                exc.message,
+                kind="validation" if exc.status == 422 else "rule",
+                errors=[{"field": exc.field, "message": exc.message}],
+            ),
+            request.url.path,
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", extra={"path": request.url.path, "error": type(exc).__name__})
         return problem_response(
@@ -140,4 +168,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VersionConflictError, on_conflict)
     app.add_exception_handler(AlreadyExistsError, on_exists)
     app.add_exception_handler(AuthenticationError, on_auth)
+    app.add_exception_handler(RuleViolation, on_rule)
     app.add_exception_handler(Exception, on_unexpected)

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from borgerplan_contracts import CloudEvent, topics
+from borgerplan_contracts import topics
 from borgerplan_contracts.events import PlanCreated
+from borgerplan_plumbing.projections import plan_references
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from consent_service.entrypoints.http import router
 from consent_service.service import ConsentService
 
 
-def build(settings: Settings | None = None, *, expiry_interval_seconds: float = 60.0) -> ServiceRuntime:
+def build(
+    settings: Settings | None = None, *, expiry_interval_seconds: float | None = 60.0
+) -> ServiceRuntime:
+    """``expiry_interval_seconds=None`` runs no expiry loop (tests drive ``run_expiry`` themselves)."""
     settings = settings or Settings(service_name="consent")
     runtime = ServiceRuntime(
         settings,
@@ -27,20 +31,6 @@ def build(settings: Settings | None = None, *, expiry_interval_seconds: float = 
     service = ConsentService(consents, plan_refs, disclosures)
     runtime.app.state.consent_service = service
 
-    async def on_plan_created(event: CloudEvent, data: PlanCreated) -> None:
-        await plan_refs.update_one(
-            {"_id": data.plan_id},
-            {
-                "$set": {
-                    "citizen_id": data.citizen_id,
-                    "responsible_unit": data.responsible_unit,
-                    "actor_units": data.actor_units,
-                    "status": data.status,
-                }
-            },
-            upsert=True,
-        )
-
     async def indexes() -> None:
         await consents.collection.create_index(
             [("citizen_id", 1), ("grantee_unit", 1)], name="consent_lookup"
@@ -50,8 +40,10 @@ def build(settings: Settings | None = None, *, expiry_interval_seconds: float = 
         await disclosures.create_index([("citizen_id", 1), ("at", -1)], name="disclosure_citizen")
 
     runtime.on_startup(indexes)
-    runtime.consume([topics.PLAN], "consent", {PlanCreated: on_plan_created})
-    runtime.background(lambda: service.expiry_loop(expiry_interval_seconds))
+    runtime.consume([topics.PLAN], "consent", {PlanCreated: plan_references(plan_refs)})
+    if expiry_interval_seconds is not None:
+        interval = expiry_interval_seconds
+        runtime.background(lambda: service.expiry_loop(interval))
     runtime.app.include_router(router)
     return runtime
 

@@ -14,20 +14,15 @@ from datetime import date, timedelta
 from typing import Literal, get_args
 
 from borgerplan_contracts.events.consent import InformationCategory, Purpose
+from borgerplan_plumbing.problems import RuleViolation
 
 ALL_CATEGORIES: tuple[InformationCategory, ...] = get_args(InformationCategory)
 EXPIRY_NOTICE = timedelta(days=30)
 Relation = Literal["responsible", "actor", "none"]
 
 
-class ConsentRuleError(ValueError):
+class ConsentRuleError(RuleViolation):
     """A change the rules refuse; ``field`` names what is wrong (a 422 at the edge)."""
-
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
-from borgerplan_contracts import CloudEvent, topics
+from borgerplan_contracts import topics
 from borgerplan_contracts.events import PlanCreated
+from borgerplan_plumbing.projections import plan_references
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from borgerplan_plumbing.workdays import WorkingDayCalendar
@@ -19,7 +20,7 @@ def build(
     settings: Settings | None = None,
     *,
     consent_transport: httpx.AsyncBaseTransport | None = None,
-    overdue_interval_seconds: float = 300.0,
+    overdue_interval_seconds: float | None = 300.0,
 ) -> ServiceRuntime:
     settings = settings or Settings(service_name="meetings")
     runtime = ServiceRuntime(
@@ -40,27 +41,16 @@ def build(
     service = MeetingService(meetings, plan_refs, consent, calendar)
     runtime.app.state.meeting_service = service
 
-    async def on_plan_created(event: CloudEvent, data: PlanCreated) -> None:
-        await plan_refs.update_one(
-            {"_id": data.plan_id},
-            {
-                "$set": {
-                    "citizen_id": data.citizen_id,
-                    "responsible_unit": data.responsible_unit,
-                    "status": data.status,
-                }
-            },
-            upsert=True,
-        )
-
     async def indexes() -> None:
         await meetings.collection.create_index([("citizen_id", 1), ("start", 1)], name="meeting_citizen")
         await meetings.collection.create_index([("status", 1), ("start", 1)], name="meeting_status")
 
     runtime.on_startup(indexes)
     runtime.on_shutdown(consent.close)
-    runtime.consume([topics.PLAN], "meetings", {PlanCreated: on_plan_created})
-    runtime.background(lambda: service.overdue_loop(overdue_interval_seconds))
+    runtime.consume([topics.PLAN], "meetings", {PlanCreated: plan_references(plan_refs)})
+    if overdue_interval_seconds is not None:  # None: tests drive run_overdue themselves
+        interval = overdue_interval_seconds
+        runtime.background(lambda: service.overdue_loop(interval))
     runtime.app.include_router(router)
     return runtime
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from borgerplan_plumbing.problems import RuleViolation
 from borgerplan_plumbing.workdays import WorkingDayCalendar, local_date
 
 AGENDA_CLOSES_WORKING_DAYS_BEFORE = 4
@@ -43,12 +44,8 @@ STANDARD_AGENDA: tuple[StandardItem, ...] = (
 )
 
 
-class MeetingRuleError(ValueError):
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.status = status
+class MeetingRuleError(RuleViolation):
+    """A change the rules refuse (422, or 409/404 when the state is the reason)."""
 
 
 def agenda_closes_on(start: datetime, calendar: WorkingDayCalendar) -> date:

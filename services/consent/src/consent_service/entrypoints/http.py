@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from borgerplan_plumbing.http import etag, parse_if_match
 from borgerplan_plumbing.mongo import Document
-from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
-from consent_service.rules import ConsentRuleError
 from consent_service.schemas import (
     ConsentCreate,
     ConsentNarrowing,
@@ -39,24 +36,8 @@ def consent_public(doc: Document) -> ConsentPublic:
     return ConsentPublic.model_validate({**doc, "consent_id": doc["_id"]})
 
 
-@asynccontextmanager
-async def _rules() -> AsyncIterator[None]:
-    try:
-        yield
-    except ConsentRuleError as exc:
-        title = "Conflict" if exc.status == 409 else "Invalid request"
-        raise Problem(
-            exc.status,
-            title,
-            exc.message,
-            kind="consent-rule",
-            errors=[{"field": exc.field, "message": exc.message}],
-        ) from exc
-
-
 async def _changed(response: Response, change: Callable[[], Awaitable[Document]]) -> ConsentPublic:
-    async with _rules():
-        public = consent_public(await change())
+    public = consent_public(await change())
     response.headers["ETag"] = etag(public.version)
     return public
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated
 
@@ -14,7 +13,7 @@ from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
 from meetings_service import ics
-from meetings_service.rules import MeetingRuleError, outreach_deadlines
+from meetings_service.rules import outreach_deadlines
 from meetings_service.schemas import (
     AgendaItemCreate,
     MeetingCreate,
@@ -39,24 +38,8 @@ def meeting_public(doc: Document) -> MeetingPublic:
     return MeetingPublic.model_validate({**doc, "meeting_id": doc["_id"]})
 
 
-@asynccontextmanager
-async def _rules() -> AsyncIterator[None]:
-    try:
-        yield
-    except MeetingRuleError as exc:
-        title = {409: "Conflict", 404: "Not found"}.get(exc.status, "Invalid request")
-        raise Problem(
-            exc.status,
-            title,
-            exc.message,
-            kind="validation" if exc.status == 422 else "meeting-rule",
-            errors=[{"field": exc.field, "message": exc.message}],
-        ) from exc
-
-
 async def _changed(response: Response, change: Callable[[], Awaitable[Document]]) -> MeetingPublic:
-    async with _rules():
-        public = meeting_public(await change())
+    public = meeting_public(await change())
     response.headers["ETag"] = etag(public.version)
     return public
 
@@ -73,8 +56,7 @@ async def schedule_meeting(
     body: MeetingCreate, request: Request, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
     async def create() -> tuple[int, object, dict[str, str]]:
-        async with _rules():
-            public = meeting_public(await _service(request).schedule(body, caller))
+        public = meeting_public(await _service(request).schedule(body, caller))
         return 201, public, {"Location": f"/meetings/{public.meeting_id}", "ETag": etag(public.version)}
 
     return await runtime.idempotency.run(scope=f"meeting:{caller.sub}", key=key, payload=body, create=create)
