@@ -193,6 +193,29 @@ async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> 
                 "minutes",
             ]
 
+            # A participant sends apologies (afbud); cancelling keeps the UID and sends METHOD:CANCEL.
+            declined = await client.post(
+                f"/meetings/{meeting_id}/participants/{people['Be Handler']}/response",
+                json={"invitation_status": "declined", "apology": "Syg"},
+            )
+            assert declined.status_code == 200, declined.text
+            answer = next(
+                p for p in declined.json()["participants"] if p["participant_id"] == people["Be Handler"]
+            )
+            assert (answer["invitation_status"], answer["apology"]) == ("declined", "Syg")
+            cancelled = await client.patch(
+                f"/meetings/{meeting_id}",
+                json={"status": "cancelled"},
+                headers={"If-Match": declined.headers["etag"]},
+            )
+            assert cancelled.status_code == 200, cancelled.text
+            calendar = icalendar.Calendar.from_ical(
+                (await client.get(f"/meetings/{meeting_id}/invitation.ics")).text
+            )
+            cancel_event = next(iter(calendar.walk("VEVENT")))
+            assert calendar["METHOD"] == "CANCEL" and int(cancel_event["SEQUENCE"]) == 2
+            assert str(cancel_event["UID"]) == f"{meeting_id}@borgerplan"
+
 
 async def test_consent_service_down_means_not_invited(settings: Settings) -> None:
     settings = settings.model_copy(update={"consent_url": "http://127.0.0.1:9"})
