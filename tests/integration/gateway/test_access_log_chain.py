@@ -41,6 +41,7 @@ async def test_chain_verifies_and_detects_removed_altered_and_newest_missing(set
         for i in range(5):
             await log.append(READER, "c-1", "view_plan", ["plans"], f"req-{i}")
         await asyncio.gather(*(log.append(READER, "c-2", "view_plan", ["plans"]) for _ in range(4)))
+        await log.flush()
         assert await log.verify() == (9, [])
         assert [e["seq"] for e in await log.read("c-2", 10)] == [4, 3, 2, 1], "concurrent appends chain up"
         clean = await asyncio.to_thread(_audit_verify, settings)

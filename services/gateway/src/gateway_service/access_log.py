@@ -8,6 +8,7 @@ An entry is written before the response leaves, and never for a refused request.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -60,6 +61,10 @@ class AccessLog:
     def __init__(self, entries: Collection, heads: Collection) -> None:
         self.entries = entries
         self.heads = heads
+        # The last entry this process wrote per citizen: a hint that saves reading the head. It is stale when
+        # other gateways append too; then the insert collides and the loop catches up by _id.
+        self._last: dict[str, tuple[int, str]] = {}
+        self._head_moves: set[asyncio.Task[None]] = set()
 
     async def append(
         self,
@@ -71,8 +76,11 @@ class AccessLog:
     ) -> Document:
         # Start from the head (an _id lookup: cheap however long the chain is). A head that lags behind a
         # concurrent writer only costs a retry: entry n exists, so read it by _id and chain after it.
-        head = await self.heads.find_one({"_id": citizen_id})
-        seq, prev = (head["seq"], head["hash"]) if head else (0, GENESIS)
+        if citizen_id in self._last:
+            seq, prev = self._last[citizen_id]
+        else:
+            head = await self.heads.find_one({"_id": citizen_id})
+            seq, prev = (head["seq"], head["hash"]) if head else (0, GENESIS)
         for _ in range(50):
             now = datetime.now(UTC)
             entry: Document = {
@@ -95,14 +103,28 @@ class AccessLog:
                 existing = await self.entries.find_one({"_id": entry["_id"]})
                 seq, prev = entry["seq"], existing["hash"] if existing else prev
                 continue
-            moved = await self.heads.update_one(
-                {"_id": citizen_id, "seq": {"$lt": entry["seq"]}},
-                {"$set": {"seq": entry["seq"], "hash": entry["hash"]}},
-            )
-            if moved.matched_count == 0:  # the citizen's first entry (or a newer head written meanwhile)
-                await self._ensure_head(citizen_id, entry["seq"], entry["hash"])
+            if len(self._last) > 50_000:
+                self._last.clear()
+            self._last[citizen_id] = (entry["seq"], entry["hash"])
+            # The entry is stored before the response leaves. Moving the head is bookkeeping that may lag (verify
+            # accepts a head behind the chain; only one ahead of it means a removal), so it runs alongside.
+            move = asyncio.create_task(self._move_head(citizen_id, entry["seq"], entry["hash"]))
+            self._head_moves.add(move)
+            move.add_done_callback(self._head_moves.discard)
             return entry
         raise RuntimeError("could not append to the access log")
+
+    async def _move_head(self, citizen_id: str, seq: int, digest: str) -> None:
+        moved = await self.heads.update_one(
+            {"_id": citizen_id, "seq": {"$lt": seq}}, {"$set": {"seq": seq, "hash": digest}}
+        )
+        if moved.matched_count == 0:  # the citizen's first entry (or a newer head written meanwhile)
+            await self._ensure_head(citizen_id, seq, digest)
+
+    async def flush(self) -> None:
+        """Wait for the head moves under way (at shutdown; tests before they tamper)."""
+        if self._head_moves:
+            await asyncio.gather(*self._head_moves, return_exceptions=True)
 
     async def _ensure_head(self, citizen_id: str, seq: int, digest: str) -> None:
         try:

@@ -24,9 +24,9 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     upstreams = Upstreams(settings)
     runtime.app.state.upstreams = upstreams
     runtime.app.state.verifier = JwtVerifier(settings)
-    runtime.app.state.access_log = AccessLog(
-        runtime.collection("access_log"), runtime.collection("access_log_heads")
-    )
+    access_log = AccessLog(runtime.collection("access_log"), runtime.collection("access_log_heads"))
+    runtime.app.state.access_log = access_log
+    runtime.on_shutdown(access_log.flush)
     runtime.app.middleware("http")(
         limits_middleware(
             settings.max_body_bytes, TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst)
