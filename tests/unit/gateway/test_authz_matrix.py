@@ -22,6 +22,7 @@ ACTIONS = [
     "write_minutes",
     "read_access_log",
     "take_part",
+    "change_plan",
 ]
 
 
@@ -43,6 +44,7 @@ def expected(action: str, role: str, kind: str, relation: str) -> str:
         "write_minutes": "allow" if role in ("caseworker", "contact_person", "admin") else "forbidden",
         "read_access_log": "allow" if role == "admin" else "forbidden",
         "take_part": "allow",
+        "change_plan": "allow" if role in ("caseworker", "contact_person", "admin") else "forbidden",
     }
     return table[action]
 
@@ -64,4 +66,4 @@ def test_matrix_cell(action: str, role: str, kind: str, relation: str) -> None:
 
 
 def test_the_matrix_has_every_cell() -> None:
-    assert len(CELLS) == 9 * 5 * 3 * 4
+    assert len(CELLS) == 10 * 5 * 3 * 4

@@ -22,6 +22,7 @@ Action = Literal[
     "write_minutes",
     "read_access_log",
     "take_part",
+    "change_plan",
 ]
 Outcome = Literal["allow", "allow_with_consent", "forbidden", "not_found"]
 STAFF = ("caseworker", "contact_person", "admin", "case_system")
@@ -46,6 +47,6 @@ def decide(action: Action, caller: Caller, relation: Relation) -> Outcome:
         return "allow" if caller.has_role("admin") else "forbidden"
     if action in ("lookup_by_cpr", "register_citizen", "create_plan"):
         return "allow" if authority and caller.has_role("caseworker", "admin") else "forbidden"
-    if action in ("manage_consent", "schedule_meeting", "write_minutes"):
+    if action in ("manage_consent", "schedule_meeting", "write_minutes", "change_plan"):
         return "allow" if caller.has_role("caseworker", "contact_person", "admin") else "forbidden"
     return "forbidden"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
@@ -85,6 +85,9 @@ class GoalPublic(GoalCreate):
 
     goal_id: str
     status: str
+    status_history: list[dict[str, Any]] = []
+    scores: list[dict[str, Any]] = []
+    follow_ups: list[dict[str, Any]] = []
 
 
 class ActorPublic(ActorCreate):
@@ -106,3 +109,52 @@ class PlanPublic(BaseModel):
     goals: list[GoalPublic]
     actors: list[ActorPublic]
     version: int
+
+
+PlanStatusIn = Literal["draft", "active", "closed"]
+GoalStatus = Literal["baseline", "in_progress", "achieved", "no_longer_relevant"]
+
+
+class PlanUpdate(_In):
+    """Send only what changes. Every change is a new version with a history entry."""
+
+    overview: Overview | None = None
+    legal_bases: list[str] | None = Field(default=None, max_length=20)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    status: PlanStatusIn | None = None
+
+
+class ScoreIn(_In):
+    """Score now and expected (a scale; words are allowed where numbers mean little)."""
+
+    now: str = Field(min_length=1, max_length=50)
+    expected: str | None = Field(default=None, max_length=50)
+    citizen_disagrees: bool = False
+    citizen_view: str | None = Field(
+        default=None, max_length=500, description="the citizen's own score or words"
+    )
+
+    @model_validator(mode="after")
+    def _view_when_disagreeing(self) -> ScoreIn:
+        if self.citizen_disagrees and not self.citizen_view:
+            raise ValueError("when the citizen disagrees, record the citizen's view (citizen_view)")
+        return self
+
+
+class GoalUpdate(_In):
+    status: GoalStatus | None = None
+    score: ScoreIn | None = None
+
+
+class FollowUpCreate(_In):
+    date: date
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    at: datetime
+    by: str
+    by_unit: str
+    changes: list[dict[str, Any]]

@@ -100,6 +100,40 @@ async def create_plan(request: Request, caller: Authenticated) -> Response:
     return await _forward(request, "plan", "/plans", caller)
 
 
+@router.patch(
+    "/plans/{plan_id}",
+    operation_id="update_plan",
+    tags=["plans"],
+    summary="Change overview, legal bases, validity or status (If-Match); a new version with history",
+)
+async def update_plan(plan_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}", caller)
+
+
+@router.patch(
+    "/plans/{plan_id}/goals/{goal_id}",
+    operation_id="update_goal",
+    tags=["plans"],
+    summary="Record a goal's new status or a score (If-Match); kept as history",
+)
+async def update_goal(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}/goals/{goal_id}", caller)
+
+
+@router.post(
+    "/plans/{plan_id}/goals/{goal_id}/follow-ups",
+    operation_id="add_follow_up",
+    tags=["plans"],
+    status_code=201,
+    summary="A dated follow-up entry by the caller",
+)
+async def add_follow_up(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}/goals/{goal_id}/follow-ups", caller)
+
+
 @router.post("/consents", operation_id="grant_consent", tags=["consents"], status_code=201)
 async def grant_consent(request: Request, caller: Authenticated) -> Response:
     _require(caller, "manage_consent")

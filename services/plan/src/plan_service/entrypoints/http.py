@@ -5,19 +5,30 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from borgerplan_contracts import new_event
 from borgerplan_contracts.events import CitizenRegistered, PlanCreated
-from borgerplan_plumbing.http import etag
+from borgerplan_plumbing.http import etag, parse_if_match
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
 from borgerplan_plumbing.store import AggregateStore, NotFoundError
+from plan_service import changes
 from plan_service.cpr import birth_date_of
-from plan_service.schemas import CitizenCreate, CitizenPublic, PlanCreate, PlanPublic
+from plan_service.schemas import (
+    CitizenCreate,
+    CitizenPublic,
+    FollowUpCreate,
+    GoalUpdate,
+    HistoryEntry,
+    PlanCreate,
+    PlanPublic,
+    PlanUpdate,
+)
 
 router = APIRouter()
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 def _stores(request: Request) -> tuple[AggregateStore, AggregateStore]:
@@ -166,3 +177,88 @@ async def list_plans(request: Request, citizen_id: Annotated[str, Query(max_leng
     return [
         plan_public(d) for d in await plans.find({"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100)
     ]
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    response_model=PlanPublic,
+    operation_id="update_plan",
+    tags=["plans"],
+    summary="Change overview, legal bases, validity or status (If-Match); a new version with history",
+)
+async def update_plan(
+    plan_id: str,
+    body: PlanUpdate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    expected = parse_if_match(if_match)
+    _, plans = _stores(request)
+    return _versioned(
+        response, plan_public(await changes.update_plan(plans, plan_id, expected, body, caller))
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/history",
+    response_model=list[HistoryEntry],
+    operation_id="plan_history",
+    tags=["plans"],
+    summary="Every version: who, when, what changed",
+)
+async def plan_history(plan_id: str, request: Request) -> list[HistoryEntry]:
+    _, plans = _stores(request)
+    doc = await plans.get(plan_id)
+    return [HistoryEntry.model_validate(h) for h in doc.get("history", [])]
+
+
+@router.patch(
+    "/plans/{plan_id}/goals/{goal_id}",
+    response_model=PlanPublic,
+    operation_id="update_goal",
+    tags=["goals"],
+    summary="Record a goal's new status or a score (If-Match); kept as history",
+)
+async def update_goal(
+    plan_id: str,
+    goal_id: str,
+    body: GoalUpdate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    expected = parse_if_match(if_match)
+    _, plans = _stores(request)
+    return _versioned(
+        response, plan_public(await changes.update_goal(plans, plan_id, goal_id, expected, body, caller))
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/goals/{goal_id}/follow-ups",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="add_follow_up",
+    tags=["goals"],
+    summary="A dated follow-up entry by the caller",
+)
+async def add_follow_up(
+    plan_id: str,
+    goal_id: str,
+    body: FollowUpCreate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+) -> PlanPublic:
+    _, plans = _stores(request)
+    return _versioned(
+        response, plan_public(await changes.add_follow_up(plans, plan_id, goal_id, body, caller))
+    )
+
+
+def _versioned(response: Response, public: PlanPublic) -> PlanPublic:
+    response.headers["ETag"] = etag(public.version)
+    return public
