@@ -33,12 +33,9 @@ async def publish_event(broker: KafkaBroker, topic: str, event: CloudEvent | str
     """Publish one envelope, keyed by citizen, and wait for the broker's acknowledgement."""
     body = event.to_bytes() if isinstance(event, CloudEvent) else event
     payload = body.encode() if isinstance(body, str) else body
-    await asyncio.wait_for(
-        broker.publish(
-            payload,
-            topic=topic,
-            key=key.encode(),
-            headers={"content-type": CloudEvent.content_type},
-        ),
-        timeout=PUBLISH_TIMEOUT_SECONDS,
-    )
+    # asyncio.timeout rather than wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives just as
+    # the publish completes, and a relay being stopped would then never stop.
+    async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+        await broker.publish(
+            payload, topic=topic, key=key.encode(), headers={"content-type": CloudEvent.content_type}
+        )

@@ -90,6 +90,7 @@ class OutboxRelay:
         self.max_backoff_seconds = max_backoff_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.last_error: str | None = None
 
     def add_collection(self, collection: Collection) -> None:
@@ -163,7 +164,7 @@ class OutboxRelay:
         return len(pending)
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.relay_once()
             except asyncio.CancelledError:
@@ -188,9 +189,14 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         if self._task is not None:
+            # The flag ends the loop even if a cancellation were lost in a library; the timeout bounds shutdown.
+            self._stopping = True
+            self._wake.set()
             self._task.cancel()
             try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+                async with asyncio.timeout(10):
+                    await asyncio.gather(self._task, return_exceptions=True)
+            except TimeoutError:
+                log.error("outbox relay did not stop within 10 s")
             self._task = None
+            self._stopping = False

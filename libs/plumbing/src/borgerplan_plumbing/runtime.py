@@ -131,7 +131,8 @@ class ServiceRuntime:
     async def _publish_dead_letter(
         self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
     ) -> None:
-        await asyncio.wait_for(self.broker.publish(value, topic=topic, key=key, headers=headers), timeout=15)
+        async with asyncio.timeout(15):  # not wait_for: see publish_event
+            await self.broker.publish(value, topic=topic, key=key, headers=headers)
 
     async def ready(self) -> dict[str, bool]:
         names = ["database", "broker", *self._readiness]
@@ -194,7 +195,13 @@ class ServiceRuntime:
     async def stop(self) -> None:
         for task in self._background:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        try:
+            async with asyncio.timeout(
+                10
+            ):  # a loop that ignores its cancellation must not hold shutdown forever
+                await asyncio.gather(*self._background, return_exceptions=True)
+        except TimeoutError:
+            log.error("background tasks did not stop within 10 s")
         self._background.clear()
         await self.relay.stop()
         for step in self._shutdown:
