@@ -206,7 +206,11 @@ class ServiceRuntime:
         await self.relay.stop()
         for step in self._shutdown:
             await step()
-        await self.broker.stop()
+        try:
+            async with asyncio.timeout(15):  # commits and leaves the consumer groups; bounded like the rest
+                await self.broker.stop()
+        except TimeoutError:
+            log.error("kafka broker did not stop within 15 s")
         await self.client.close()
 
     @asynccontextmanager
