@@ -42,6 +42,9 @@ class OneDocument:
         for key, amount in update.get("$inc", {}).items():
             self.doc[key] = self.doc.get(key, 0) + amount
 
+    async def find_one(self, query: dict[str, Any], **_: Any) -> Any:
+        return dict(self.doc) if self._matches(query) else None
+
     async def find_one_and_update(self, query: dict[str, Any], update: dict[str, Any], **_: Any) -> Any:
         if not self._matches(query):
             return None

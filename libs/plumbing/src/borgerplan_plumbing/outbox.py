@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo import ReturnDocument
 
 from borgerplan_contracts import CloudEvent
+from borgerplan_plumbing.locks import document_lock
 from borgerplan_plumbing.mongo import Collection, Document
 
 log = logging.getLogger(__name__)
@@ -121,12 +122,17 @@ class OutboxRelay:
 
     async def _claim(self, collection: Collection) -> Document | None:
         now = datetime.now(UTC)
-        return await collection.find_one_and_update(
-            {PENDING: True, "$or": [{CLAIM: None}, {CLAIM: {"$lt": now}}]},
-            {"$set": {CLAIM: now + timedelta(seconds=self.claim_seconds)}},
-            # No projection: FerretDB v1's findAndModify does not implement "fields".
-            return_document=ReturnDocument.AFTER,
-        )
+        claimable = {PENDING: True, "$or": [{CLAIM: None}, {CLAIM: {"$lt": now}}]}
+        candidate = await collection.find_one(claimable, projection={"_id": 1})
+        if candidate is None:
+            return None
+        async with document_lock(collection, candidate["_id"]):
+            return await collection.find_one_and_update(
+                {"_id": candidate["_id"], **claimable},
+                {"$set": {CLAIM: now + timedelta(seconds=self.claim_seconds)}},
+                # No projection: FerretDB v1's findAndModify does not implement "fields".
+                return_document=ReturnDocument.AFTER,
+            )
 
     async def _send(self, collection: Collection, doc: Document) -> int:
         pending: list[Document] = doc.get(OUTBOX) or []
@@ -141,26 +147,25 @@ class OutboxRelay:
                 "outbox publish failed, will retry",
                 extra={"collection": collection.name, "attempts": attempts, "error": type(exc).__name__},
             )
-            await collection.update_one(
-                {"_id": doc["_id"]},
-                {
-                    "$set": {CLAIM: datetime.now(UTC) + timedelta(seconds=backoff)},
-                    "$inc": {ATTEMPTS: 1},
-                },
-            )
+            async with document_lock(collection, doc["_id"]):
+                await collection.update_one(
+                    {"_id": doc["_id"]},
+                    {"$set": {CLAIM: datetime.now(UTC) + timedelta(seconds=backoff)}, "$inc": {ATTEMPTS: 1}},
+                )
             return -1
         self.last_error = None
         # Clear only if no writer appended meanwhile (same sequence); otherwise release the claim so the
         # next pass sends the newer entries too (and these again: consumers deduplicate).
-        cleared = await collection.update_one(
-            {"_id": doc["_id"], SEQUENCE: doc.get(SEQUENCE)},
-            {
-                "$set": {OUTBOX: [], PENDING: False, CLAIM: None, ATTEMPTS: 0},
-                "$inc": {PUBLISHED: len(pending)},
-            },
-        )
-        if cleared.matched_count == 0:
-            await collection.update_one({"_id": doc["_id"]}, {"$set": {CLAIM: None}})
+        async with document_lock(collection, doc["_id"]):
+            cleared = await collection.update_one(
+                {"_id": doc["_id"], SEQUENCE: doc.get(SEQUENCE)},
+                {
+                    "$set": {OUTBOX: [], PENDING: False, CLAIM: None, ATTEMPTS: 0},
+                    "$inc": {PUBLISHED: len(pending)},
+                },
+            )
+            if cleared.matched_count == 0:
+                await collection.update_one({"_id": doc["_id"]}, {"$set": {CLAIM: None}})
         return len(pending)
 
     async def run(self) -> None:

@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from borgerplan_contracts import CloudEvent
 from borgerplan_plumbing import outbox
+from borgerplan_plumbing.locks import document_lock
 from borgerplan_plumbing.mongo import Collection, Document
 
 
@@ -85,7 +86,10 @@ class AggregateStore:
             update.setdefault(op, {}).update(fields)
         for op, fields in outbox.append_update(self.topic, events).items():
             update.setdefault(op, {}).update(fields)
-        result = await self.collection.update_one({"_id": aggregate_id, "version": expected_version}, update)
+        async with document_lock(self.collection, aggregate_id):
+            result = await self.collection.update_one(
+                {"_id": aggregate_id, "version": expected_version}, update
+            )
         if result.matched_count == 0:
             if await self.collection.count_documents({"_id": aggregate_id}, limit=1) == 0:
                 raise NotFoundError(self.kind, aggregate_id)
