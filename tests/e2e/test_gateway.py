@@ -39,7 +39,8 @@ def world(system: System) -> dict[str, Any]:
                     {"title": "Generelt", "category": "general"},
                     {"title": "Helbred", "category": "health"},
                 ],
-                "actors": [{"name": "Aktør", "role": "Kontaktperson", "unit": ACTOR, "kind": "provider"}],
+                "actors": [{"name": "Aktør", "role": "Kontaktperson", "unit": ACTOR, "kind": "provider",
+                 "network_category": "housing"}],
             },
         ).raise_for_status()
         api.post(

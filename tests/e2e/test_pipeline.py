@@ -53,6 +53,8 @@ def test_citizen_plan_consent_and_meeting_flow_through_to_view_and_mail(system: 
                         "role": "Kontaktperson",
                         "unit": PROVIDER,
                         "kind": "provider",
+                        "network_category": "housing",
+                        "anchor": "contact_person",
                         "email": "kp@herberg.example.dk",
                     }
                 ],

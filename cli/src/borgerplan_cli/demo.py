@@ -115,13 +115,31 @@ def load(gateway_url: str, settings: Settings, state_file: Path) -> dict[str, st
                 "overview": {
                     "purpose": "Peter skal fra herberget til egen bolig med den støtte, han har brug for.",
                     "occupied_with": "At få styr på økonomien og komme i behandling.",
-                    "own_words": "Jeg vil gerne have min egen lejlighed og se min datter igen.",
+                    "own_words": {
+                        "manage_myself": "Jeg vil gerne selv kunne betale min husleje.",
+                        "dreams": "Jeg vil gerne have min egen lejlighed og se min datter igen.",
+                    },
                 },
                 "goals": [
                     {
                         "title": "Egen bolig inden for seks måneder",
                         "category": "housing",
+                        "sof_theme": "independence_relations",
+                        "vum_theme": "practical_tasks_at_home",
                         "description": "Ansøgning om bolig og bostøtte.",
+                        "sub_goals": [
+                            {"title": "Skrevet op til en bolig"},
+                            {"title": "Budget for husleje lagt"},
+                            {"title": "Bostøtte bevilget"},
+                        ],
+                        "agreements": [
+                            {
+                                "who": "Ali (kontaktperson)",
+                                "what": "Hjælper med boligansøgningen",
+                                "when": "Inden 14 dage",
+                                "how": "Sammen ved computeren på herberget",
+                            }
+                        ],
                     },
                     {
                         "title": "Stabil behandling for rusmiddelbrug",
@@ -145,6 +163,9 @@ def load(gateway_url: str, settings: Settings, state_file: Path) -> dict[str, st
                         "role": "Sagsbehandler",
                         "unit": HOMELESS_UNIT,
                         "kind": "authority",
+                        "network_category": "housing",
+                        "anchor": "caseworker",
+                        "meeting_cadence": "Opfølgningsmøde hver 4. uge",
                         "email": "mette.soerensen@hje.example.dk",
                     },
                     {
@@ -152,6 +173,7 @@ def load(gateway_url: str, settings: Settings, state_file: Path) -> dict[str, st
                         "role": "Sagsbehandler",
                         "unit": ADDICTION_AUTHORITY,
                         "kind": "authority",
+                        "network_category": "social_administration",
                         "email": "jonas.holm@mis.example.dk",
                     },
                     {
@@ -159,6 +181,12 @@ def load(gateway_url: str, settings: Settings, state_file: Path) -> dict[str, st
                         "role": "Kontaktperson",
                         "unit": SHELTER,
                         "kind": "provider",
+                        "network_category": "housing",
+                        "anchor": "contact_person",
+                        "meeting_cadence": "Tirsdage kl. 9",
+                        "communication_agreements": [
+                            "Skriv til rusmiddelbehandlingen 3 måneder inden indflytning i egen lejlighed"
+                        ],
                         "email": "ali.demir@herberg.example.dk",
                     },
                     {
@@ -166,6 +194,7 @@ def load(gateway_url: str, settings: Settings, state_file: Path) -> dict[str, st
                         "role": "Behandler",
                         "unit": TREATMENT,
                         "kind": "provider",
+                        "network_category": "health_treatment",
                         "email": "sara.lund@rus.example.dk",
                     },
                 ],

@@ -59,4 +59,5 @@ async def test_plan_created_while_kafka_is_down_is_delivered_after_it_returns(
             if stored and not stored["_outbox_pending"]:
                 break
             await asyncio.sleep(0.2)
-        assert stored is not None and stored["_outbox"] == [] and stored["_outbox_published"] == 1
+        # plan_created and plan_activated, both published once
+        assert stored is not None and stored["_outbox"] == [] and stored["_outbox_published"] == 2

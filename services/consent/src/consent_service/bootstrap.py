@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from borgerplan_contracts import topics
-from borgerplan_contracts.events import PlanCreated
 from borgerplan_plumbing.projections import plan_references
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
@@ -40,7 +39,7 @@ def build(
         await disclosures.create_index([("citizen_id", 1), ("at", -1)], name="disclosure_citizen")
 
     runtime.on_startup(indexes)
-    runtime.consume([topics.PLAN], "consent", {PlanCreated: plan_references(plan_refs)})
+    runtime.consume([topics.PLAN], "consent", plan_references(plan_refs))
     if expiry_interval_seconds is not None:
         interval = expiry_interval_seconds
         runtime.background(lambda: service.expiry_loop(interval))

@@ -6,7 +6,6 @@ import httpx
 from fastapi import FastAPI
 
 from borgerplan_contracts import topics
-from borgerplan_contracts.events import PlanCreated
 from borgerplan_plumbing.projections import plan_references
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
@@ -47,7 +46,7 @@ def build(
 
     runtime.on_startup(indexes)
     runtime.on_shutdown(consent.close)
-    runtime.consume([topics.PLAN], "meetings", {PlanCreated: plan_references(plan_refs)})
+    runtime.consume([topics.PLAN], "meetings", plan_references(plan_refs))
     if overdue_interval_seconds is not None:  # None: tests drive run_overdue themselves
         interval = overdue_interval_seconds
         runtime.background(lambda: service.overdue_loop(interval))

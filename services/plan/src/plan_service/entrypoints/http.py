@@ -8,24 +8,30 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from borgerplan_contracts import new_event
-from borgerplan_contracts.events import CitizenRegistered, PlanCreated
+from borgerplan_contracts.events import CitizenRegistered
 from borgerplan_plumbing.http import etag, parse_if_match
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
-from borgerplan_plumbing.store import AggregateStore, NotFoundError
-from plan_service import changes
+from borgerplan_plumbing.store import AggregateStore
+from plan_service import changes, domain
 from plan_service.cpr import birth_date_of
 from plan_service.schemas import (
+    ActorCreate,
+    ActorUpdate,
+    ChildFollowUpCreate,
     CitizenCreate,
     CitizenPublic,
     FollowUpCreate,
+    GoalCreate,
     GoalUpdate,
     HistoryEntry,
+    LegalBasisPublic,
     PlanCreate,
     PlanPublic,
     PlanUpdate,
 )
+from plan_service.vocabulary import LEGAL_BASES
 
 router = APIRouter()
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
@@ -122,43 +128,8 @@ async def create_plan(
     citizens, plans = _stores(request)
 
     async def create() -> tuple[int, object, dict[str, str]]:
-        try:
-            await citizens.get(body.citizen_id)
-        except NotFoundError as exc:
-            raise Problem(
-                422,
-                "Invalid request",
-                "No citizen with that id.",
-                kind="validation",
-                errors=[{"field": "citizen_id", "message": "unknown citizen"}],
-            ) from exc
-        plan_id = str(uuid.uuid4())
-        goals = [
-            {**g.model_dump(mode="json"), "goal_id": str(uuid.uuid4()), "status": "baseline"}
-            for g in body.goals
-        ]
-        actors = [{**a.model_dump(mode="json"), "actor_id": str(uuid.uuid4())} for a in body.actors]
-        doc = {
-            "_id": plan_id,
-            **body.model_dump(mode="json", exclude={"goals", "actors"}),
-            "status": "active",
-            "goals": goals,
-            "actors": actors,
-            "created_by": caller.sub,
-        }
-        event = PlanCreated(
-            plan_id=plan_id,
-            citizen_id=body.citizen_id,
-            kind=body.kind,
-            status="active",
-            responsible_unit=body.responsible_unit,
-            legal_bases=body.legal_bases,
-            valid_from=body.valid_from,
-            valid_to=body.valid_to,
-            actor_units=sorted({a.unit for a in body.actors if a.kind != "private_network"}),
-        )
-        public = plan_public(await plans.insert(doc, [new_event(event, subject=body.citizen_id)]))
-        return 201, public, {"Location": f"/plans/{plan_id}", "ETag": etag(public.version)}
+        public = plan_public(await changes.create_plan(plans, citizens, body, caller))
+        return 201, public, {"Location": f"/plans/{public.plan_id}", "ETag": etag(public.version)}
 
     return await runtime.idempotency.run(scope=f"plan:{caller.sub}", key=key, payload=body, create=create)
 
@@ -184,7 +155,8 @@ async def list_plans(request: Request, citizen_id: Annotated[str, Query(max_leng
     response_model=PlanPublic,
     operation_id="update_plan",
     tags=["plans"],
-    summary="Change overview, legal bases, validity or status (If-Match); a new version with history",
+    summary="Change overview, legal bases, validity, status, child sections or the collaboration agreement "
+    "(If-Match); a new version with history",
 )
 async def update_plan(
     plan_id: str,
@@ -219,7 +191,7 @@ async def plan_history(plan_id: str, request: Request) -> list[HistoryEntry]:
     response_model=PlanPublic,
     operation_id="update_goal",
     tags=["goals"],
-    summary="Record a goal's new status or a score (If-Match); kept as history",
+    summary="Change a goal's content, or record its new status or a score (If-Match); kept as history",
 )
 async def update_goal(
     plan_id: str,
@@ -232,9 +204,10 @@ async def update_goal(
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
     _, plans = _stores(request)
-    return _versioned(
-        response, plan_public(await changes.update_goal(plans, plan_id, goal_id, expected, body, caller))
+    doc = await changes.change(
+        plans, plan_id, expected, caller, lambda p, stamp: domain.change_goal(p, goal_id, body, stamp)
     )
+    return _versioned(response, plan_public(doc))
 
 
 @router.post(
@@ -254,9 +227,145 @@ async def add_follow_up(
     caller: CurrentCaller,
 ) -> PlanPublic:
     _, plans = _stores(request)
-    return _versioned(
-        response, plan_public(await changes.add_follow_up(plans, plan_id, goal_id, body, caller))
+    doc = await changes.change(
+        plans, plan_id, None, caller, lambda p, stamp: domain.add_follow_up(p, goal_id, body, stamp)
     )
+    return _versioned(response, plan_public(doc))
+
+
+@router.post(
+    "/plans/{plan_id}/goals",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="add_goal",
+    tags=["goals"],
+    summary="Add a goal with themes, category, sub-goal ladder and agreements (If-Match optional)",
+)
+async def add_goal(
+    plan_id: str,
+    body: GoalCreate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    _, plans = _stores(request)
+    expected = parse_if_match(if_match) if if_match else None
+    goal_id = changes.new_id()
+    doc = await changes.change(
+        plans, plan_id, expected, caller, lambda p, stamp: domain.add_goal(p, body, goal_id, stamp)
+    )
+    response.headers["Location"] = f"/plans/{plan_id}/goals/{goal_id}"
+    return _versioned(response, plan_public(doc))
+
+
+@router.post(
+    "/plans/{plan_id}/actors",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="add_actor",
+    tags=["actors"],
+    summary="Add a collaboration partner to the plan and its network map (If-Match optional)",
+)
+async def add_actor(
+    plan_id: str,
+    body: ActorCreate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    _, plans = _stores(request)
+    expected = parse_if_match(if_match) if if_match else None
+    actor_id = changes.new_id()
+    doc = await changes.change(
+        plans, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id)
+    )
+    response.headers["Location"] = f"/plans/{plan_id}/actors/{actor_id}"
+    return _versioned(response, plan_public(doc))
+
+
+@router.patch(
+    "/plans/{plan_id}/actors/{actor_id}",
+    response_model=PlanPublic,
+    operation_id="update_actor",
+    tags=["actors"],
+    summary="Change an actor (If-Match)",
+)
+async def update_actor(
+    plan_id: str,
+    actor_id: str,
+    body: ActorUpdate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    expected = parse_if_match(if_match)
+    _, plans = _stores(request)
+    doc = await changes.change(
+        plans, plan_id, expected, caller, lambda p, _: domain.change_actor(p, actor_id, body)
+    )
+    return _versioned(response, plan_public(doc))
+
+
+@router.delete(
+    "/plans/{plan_id}/actors/{actor_id}",
+    response_model=PlanPublic,
+    operation_id="remove_actor",
+    tags=["actors"],
+    summary="Remove an actor from the plan (If-Match); the history keeps that they were there",
+)
+async def remove_actor(
+    plan_id: str,
+    actor_id: str,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    expected = parse_if_match(if_match)
+    _, plans = _stores(request)
+    doc = await changes.change(
+        plans, plan_id, expected, caller, lambda p, _: domain.remove_actor(p, actor_id)
+    )
+    return _versioned(response, plan_public(doc))
+
+
+@router.post(
+    "/plans/{plan_id}/child-follow-ups",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="add_child_follow_up",
+    tags=["plans"],
+    summary="The § 70 follow-up of a child plan for a period, with the assessment's options",
+)
+async def add_child_follow_up(
+    plan_id: str,
+    body: ChildFollowUpCreate,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+) -> PlanPublic:
+    _, plans = _stores(request)
+    doc = await changes.change(
+        plans, plan_id, None, caller, lambda p, stamp: domain.add_child_follow_up(p, body, stamp)
+    )
+    return _versioned(response, plan_public(doc))
+
+
+@router.get(
+    "/legal-bases",
+    response_model=list[LegalBasisPublic],
+    operation_id="list_legal_bases",
+    tags=["plans"],
+    summary="The maintained list of legal bases (others may be typed as free additions)",
+)
+async def list_legal_bases() -> list[LegalBasisPublic]:
+    return [
+        LegalBasisPublic(reference=b.reference, label=b.label, plan_kinds=list(b.plan_kinds))
+        for b in LEGAL_BASES
+    ]
 
 
 def _versioned(response: Response, public: PlanPublic) -> PlanPublic:
