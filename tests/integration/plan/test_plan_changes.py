@@ -121,8 +121,10 @@ async def test_goal_history_shows_every_status_and_score_with_who_and_when(setti
         assert late.status_code == 409, "no follow-ups on an achieved goal"
         async with TopicProbe(settings.kafka_bootstrap_servers, settings.topic(topics.PLAN)) as probe:
             await probe.wait_for(
-                lambda _: sum(e.type.endswith("score_recorded.v1") for e in probe.events()) >= 3
-                and sum(e.type.endswith("goal_status_changed.v1") for e in probe.events()) >= 2
+                lambda _: (
+                    sum(e.type.endswith("score_recorded.v1") for e in probe.events()) >= 3
+                    and sum(e.type.endswith("goal_status_changed.v1") for e in probe.events()) >= 2
+                )
             )
             kinds = [e.type.split(".")[3] for e in {e.id: e for e in probe.events()}.values()]
         assert kinds.count("goal_status_changed") == 2

@@ -120,7 +120,7 @@ class DisclosureCreate(_In):
     purpose: Purpose
     categories: list[InformationCategory] = Field(max_length=8)
     consent_ids: list[str] = Field(default_factory=list, max_length=50)
-    what: Literal["plan_view", "minutes", "meeting_invitation", "information_exchange"]
+    what: Literal["plan_view", "plan", "minutes", "meeting_invitation", "information_exchange"]
     reference: str | None = Field(default=None, max_length=200, description="e.g. the meeting id")
 
 

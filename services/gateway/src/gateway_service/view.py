@@ -81,47 +81,11 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
             headers={"Retry-After": "5"},
         )
     plans: list[dict[str, Any]] = [p for p in parts["plans"] if p["status"] != "closed"]
-    responsible = any(p["responsible_unit"] == caller.unit for p in plans) and caller.unit_kind == "authority"
+    responsible = is_responsible(plans, caller)
     degraded = [name for name in ("meetings", "consents") if parts[name] is None]
     withheld: list[dict[str, str]] = []
-
-    if is_citizen or responsible:
-        permitted: set[str] | None = None  # everything
-    else:
-        if decision is None:
-            raise Problem(
-                503,
-                "Service unavailable",
-                "Consent could not be checked, so nothing beyond your own unit's data is shown.",
-                kind="consent-unavailable",
-                headers={"Retry-After": "5"},
-            )
-        if decision["relation"] == "none":
-            raise Problem(404, "Not found", "No citizen with that id.")
-        if not decision["permit"]:
-            raise Problem(
-                403,
-                "Consent missing",
-                "The citizen has not consented to your unit seeing the plan.",
-                kind="consent-missing",
-            )
-        permitted = set(decision["categories"])
-
-    view_plans = []
-    for plan in plans:
-        goals = []
-        for goal in plan.get("goals", []):
-            if permitted is None or goal.get("category", "general") in permitted:
-                goals.append(goal)
-            else:
-                withheld.append(
-                    {
-                        "section": f"plans.{plan['plan_id']}.goals.{goal['goal_id']}",
-                        "category": goal.get("category", "general"),
-                        "reason": "no_consent_for_category",
-                    }
-                )
-        view_plans.append({**plan, "goals": goals})
+    permitted = permitted_categories(caller, is_citizen or responsible, decision)
+    view_plans = [filter_plan(plan, permitted, withheld) for plan in plans]
 
     meetings = parts["meetings"] or []
     if permitted is not None and "general" not in permitted:
@@ -158,6 +122,99 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
         "withheld": withheld,
         "degraded": degraded,
         # For the gateway's disclosure record (removed before the response): the permit the view was built on.
+        "_decision": decision if permitted is not None else None,
+    }
+
+
+def is_responsible(plans: list[dict[str, Any]], caller: Caller) -> bool:
+    """The caller's unit is the responsible authority of one of the citizen's current plans."""
+    return caller.unit_kind == "authority" and any(
+        p["responsible_unit"] == caller.unit and p["status"] != "closed" for p in plans
+    )
+
+
+def permitted_categories(
+    caller: Caller, full_access: bool, decision: dict[str, Any] | None
+) -> set[str] | None:
+    """The information categories the caller may see (``None``: everything), or the refusal as a problem."""
+    if full_access:
+        return None
+    if decision is None:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "Consent could not be checked, so nothing beyond your own unit's data is shown.",
+            kind="consent-unavailable",
+            headers={"Retry-After": "5"},
+        )
+    if decision["relation"] == "none":
+        raise Problem(404, "Not found", "No citizen with that id.")
+    if not decision["permit"]:
+        raise Problem(
+            403,
+            "Consent missing",
+            "The citizen has not consented to your unit seeing the plan.",
+            kind="consent-missing",
+        )
+    return set(decision["categories"])
+
+
+def filter_plan(
+    plan: dict[str, Any], permitted: set[str] | None, withheld: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The plan with the goals of categories the caller may not see left out (and said so in ``withheld``)."""
+    goals = []
+    for goal in plan.get("goals", []):
+        if permitted is None or goal.get("category", "general") in permitted:
+            goals.append(goal)
+        else:
+            withheld.append(
+                {
+                    "section": f"plans.{plan['plan_id']}.goals.{goal['goal_id']}",
+                    "category": goal.get("category", "general"),
+                    "reason": "no_consent_for_category",
+                }
+            )
+    return {**plan, "goals": goals}
+
+
+async def single_plan(upstreams: Upstreams, plan_id: str, caller: Caller) -> dict[str, Any]:
+    """One plan as the caller may see it (``GET /plans/{id}``), with ``withheld`` and the consent decision."""
+    try:
+        response = await upstreams.request("plan", "GET", f"/plans/{plan_id}", caller)
+    except UpstreamUnavailableError as exc:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "The plan service did not answer; try again shortly.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    if response.status_code == 404:
+        raise Problem(404, "Not found", "No plan with that id.")
+    if response.status_code != 200:
+        raise Problem(503, "Service unavailable", "The plan service did not answer; try again shortly.")
+    plan: dict[str, Any] = response.json()
+    citizen_id = plan["citizen_id"]
+    if caller.has_role("citizen"):
+        if caller.citizen_id != citizen_id:
+            raise Problem(404, "Not found", "No plan with that id.")
+        full, decision = True, None
+    else:
+        full = caller.unit_kind == "authority" and plan["responsible_unit"] == caller.unit
+        decision = None if full else await decide(upstreams, citizen_id, caller, "view_plan")
+    try:
+        permitted = permitted_categories(caller, full, decision)
+    except Problem as problem:
+        if problem.status == 404:
+            raise Problem(404, "Not found", "No plan with that id.") from problem
+        raise
+    withheld: list[dict[str, str]] = []
+    shown = filter_plan(plan, permitted, withheld)
+    return {
+        "plan": shown,
+        "withheld": withheld,
+        "full_access": permitted is None,
+        "etag": response.headers.get("etag"),
         "_decision": decision if permitted is not None else None,
     }
 

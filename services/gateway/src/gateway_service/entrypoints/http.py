@@ -15,7 +15,7 @@ from gateway_service.access_log import AccessLog
 from gateway_service.auth import Authenticated
 from gateway_service.authz import Action, Relation
 from gateway_service.upstream import Upstreams, UpstreamUnavailableError, relay_response
-from gateway_service.view import compose
+from gateway_service.view import compose, single_plan
 
 router = APIRouter(prefix="/api/v1")
 
@@ -132,6 +132,110 @@ async def update_goal(plan_id: str, goal_id: str, request: Request, caller: Auth
 async def add_follow_up(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
     return await _forward(request, "plan", f"/plans/{plan_id}/goals/{goal_id}/follow-ups", caller)
+
+
+@router.post(
+    "/plans/{plan_id}/goals",
+    operation_id="add_goal",
+    tags=["plans"],
+    status_code=201,
+    summary="Add a goal: themes, information category, sub-goal ladder, agreements",
+)
+async def add_goal(plan_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}/goals", caller)
+
+
+@router.post(
+    "/plans/{plan_id}/actors",
+    operation_id="add_actor",
+    tags=["plans"],
+    status_code=201,
+    summary="Add a collaboration partner / network-map entry",
+)
+async def add_actor(plan_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}/actors", caller)
+
+
+@router.patch(
+    "/plans/{plan_id}/actors/{actor_id}",
+    operation_id="update_actor",
+    tags=["plans"],
+    summary="Change a collaboration partner (If-Match)",
+)
+async def update_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}/actors/{actor_id}", caller)
+
+
+@router.delete(
+    "/plans/{plan_id}/actors/{actor_id}",
+    operation_id="remove_actor",
+    tags=["plans"],
+    summary="Remove a collaboration partner (If-Match)",
+)
+async def remove_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}/actors/{actor_id}", caller)
+
+
+@router.post(
+    "/plans/{plan_id}/child-follow-ups",
+    operation_id="add_child_follow_up",
+    tags=["plans"],
+    status_code=201,
+    summary="The § 70 follow-up of a child plan",
+)
+async def add_child_follow_up(plan_id: str, request: Request, caller: Authenticated) -> Response:
+    _require(caller, "change_plan")
+    return await _forward(request, "plan", f"/plans/{plan_id}/child-follow-ups", caller)
+
+
+@router.get(
+    "/legal-bases",
+    operation_id="list_legal_bases",
+    tags=["plans"],
+    summary="The maintained list of legal bases",
+)
+async def legal_bases(request: Request, caller: Authenticated) -> Response:
+    return await _forward(request, "plan", "/legal-bases", caller)
+
+
+@router.get(
+    "/plans/{plan_id}",
+    operation_id="get_plan",
+    tags=["plans"],
+    summary="One plan as the caller may see it (consent applies as in the composed view; audited)",
+)
+async def get_plan(plan_id: str, request: Request, caller: Authenticated) -> JSONResponse:
+    found = await single_plan(_upstreams(request), plan_id, caller)
+    plan, decision = found["plan"], found["_decision"]
+    records = [_audit(request, caller, plan["citizen_id"], "view_plan", ["plan"])]
+    if decision is not None:
+        records.append(_disclose(request, caller, plan["citizen_id"], decision, what="plan"))
+    await asyncio.gather(*records)
+    headers = {"ETag": found["etag"]} if found["etag"] else {}
+    return JSONResponse({**plan, "withheld": found["withheld"]}, headers=headers)
+
+
+@router.get(
+    "/plans/{plan_id}/history",
+    operation_id="plan_history",
+    tags=["plans"],
+    summary="Every version: who, when, what changed (the citizen and the responsible unit)",
+)
+async def plan_history(plan_id: str, request: Request, caller: Authenticated) -> Response:
+    found = await single_plan(_upstreams(request), plan_id, caller)
+    if not found["full_access"]:
+        raise Problem(
+            403,
+            "Forbidden",
+            "The history holds every category of the plan; only the citizen and the responsible unit read it.",
+            kind="forbidden",
+        )
+    await _audit(request, caller, found["plan"]["citizen_id"], "view_history", ["history"])
+    return await _forward(request, "plan", f"/plans/{plan_id}/history", caller)
 
 
 @router.post("/consents", operation_id="grant_consent", tags=["consents"], status_code=201)
@@ -322,14 +426,16 @@ async def plan_view(citizen_id: str, request: Request, caller: Authenticated) ->
     return JSONResponse(view)
 
 
-async def _disclose(request: Request, caller: Caller, citizen_id: str, decision: dict[str, Any]) -> None:
+async def _disclose(
+    request: Request, caller: Caller, citizen_id: str, decision: dict[str, Any], what: str = "plan_view"
+) -> None:
     body = {
         "citizen_id": citizen_id,
         "unit": caller.unit,
         "purpose": "view_plan",
         "categories": decision["categories"],
         "consent_ids": decision["consent_ids"],
-        "what": "plan_view",
+        "what": what,
     }
     try:
         response = await _upstreams(request).request("consent", "POST", "/disclosures", caller, json=body)
