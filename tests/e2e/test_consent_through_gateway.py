@@ -39,8 +39,15 @@ def test_revocation_takes_effect_on_the_next_view_and_disclosures_are_logged(sys
                     {"title": "Lægetjek", "category": "health"},
                     {"title": "Faste aftaler", "category": "general"},
                 ],
-                "actors": [{"name": "Behandler", "role": "Behandler", "unit": TREATMENT, "kind": "provider",
-                 "network_category": "health_treatment"}],
+                "actors": [
+                    {
+                        "name": "Behandler",
+                        "role": "Behandler",
+                        "unit": TREATMENT,
+                        "kind": "provider",
+                        "network_category": "health_treatment",
+                    }
+                ],
             },
         )
         assert created.status_code == 201, created.text

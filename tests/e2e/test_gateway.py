@@ -39,8 +39,15 @@ def world(system: System) -> dict[str, Any]:
                     {"title": "Generelt", "category": "general"},
                     {"title": "Helbred", "category": "health"},
                 ],
-                "actors": [{"name": "Aktør", "role": "Kontaktperson", "unit": ACTOR, "kind": "provider",
-                 "network_category": "housing"}],
+                "actors": [
+                    {
+                        "name": "Aktør",
+                        "role": "Kontaktperson",
+                        "unit": ACTOR,
+                        "kind": "provider",
+                        "network_category": "housing",
+                    }
+                ],
             },
         ).raise_for_status()
         api.post(

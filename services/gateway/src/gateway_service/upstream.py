@@ -16,6 +16,7 @@ REQUEST_HEADERS = ("if-match", "idempotency-key", "content-type")
 RESPONSE_HEADERS = (
     "etag",
     "location",
+    "link",
     "content-type",
     "content-disposition",
     "idempotent-replayed",
@@ -87,4 +88,6 @@ def relay_response(upstream: httpx.Response) -> Response:
     headers = {k: v for k, v in upstream.headers.items() if k.lower() in RESPONSE_HEADERS}
     if "location" in upstream.headers:
         headers["location"] = API_PREFIX + upstream.headers["location"]
+    if upstream.headers.get("link", "").startswith("</"):
+        headers["link"] = "<" + API_PREFIX + upstream.headers["link"][1:]
     return Response(content=upstream.content, status_code=upstream.status_code, headers=headers)

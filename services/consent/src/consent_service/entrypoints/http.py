@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 
+from borgerplan_plumbing import pages
 from borgerplan_plumbing.http import etag, parse_if_match
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
@@ -133,10 +134,19 @@ async def revoke_consent(
     operation_id="list_consents",
     tags=["consents"],
 )
-async def list_consents(citizen_id: str, request: Request) -> list[ConsentPublic]:
-    docs = await _service(request).consents.find(
-        {"citizen_id": citizen_id}, sort=[("valid_from", 1)], limit=500
-    )
+async def list_consents(
+    citizen_id: str,
+    request: Request,
+    response: Response,
+    limit: pages.Limit = pages.MAX_LIMIT,
+    cursor: pages.Cursor = None,
+) -> list[ConsentPublic]:
+    consents = _service(request).consents
+
+    async def find(query: Document, sort: list[tuple[str, int]], n: int) -> list[Document]:
+        return await consents.find(query, sort=sort, limit=n)
+
+    docs = await pages.page(find, {"citizen_id": citizen_id}, "valid_from", limit, cursor, request, response)
     return [consent_public(d) for d in docs]
 
 
@@ -182,7 +192,18 @@ async def record_disclosure(
     summary="Who received what about the citizen, and when",
 )
 async def list_disclosures(
-    citizen_id: str, request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    citizen_id: str,
+    request: Request,
+    response: Response,
+    limit: pages.Limit = pages.DEFAULT_LIMIT,
+    cursor: pages.Cursor = None,
 ) -> list[DisclosurePublic]:
-    docs = await _service(request).disclosures_of(citizen_id, limit)
+    disclosures = _service(request).disclosures
+
+    async def find(query: Document, sort: list[tuple[str, int]], n: int) -> list[Document]:
+        return [d async for d in disclosures.find(query, sort=sort, limit=n)]
+
+    docs = await pages.page(
+        find, {"citizen_id": citizen_id}, "at", limit, cursor, request, response, newest_first=True
+    )
     return [DisclosurePublic.model_validate({**d, "disclosure_id": d["_id"]}) for d in docs]

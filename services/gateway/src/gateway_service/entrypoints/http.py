@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from borgerplan_plumbing import pages
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.problems import Problem
 from gateway_service import authz
@@ -284,12 +285,20 @@ async def revoke_consent(consent_id: str, request: Request, caller: Authenticate
 
 
 @router.get("/citizens/{citizen_id}/consents", operation_id="list_consents", tags=["consents"])
-async def list_consents(citizen_id: str, request: Request, caller: Authenticated) -> Response:
+async def list_consents(
+    citizen_id: str,
+    request: Request,
+    caller: Authenticated,
+    limit: pages.Limit = pages.MAX_LIMIT,
+    cursor: pages.Cursor = None,
+) -> Response:
     if caller.has_role("citizen") and caller.citizen_id != citizen_id:
         raise Problem(404, "Not found", "No citizen with that id.")
     if not caller.has_role("citizen"):
         _require(caller, "manage_consent")
-    return await _forward(request, "consent", f"/citizens/{citizen_id}/consents", caller)
+    return await _forward(
+        request, "consent", f"/citizens/{citizen_id}/consents", caller, params=_page_params(limit, cursor)
+    )
 
 
 @router.get(
@@ -298,10 +307,22 @@ async def list_consents(citizen_id: str, request: Request, caller: Authenticated
     tags=["consents"],
     summary="Who received what about the citizen, when (the citizen, admin)",
 )
-async def list_disclosures(citizen_id: str, request: Request, caller: Authenticated) -> Response:
+async def list_disclosures(
+    citizen_id: str,
+    request: Request,
+    caller: Authenticated,
+    limit: pages.Limit = pages.DEFAULT_LIMIT,
+    cursor: pages.Cursor = None,
+) -> Response:
     if not (caller.has_role("admin") or (caller.has_role("citizen") and caller.citizen_id == citizen_id)):
         raise Problem(404, "Not found", "No citizen with that id.")
-    return await _forward(request, "consent", f"/citizens/{citizen_id}/disclosures", caller)
+    return await _forward(
+        request, "consent", f"/citizens/{citizen_id}/disclosures", caller, params=_page_params(limit, cursor)
+    )
+
+
+def _page_params(limit: int, cursor: str | None) -> dict[str, str]:
+    return {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
 
 
 @router.post("/meetings", operation_id="schedule_meeting", tags=["meetings"], status_code=201)
