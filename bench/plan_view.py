@@ -39,7 +39,15 @@ def seed(api: httpx.Client, token: str) -> tuple[str, str]:
                 {"title": f"Mål {i}", "category": c}
                 for i, c in enumerate(["general", "substance_use", "health", "housing"])
             ],
-            "actors": [{"name": "Behandler", "role": "Behandler", "unit": TREATMENT, "kind": "provider"}],
+            "actors": [
+                {
+                    "name": "Behandler",
+                    "role": "Behandler",
+                    "unit": TREATMENT,
+                    "kind": "provider",
+                    "network_category": "health_treatment",
+                }
+            ],
         },
     ).json()
     api.post(

@@ -101,6 +101,11 @@ class DecisionRequest(_In):
     unit: str = Field(min_length=1, max_length=200)
     purpose: Purpose
     categories: list[InformationCategory] | None = Field(default=None, max_length=8)
+    include_consents: bool = Field(
+        default=False,
+        description="also return the consents the unit may see: all of the citizen's for the responsible "
+        "unit, the unit's own otherwise (saves the composed view a second call)",
+    )
 
 
 class Decision(BaseModel):
@@ -110,6 +115,7 @@ class Decision(BaseModel):
     consent_ids: list[str]
     basis: str
     reason: str
+    consents: list[ConsentPublic] | None = None
 
 
 class DisclosureCreate(_In):

@@ -22,24 +22,56 @@ async def _get(
     return await upstreams.request(service, "GET", path, caller, **kwargs)
 
 
-async def fetch_parts(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict[str, Any]:
-    """Fetch citizen, plans, meetings and consents in parallel; a part that fails is ``None``."""
-    params = {"citizen_id": citizen_id}
+async def fetch_parts(
+    upstreams: Upstreams, citizen_id: str, caller: Caller, purpose: str = "view_plan"
+) -> dict[str, Any]:
+    """Fetch the citizen with their plans, the meetings and the consent decision with the consents the caller
+    may see, in parallel; a part that fails is ``None`` (``"not_found"`` for an unknown citizen).
+
+    A citizen reading their own plan needs no decision; their consents come from the list instead.
+    """
+    is_citizen = caller.has_role("citizen")
     calls = {
-        "citizen": _get(upstreams, "plan", f"/citizens/{citizen_id}", caller),
-        "plans": _get(upstreams, "plan", "/plans", caller, params=params),
-        "meetings": _get(upstreams, "meetings", "/meetings", caller, params=params),
-        "consents": _get(upstreams, "consent", f"/citizens/{citizen_id}/consents", caller),
+        "bundle": _get(upstreams, "plan", f"/citizens/{citizen_id}/plans", caller),
+        "meetings": _get(upstreams, "meetings", "/meetings", caller, params={"citizen_id": citizen_id}),
+        "consent": (
+            _get(upstreams, "consent", f"/citizens/{citizen_id}/consents", caller)
+            if is_citizen
+            else upstreams.request(
+                "consent",
+                "POST",
+                "/decisions",
+                caller,
+                json={
+                    "citizen_id": citizen_id,
+                    "unit": caller.unit,
+                    "purpose": purpose,
+                    "include_consents": True,
+                },
+            )
+        ),
     }
     results = await asyncio.gather(*calls.values(), return_exceptions=True)
-    parts: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
     for name, result in zip(calls, results, strict=True):
         if isinstance(result, httpx.Response) and result.status_code == 200:
-            parts[name] = result.json()
+            answers[name] = result.json()
         elif isinstance(result, httpx.Response) and result.status_code == 404:
-            parts[name] = "not_found"
+            answers[name] = "not_found"
         else:
-            parts[name] = None
+            answers[name] = None
+    bundle, consent = answers["bundle"], answers["consent"]
+    parts: dict[str, Any] = {
+        "citizen": bundle if bundle in (None, "not_found") else bundle["citizen"],
+        "plans": None if bundle in (None, "not_found") else bundle["plans"],
+        "meetings": answers["meetings"],
+        "decision": None,
+    }
+    if is_citizen:
+        parts["consents"] = consent if isinstance(consent, list) else None
+    else:
+        parts["decision"] = consent if isinstance(consent, dict) else None
+        parts["consents"] = None if parts["decision"] is None else parts["decision"].get("consents")
     return parts
 
 
@@ -67,10 +99,8 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
     is_citizen = caller.has_role("citizen")
     if is_citizen and caller.citizen_id != citizen_id:
         raise Problem(404, "Not found", "No citizen with that id.")
-    parts, decision = await asyncio.gather(
-        fetch_parts(upstreams, citizen_id, caller),
-        decide(upstreams, citizen_id, caller, "view_plan") if not is_citizen else asyncio.sleep(0, None),
-    )
+    parts = await fetch_parts(upstreams, citizen_id, caller)
+    decision = parts["decision"]
     if parts["citizen"] == "not_found":
         raise Problem(404, "Not found", "No citizen with that id.")
     if parts["citizen"] is None or parts["plans"] is None:

@@ -564,6 +564,12 @@ def change_actor(plan: Document, actor_id: str, body: ActorUpdate) -> Outcome:
         requested["network_category"] = "private_network"
     if requested.get("kind") == "private_network" and "unit" not in requested:
         requested["unit"] = None
+    leaving = requested.get("kind") not in (None, "private_network") and actor["kind"] == "private_network"
+    if leaving and "network_category" not in requested:
+        category = _DEFAULT_CATEGORY.get(requested["kind"])
+        if category is None:
+            raise PlanRuleError("network_category", "where on the network map this actor sits is required")
+        requested["network_category"] = category
     changed = diff({k: actor.get(k) for k in requested}, requested)
     actor.update(requested)
     check_actor(actor)

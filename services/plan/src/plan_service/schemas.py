@@ -7,7 +7,7 @@ Field-level rules (lengths, list sizes, formats) live here; rules that need the 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
@@ -40,6 +40,19 @@ def _text(max_length: int = 2000) -> Any:
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Update(_In):
+    """A partial update: fields left out stay; ``null`` clears a field, except those that always have a value."""
+
+    never_null: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> Any:
+        for name in self.never_null:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep it")
+        return self
 
 
 class _Out(BaseModel):
@@ -101,8 +114,10 @@ class OwnWordsUpdate(_In):
     interests: str | None = _text()
 
 
-class OverviewUpdate(_In):
+class OverviewUpdate(_Update):
     """Only the fields sent change; send ``null`` to clear one."""
+
+    never_null = ("own_words",)
 
     purpose: str | None = _text()
     occupied_with: str | None = _text()
@@ -140,8 +155,10 @@ class GoalCreate(_In):
     agreements: list[Agreement] = Field(default_factory=list, max_length=MAX_AGREEMENTS)
 
 
-class GoalUpdate(_In):
+class GoalUpdate(_Update):
     """Content fields replace what was there; ``status`` and ``score`` are appended to the goal's history."""
+
+    never_null = ("title", "category", "sub_goals", "agreements", "status")
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = _text(4000)
@@ -250,8 +267,10 @@ class ActorCreate(ActorFields):
     role: str = Field(min_length=1, max_length=200)
 
 
-class ActorUpdate(_In):
+class ActorUpdate(_Update):
     """Only the fields sent change."""
+
+    never_null = ("name", "role", "kind", "network_category", "in_contact", "communication_agreements")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: str | None = Field(default=None, min_length=1, max_length=200)
@@ -412,8 +431,10 @@ class PlanCreate(_In):
         return _legal_bases(value) or []
 
 
-class PlanUpdate(_In):
+class PlanUpdate(_Update):
     """Send only what changes. Every change is a new version with a history entry."""
+
+    never_null = ("overview", "legal_bases", "responsible_unit", "status")
 
     overview: OverviewUpdate | None = None
     legal_bases: list[str] | None = Field(default=None, max_length=MAX_LEGAL_BASES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -158,8 +159,24 @@ async def list_consents(
     summary="May unit U use categories C for purpose P about citizen X now? (internal)",
 )
 async def decide(body: DecisionRequest, request: Request) -> Decision:
-    result = await _service(request).decide(body.citizen_id, body.unit, body.purpose, body.categories)
+    service = _service(request)
+    result, docs = await asyncio.gather(
+        service.decide(body.citizen_id, body.unit, body.purpose, body.categories),
+        service.consents.find(
+            {"citizen_id": body.citizen_id}, sort=[("valid_from", 1), ("_id", 1)], limit=pages.MAX_LIMIT
+        )
+        if body.include_consents
+        else asyncio.sleep(0, []),
+    )
+    consents = None
+    if body.include_consents and result.relation != "none":
+        consents = [
+            consent_public(d)
+            for d in docs
+            if result.relation == "responsible" or d["grantee_unit"] == body.unit
+        ]
     return Decision(
+        consents=consents,
         permit=result.permit,
         relation=result.relation,
         categories=list(result.categories),

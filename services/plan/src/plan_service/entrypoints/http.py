@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel
 
 from borgerplan_contracts import new_event
 from borgerplan_contracts.events import CitizenRegistered
@@ -119,6 +121,26 @@ async def get_citizen(citizen_id: str, request: Request, response: Response) -> 
     public = citizen_public(await citizens.get(citizen_id))
     response.headers["ETag"] = etag(public.version)
     return public
+
+
+class CitizenPlans(BaseModel):
+    citizen: CitizenPublic
+    plans: list[PlanPublic]
+
+
+@router.get(
+    "/citizens/{citizen_id}/plans",
+    response_model=CitizenPlans,
+    operation_id="citizen_with_plans",
+    tags=["citizens"],
+    summary="The citizen and their plans in one answer (the composed view's read)",
+)
+async def citizen_with_plans(citizen_id: str, request: Request) -> CitizenPlans:
+    citizens, plans = _stores(request)
+    citizen, docs = await asyncio.gather(
+        citizens.get(citizen_id), plans.find({"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100)
+    )
+    return CitizenPlans(citizen=citizen_public(citizen), plans=[plan_public(d) for d in docs])
 
 
 @router.post("/plans", status_code=201, response_model=PlanPublic, operation_id="create_plan", tags=["plans"])
