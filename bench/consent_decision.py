@@ -67,7 +67,7 @@ async def main(citizens: int, rounds: int) -> None:
         for i in range(rounds + 100):
             citizen, unit = f"bench-citizen-{rng.randrange(citizens)}", rng.choice(UNITS)
             start = time.perf_counter()
-            decision = await service.decide(citizen, unit, "view_plan", None)
+            decision, _ = await service.decide(citizen, unit, "view_plan", None)
             decided = time.perf_counter()
             docs = await service.consents.collection.find(
                 {"citizen_id": citizen, "grantee_unit": unit}

@@ -69,6 +69,8 @@ async def test_grant_permit_revoke_deny_at_once(settings: Settings) -> None:
             "consent_ids": [],
             "basis": "none",
             "reason": "no_consent",
+            "consents": None,
+            "disclosure_id": None,
         }
 
         granted = await client.post("/consents", json=_grant())
@@ -80,6 +82,38 @@ async def test_grant_permit_revoke_deny_at_once(settings: Settings) -> None:
         assert permit["categories"] == ["general", "substance_use"]
         assert permit["consent_ids"] == [consent_id]
         assert (await _decide(client, TREATMENT, "receive_minutes"))["permit"] is False
+
+        # The composed view's form: the unit's own consents with the answer, the disclosure recorded with it.
+        other = await client.post("/consents", json=_grant(grantee_unit="t-other-unit"))
+        assert other.status_code == 201, other.text
+        viewed = await client.post(
+            "/decisions",
+            json={
+                "citizen_id": CITIZEN,
+                "unit": TREATMENT,
+                "purpose": "view_plan",
+                "include_consents": True,
+                "disclose": "plan_view",
+            },
+        )
+        assert viewed.status_code == 200, viewed.text
+        assert [c["consent_id"] for c in viewed.json()["consents"]] == [consent_id], "only its own"
+        disclosures = (await client.get(f"/citizens/{CITIZEN}/disclosures")).json()
+        assert [(d["disclosure_id"], d["unit"], d["what"], d["categories"]) for d in disclosures] == [
+            (viewed.json()["disclosure_id"], TREATMENT, "plan_view", ["general", "substance_use"])
+        ]
+        responsible = await client.post(
+            "/decisions",
+            json={
+                "citizen_id": CITIZEN,
+                "unit": RESPONSIBLE,
+                "purpose": "view_plan",
+                "include_consents": True,
+                "disclose": "plan_view",
+            },
+        )
+        assert len(responsible.json()["consents"]) == 2, "the responsible unit sees every consent"
+        assert responsible.json()["disclosure_id"] is None, "its own plan is no disclosure"
 
         missing = await client.post(
             f"/consents/{consent_id}/revocation", json={"reason": "borgeren ønsker det"}

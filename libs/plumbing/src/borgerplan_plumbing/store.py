@@ -56,16 +56,24 @@ class AggregateStore:
         self._wake(events)
         return outbox.strip(record)
 
-    async def get(self, aggregate_id: str) -> Document:
-        doc = await self.collection.find_one({"_id": aggregate_id}, projection=_NO_OUTBOX)
+    async def get(self, aggregate_id: str, *, leave_out: tuple[str, ...] = ()) -> Document:
+        """The aggregate without its outbox (and without the fields in ``leave_out``, e.g. a long history)."""
+        projection = {**_NO_OUTBOX, **dict.fromkeys(leave_out, 0)}
+        doc = await self.collection.find_one({"_id": aggregate_id}, projection=projection)
         if doc is None:
             raise NotFoundError(self.kind, aggregate_id)
         return doc
 
     async def find(
-        self, query: Document, *, sort: list[tuple[str, int]] | None = None, limit: int = 0
+        self,
+        query: Document,
+        *,
+        sort: list[tuple[str, int]] | None = None,
+        limit: int = 0,
+        leave_out: tuple[str, ...] = (),
     ) -> list[Document]:
-        cursor = self.collection.find(query, projection=_NO_OUTBOX, sort=sort, limit=limit)
+        projection = {**_NO_OUTBOX, **dict.fromkeys(leave_out, 0)}
+        cursor = self.collection.find(query, projection=projection, sort=sort, limit=limit)
         return [doc async for doc in cursor]
 
     async def update(

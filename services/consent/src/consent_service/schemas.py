@@ -96,11 +96,19 @@ class RevocationCreate(_In):
     reason: str | None = Field(default=None, max_length=500)
 
 
+DisclosureWhat = Literal["plan_view", "plan", "minutes", "meeting_invitation", "information_exchange"]
+
+
 class DecisionRequest(_In):
     citizen_id: str = Field(min_length=1, max_length=100)
     unit: str = Field(min_length=1, max_length=200)
     purpose: Purpose
     categories: list[InformationCategory] | None = Field(default=None, max_length=8)
+    disclose: DisclosureWhat | None = Field(
+        default=None,
+        description="record a disclosure of this kind when the answer permits on another unit's consent (the "
+        "composed view's read, which leaves right after)",
+    )
     include_consents: bool = Field(
         default=False,
         description="also return the consents the unit may see: all of the citizen's for the responsible "
@@ -116,6 +124,7 @@ class Decision(BaseModel):
     basis: str
     reason: str
     consents: list[ConsentPublic] | None = None
+    disclosure_id: str | None = Field(default=None, description="the disclosure recorded on this answer")
 
 
 class DisclosureCreate(_In):
@@ -126,7 +135,7 @@ class DisclosureCreate(_In):
     purpose: Purpose
     categories: list[InformationCategory] = Field(max_length=8)
     consent_ids: list[str] = Field(default_factory=list, max_length=50)
-    what: Literal["plan_view", "plan", "minutes", "meeting_invitation", "information_exchange"]
+    what: DisclosureWhat
     reference: str | None = Field(default=None, max_length=200, description="e.g. the meeting id")
 
 

@@ -50,6 +50,17 @@ def _history(change: str, version: int, caller: Caller | None, doc: Document) ->
     }
 
 
+_DECISION_FIELDS = {
+    "grantee_unit": 1,
+    "categories": 1,
+    "purposes": 1,
+    "valid_from": 1,
+    "valid_until": 1,
+    "status": 1,
+    "basis": 1,
+}
+
+
 def consent_state(doc: Document) -> rules.ConsentState:
     return rules.ConsentState(
         consent_id=doc["_id"],
@@ -184,23 +195,27 @@ class ConsentService:
         )
 
     async def decide(
-        self, citizen_id: str, unit: str, purpose: Purpose, categories: Sequence[InformationCategory] | None
-    ) -> rules.Decision:
-        """From current state only: a revocation stored a moment ago decides the very next call."""
+        self,
+        citizen_id: str,
+        unit: str,
+        purpose: Purpose,
+        categories: Sequence[InformationCategory] | None,
+        *,
+        all_consents: bool = False,
+    ) -> tuple[rules.Decision, list[Document]]:
+        """From current state only: a revocation stored a moment ago decides the very next call.
+
+        With ``all_consents`` every consent of the citizen is read (and returned) in the same query, else only
+        the unit's own, projected to what the decision needs.
+        """
+        query = (
+            {"citizen_id": citizen_id} if all_consents else {"citizen_id": citizen_id, "grantee_unit": unit}
+        )
         plan_docs, consent_docs = await asyncio.gather(
             self.plan_refs.find({"citizen_id": citizen_id}).to_list(None),
-            self.consents.collection.find(
-                {"citizen_id": citizen_id, "grantee_unit": unit},
-                projection={
-                    "grantee_unit": 1,
-                    "categories": 1,
-                    "purposes": 1,
-                    "valid_from": 1,
-                    "valid_until": 1,
-                    "status": 1,
-                    "basis": 1,
-                },
-            ).to_list(None),
+            self.consents.find(query, sort=[("valid_from", 1), ("_id", 1)], limit=500)
+            if all_consents
+            else self.consents.collection.find(query, projection=_DECISION_FIELDS).to_list(None),
         )
         plans = [
             rules.PlanRelation(
@@ -208,14 +223,15 @@ class ConsentService:
             )
             for p in plan_docs
         ]
-        return rules.decide(
+        decision = rules.decide(
             unit=unit,
             purpose=purpose,
             categories=categories,
             today=today(),
-            consents=[consent_state(d) for d in consent_docs],
+            consents=[consent_state(d) for d in consent_docs if d["grantee_unit"] == unit],
             plans=plans,
         )
+        return decision, consent_docs
 
     async def record_disclosure(self, body: DisclosureCreate, caller: Caller) -> Document:
         doc = {

@@ -47,6 +47,8 @@ async def fetch_parts(
                     "unit": caller.unit,
                     "purpose": purpose,
                     "include_consents": True,
+                    # recorded by the consent service with its answer when the permit rests on consent
+                    "disclose": "plan_view",
                 },
             )
         ),
@@ -76,7 +78,7 @@ async def fetch_parts(
 
 
 async def decide(
-    upstreams: Upstreams, citizen_id: str, caller: Caller, purpose: str
+    upstreams: Upstreams, citizen_id: str, caller: Caller, purpose: str, disclose: str | None = None
 ) -> dict[str, Any] | None:
     """The consent service's live answer; ``None`` when it cannot answer (the caller then fails closed)."""
     try:
@@ -85,7 +87,7 @@ async def decide(
             "POST",
             "/decisions",
             caller,
-            json={"citizen_id": citizen_id, "unit": caller.unit, "purpose": purpose},
+            json={"citizen_id": citizen_id, "unit": caller.unit, "purpose": purpose, "disclose": disclose},
         )
     except UpstreamUnavailableError:
         return None
@@ -231,7 +233,7 @@ async def single_plan(upstreams: Upstreams, plan_id: str, caller: Caller) -> dic
         full, decision = True, None
     else:
         full = caller.unit_kind == "authority" and plan["responsible_unit"] == caller.unit
-        decision = None if full else await decide(upstreams, citizen_id, caller, "view_plan")
+        decision = None if full else await decide(upstreams, citizen_id, caller, "view_plan", "plan")
     try:
         permitted = permitted_categories(caller, full, decision)
     except Problem as problem:

@@ -55,7 +55,7 @@ async def change(
 ) -> Document:
     """Apply ``decide`` to the plan at ``expected`` (412 when stale), or to its latest version with retries."""
     for _ in range(RETRIES):
-        plan = await plans.get(plan_id)
+        plan = await plans.get(plan_id, leave_out=("history",))
         if expected is not None and plan["version"] != expected:
             raise VersionConflictError(plan_id, expected)
         stamp = stamp_of(caller)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -158,15 +157,10 @@ async def list_consents(
     tags=["decisions"],
     summary="May unit U use categories C for purpose P about citizen X now? (internal)",
 )
-async def decide(body: DecisionRequest, request: Request) -> Decision:
+async def decide(body: DecisionRequest, request: Request, caller: CurrentCaller) -> Decision:
     service = _service(request)
-    result, docs = await asyncio.gather(
-        service.decide(body.citizen_id, body.unit, body.purpose, body.categories),
-        service.consents.find(
-            {"citizen_id": body.citizen_id}, sort=[("valid_from", 1), ("_id", 1)], limit=pages.MAX_LIMIT
-        )
-        if body.include_consents
-        else asyncio.sleep(0, []),
+    result, docs = await service.decide(
+        body.citizen_id, body.unit, body.purpose, body.categories, all_consents=body.include_consents
     )
     consents = None
     if body.include_consents and result.relation != "none":
@@ -175,8 +169,20 @@ async def decide(body: DecisionRequest, request: Request) -> Decision:
             for d in docs
             if result.relation == "responsible" or d["grantee_unit"] == body.unit
         ]
+    disclosure_id = None
+    if body.disclose and result.permit and result.relation == "actor":
+        disclosure = DisclosureCreate(
+            citizen_id=body.citizen_id,
+            unit=body.unit,
+            purpose=body.purpose,
+            categories=list(result.categories),
+            consent_ids=list(result.consent_ids),
+            what=body.disclose,
+        )
+        disclosure_id = (await service.record_disclosure(disclosure, caller))["_id"]
     return Decision(
         consents=consents,
+        disclosure_id=disclosure_id,
         permit=result.permit,
         relation=result.relation,
         categories=list(result.categories),

@@ -214,7 +214,7 @@ async def get_plan(plan_id: str, request: Request, caller: Authenticated) -> JSO
     found = await single_plan(_upstreams(request), plan_id, caller)
     plan, decision = found["plan"], found["_decision"]
     records = [_audit(request, caller, plan["citizen_id"], "view_plan", ["plan"])]
-    if decision is not None:
+    if decision is not None and not decision.get("disclosure_id"):
         records.append(_disclose(request, caller, plan["citizen_id"], decision, what="plan"))
     await asyncio.gather(*records)
     headers = {"ETag": found["etag"]} if found["etag"] else {}
@@ -444,7 +444,8 @@ async def plan_view(citizen_id: str, request: Request, caller: Authenticated) ->
     decision = view.pop("_decision", None)
     # Both records are written before the response leaves; they are independent, so at the same time.
     records = [_audit(request, caller, citizen_id, "view_plan", [s for s in sections if view.get(s)])]
-    if decision is not None:  # data left on another unit's consent: the citizen can see who received what
+    if decision is not None and not decision.get("disclosure_id"):
+        # data left on another unit's consent and the consent service did not record it with its answer
         records.append(_disclose(request, caller, citizen_id, decision))
     await asyncio.gather(*records)
     recorded = time.perf_counter()

@@ -36,6 +36,7 @@ from plan_service.schemas import (
 from plan_service.vocabulary import LEGAL_BASES
 
 router = APIRouter()
+NOT_IN_PLAN = ("history",)  # served by /plans/{id}/history; a plan's reads skip it
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
@@ -138,7 +139,8 @@ class CitizenPlans(BaseModel):
 async def citizen_with_plans(citizen_id: str, request: Request) -> CitizenPlans:
     citizens, plans = _stores(request)
     citizen, docs = await asyncio.gather(
-        citizens.get(citizen_id), plans.find({"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100)
+        citizens.get(citizen_id),
+        plans.find({"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100, leave_out=NOT_IN_PLAN),
     )
     return CitizenPlans(citizen=citizen_public(citizen), plans=[plan_public(d) for d in docs])
 
@@ -159,7 +161,7 @@ async def create_plan(
 @router.get("/plans/{plan_id}", response_model=PlanPublic, operation_id="get_plan", tags=["plans"])
 async def get_plan(plan_id: str, request: Request, response: Response) -> PlanPublic:
     _, plans = _stores(request)
-    public = plan_public(await plans.get(plan_id))
+    public = plan_public(await plans.get(plan_id, leave_out=NOT_IN_PLAN))
     response.headers["ETag"] = etag(public.version)
     return public
 
@@ -168,7 +170,10 @@ async def get_plan(plan_id: str, request: Request, response: Response) -> PlanPu
 async def list_plans(request: Request, citizen_id: Annotated[str, Query(max_length=100)]) -> list[PlanPublic]:
     _, plans = _stores(request)
     return [
-        plan_public(d) for d in await plans.find({"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100)
+        plan_public(d)
+        for d in await plans.find(
+            {"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100, leave_out=NOT_IN_PLAN
+        )
     ]
 
 
