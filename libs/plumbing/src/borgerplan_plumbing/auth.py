@@ -14,6 +14,7 @@ import json
 import time
 from typing import Any, Literal
 
+import httpx
 import jwt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -43,28 +44,86 @@ class AuthenticationError(Exception):
     """The token (or internal header) is missing, malformed, expired or not ours."""
 
 
+class JwksCache:
+    """The OIDC issuer's signing keys (JWKS), cached and rotated.
+
+    Keys are read again after ``ttl`` seconds, so a key the issuer retires stops being accepted within that
+    time. A token naming a key id not in the cache makes it read the set at once (the issuer rotated), but at
+    most once every ``min_refresh`` seconds, so tokens with made-up key ids cannot turn the gateway against the
+    issuer. When the issuer cannot be reached the keys already known keep serving.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        ttl: float = 300.0,
+        min_refresh: float = 10.0,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.ttl = ttl
+        self.min_refresh = min_refresh
+        self.clock = clock
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+
+    def _fetch(self) -> None:
+        self._fetched_at = self.clock()
+        try:
+            response = httpx.get(self.url, timeout=5.0)
+            response.raise_for_status()
+            key_set = jwt.PyJWKSet.from_dict(response.json())
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError):
+            if not self._keys:
+                raise AuthenticationError("the issuer's keys could not be read") from None
+            return
+        self._keys = {k.key_id: k for k in key_set.keys if k.key_id and k.public_key_use in (None, "sig")}
+
+    def key(self, kid: str | None) -> jwt.PyJWK:
+        now = self.clock()
+        if self._fetched_at is None or now - self._fetched_at >= self.ttl:
+            self._fetch()
+        elif kid not in self._keys and now - self._fetched_at >= self.min_refresh:
+            self._fetch()
+        if kid is None or kid not in self._keys:
+            raise AuthenticationError("unknown signing key")
+        return self._keys[kid]
+
+
 class JwtVerifier:
-    def __init__(self, settings: Settings) -> None:
+    """RFC 8725: an algorithm allow-list (never ``none``), explicit typing, ``iss``/``aud``/``exp``/``nbf``.
+
+    With ``jwks_url`` set (production) tokens are checked against the issuer's keys, and only asymmetric
+    algorithms are accepted, each key only with its own; otherwise against the development issuer's secret.
+    """
+
+    def __init__(self, settings: Settings, jwks: JwksCache | None = None) -> None:
         self.settings = settings
         self.algorithms = [a for a in settings.jwt_algorithms if a.lower() != "none"]
-        self._jwks = (
-            jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=300) if settings.jwks_url else None
-        )
-
-    def _key(self, token: str) -> Any:
+        self._jwks = jwks or (JwksCache(settings.jwks_url) if settings.jwks_url else None)
         if self._jwks is not None:
-            return self._jwks.get_signing_key_from_jwt(token).key
-        return self.settings.jwt_secret.get_secret_value()
+            self.algorithms = [a for a in self.algorithms if not a.upper().startswith("HS")]
+
+    def _key(self, header: dict[str, Any]) -> tuple[Any, list[str]]:
+        if self._jwks is None:
+            return self.settings.jwt_secret.get_secret_value(), self.algorithms
+        key = self._jwks.key(header.get("kid"))
+        algorithm = key.algorithm_name
+        if algorithm not in self.algorithms:
+            raise AuthenticationError("the key's algorithm is not allowed")
+        return key.key, [algorithm]
 
     def verify(self, token: str) -> Caller:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("typ", "").lower() not in (TOKEN_TYPE, "jwt"):
                 raise AuthenticationError("unexpected token type")
+            key, algorithms = self._key(header)
             claims = jwt.decode(
                 token,
-                self._key(token),
-                algorithms=self.algorithms,
+                key,
+                algorithms=algorithms,
                 audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
