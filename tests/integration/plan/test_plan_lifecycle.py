@@ -191,3 +191,33 @@ async def test_bad_input_is_refused_and_stores_nothing(settings: Settings) -> No
             assert response.status_code in (409, 422), (body, response.text)
         after = await client.get(f"/plans/{plan.json()['plan_id']}")
         assert after.headers["etag"] == etag, "no refused change made a version"
+
+
+async def test_a_retried_goal_actor_or_follow_up_is_added_once(settings: Settings) -> None:
+    async with running(build, settings) as (_, client):
+        citizen_id = await _citizen(client, "0505705678")
+        plan = (await client.post("/plans", json=_plan(citizen_id, "adult"))).json()
+        base = f"/plans/{plan['plan_id']}"
+        goal = {"title": "Egen bolig", "category": "housing"}
+        first = await client.post(f"{base}/goals", json=goal, headers={"Idempotency-Key": "g-1"})
+        again = await client.post(f"{base}/goals", json=goal, headers={"Idempotency-Key": "g-1"})
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json() and again.headers["location"] == first.headers["location"]
+        goal_id = first.json()["goals"][0]["goal_id"]
+        other = await client.post(
+            f"{base}/goals", json={**goal, "title": "Andet"}, headers={"Idempotency-Key": "g-1"}
+        )
+        assert other.status_code == 422, "the same key with another body"
+
+        actor = {"name": "Mor", "role": "Mor", "kind": "private_network"}
+        follow_up = {"date": "2026-02-01", "text": "Har set en bolig"}
+        for path, body in ((f"{base}/actors", actor), (f"{base}/goals/{goal_id}/follow-ups", follow_up)):
+            for _ in range(2):
+                response = await client.post(path, json=body, headers={"Idempotency-Key": f"k-{path}"})
+                assert response.status_code == 201, response.text
+        stored = (await client.get(base)).json()
+        assert (len(stored["goals"]), len(stored["actors"]), len(stored["goals"][0]["follow_ups"])) == (
+            1,
+            1,
+            1,
+        )

@@ -250,14 +250,21 @@ async def add_follow_up(
     goal_id: str,
     body: FollowUpCreate,
     request: Request,
-    response: Response,
+    runtime: Runtime,
     caller: CurrentCaller,
-) -> PlanPublic:
+    key: IdempotencyKey = None,
+) -> Response:
     _, plans = _stores(request)
-    doc = await changes.change(
-        plans, plan_id, None, caller, lambda p, stamp: domain.add_follow_up(p, goal_id, body, stamp)
+
+    async def create() -> tuple[int, object, dict[str, str]]:
+        doc = await changes.change(
+            plans, plan_id, None, caller, lambda p, stamp: domain.add_follow_up(p, goal_id, body, stamp)
+        )
+        return _created(doc, None)
+
+    return await runtime.idempotency.run(
+        scope=f"follow-up:{plan_id}:{goal_id}:{caller.sub}", key=key, payload=body, create=create
     )
-    return _versioned(response, plan_public(doc))
 
 
 @router.post(
@@ -272,18 +279,24 @@ async def add_goal(
     plan_id: str,
     body: GoalCreate,
     request: Request,
-    response: Response,
+    runtime: Runtime,
     caller: CurrentCaller,
     if_match: IfMatch = None,
-) -> PlanPublic:
+    key: IdempotencyKey = None,
+) -> Response:
     _, plans = _stores(request)
     expected = parse_if_match(if_match) if if_match else None
     goal_id = changes.new_id()
-    doc = await changes.change(
-        plans, plan_id, expected, caller, lambda p, stamp: domain.add_goal(p, body, goal_id, stamp)
+
+    async def create() -> tuple[int, object, dict[str, str]]:
+        doc = await changes.change(
+            plans, plan_id, expected, caller, lambda p, stamp: domain.add_goal(p, body, goal_id, stamp)
+        )
+        return _created(doc, f"/plans/{plan_id}/goals/{goal_id}")
+
+    return await runtime.idempotency.run(
+        scope=f"goal:{plan_id}:{caller.sub}", key=key, payload=body, create=create
     )
-    response.headers["Location"] = f"/plans/{plan_id}/goals/{goal_id}"
-    return _versioned(response, plan_public(doc))
 
 
 @router.post(
@@ -298,18 +311,24 @@ async def add_actor(
     plan_id: str,
     body: ActorCreate,
     request: Request,
-    response: Response,
+    runtime: Runtime,
     caller: CurrentCaller,
     if_match: IfMatch = None,
-) -> PlanPublic:
+    key: IdempotencyKey = None,
+) -> Response:
     _, plans = _stores(request)
     expected = parse_if_match(if_match) if if_match else None
     actor_id = changes.new_id()
-    doc = await changes.change(
-        plans, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id)
+
+    async def create() -> tuple[int, object, dict[str, str]]:
+        doc = await changes.change(
+            plans, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id)
+        )
+        return _created(doc, f"/plans/{plan_id}/actors/{actor_id}")
+
+    return await runtime.idempotency.run(
+        scope=f"actor:{plan_id}:{caller.sub}", key=key, payload=body, create=create
     )
-    response.headers["Location"] = f"/plans/{plan_id}/actors/{actor_id}"
-    return _versioned(response, plan_public(doc))
 
 
 @router.patch(
@@ -371,14 +390,21 @@ async def add_child_follow_up(
     plan_id: str,
     body: ChildFollowUpCreate,
     request: Request,
-    response: Response,
+    runtime: Runtime,
     caller: CurrentCaller,
-) -> PlanPublic:
+    key: IdempotencyKey = None,
+) -> Response:
     _, plans = _stores(request)
-    doc = await changes.change(
-        plans, plan_id, None, caller, lambda p, stamp: domain.add_child_follow_up(p, body, stamp)
+
+    async def create() -> tuple[int, object, dict[str, str]]:
+        doc = await changes.change(
+            plans, plan_id, None, caller, lambda p, stamp: domain.add_child_follow_up(p, body, stamp)
+        )
+        return _created(doc, None)
+
+    return await runtime.idempotency.run(
+        scope=f"child-follow-up:{plan_id}:{caller.sub}", key=key, payload=body, create=create
     )
-    return _versioned(response, plan_public(doc))
 
 
 @router.get(
@@ -393,6 +419,14 @@ async def list_legal_bases() -> list[LegalBasisPublic]:
         LegalBasisPublic(reference=b.reference, label=b.label, plan_kinds=list(b.plan_kinds))
         for b in LEGAL_BASES
     ]
+
+
+def _created(doc: Document, location: str | None) -> tuple[int, object, dict[str, str]]:
+    public = plan_public(doc)
+    headers = {"ETag": etag(public.version)}
+    if location:
+        headers["Location"] = location
+    return 201, public, headers
 
 
 def _versioned(response: Response, public: PlanPublic) -> PlanPublic:
