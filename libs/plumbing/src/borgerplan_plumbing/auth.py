@@ -82,9 +82,10 @@ class JwksCache:
 
     def key(self, kid: str | None) -> jwt.PyJWK:
         now = self.clock()
-        if self._fetched_at is None or now - self._fetched_at >= self.ttl:
-            self._fetch()
-        elif kid not in self._keys and now - self._fetched_at >= self.min_refresh:
+        age = None if self._fetched_at is None else now - self._fetched_at
+        stale = age is None or age >= self.ttl
+        rotated = kid not in self._keys and (age is None or age >= self.min_refresh)
+        if stale or rotated:
             self._fetch()
         if kid is None or kid not in self._keys:
             raise AuthenticationError("unknown signing key")
