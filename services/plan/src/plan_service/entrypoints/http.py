@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -11,10 +12,11 @@ from pydantic import BaseModel
 
 from borgerplan_contracts import new_event
 from borgerplan_contracts.events import CitizenRegistered
+from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.http import etag, parse_if_match
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
-from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
+from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime, ServiceRuntime
 from borgerplan_plumbing.store import AggregateStore
 from plan_service import changes, domain
 from plan_service.cpr import birth_date_of
@@ -254,16 +256,17 @@ async def add_follow_up(
     caller: CurrentCaller,
     key: IdempotencyKey = None,
 ) -> Response:
-    _, plans = _stores(request)
-
-    async def create() -> tuple[int, object, dict[str, str]]:
-        doc = await changes.change(
-            plans, plan_id, None, caller, lambda p, stamp: domain.add_follow_up(p, goal_id, body, stamp)
-        )
-        return _created(doc, None)
-
-    return await runtime.idempotency.run(
-        scope=f"follow-up:{plan_id}:{goal_id}:{caller.sub}", key=key, payload=body, create=create
+    return await _add(
+        request,
+        runtime,
+        caller,
+        key,
+        body,
+        plan_id,
+        None,
+        f"follow-up:{plan_id}:{goal_id}",
+        None,
+        lambda p, stamp: domain.add_follow_up(p, goal_id, body, stamp),
     )
 
 
@@ -284,18 +287,18 @@ async def add_goal(
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
 ) -> Response:
-    _, plans = _stores(request)
-    expected = parse_if_match(if_match) if if_match else None
     goal_id = changes.new_id()
-
-    async def create() -> tuple[int, object, dict[str, str]]:
-        doc = await changes.change(
-            plans, plan_id, expected, caller, lambda p, stamp: domain.add_goal(p, body, goal_id, stamp)
-        )
-        return _created(doc, f"/plans/{plan_id}/goals/{goal_id}")
-
-    return await runtime.idempotency.run(
-        scope=f"goal:{plan_id}:{caller.sub}", key=key, payload=body, create=create
+    return await _add(
+        request,
+        runtime,
+        caller,
+        key,
+        body,
+        plan_id,
+        if_match,
+        f"goal:{plan_id}",
+        f"goals/{goal_id}",
+        lambda p, stamp: domain.add_goal(p, body, goal_id, stamp),
     )
 
 
@@ -316,18 +319,18 @@ async def add_actor(
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
 ) -> Response:
-    _, plans = _stores(request)
-    expected = parse_if_match(if_match) if if_match else None
     actor_id = changes.new_id()
-
-    async def create() -> tuple[int, object, dict[str, str]]:
-        doc = await changes.change(
-            plans, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id)
-        )
-        return _created(doc, f"/plans/{plan_id}/actors/{actor_id}")
-
-    return await runtime.idempotency.run(
-        scope=f"actor:{plan_id}:{caller.sub}", key=key, payload=body, create=create
+    return await _add(
+        request,
+        runtime,
+        caller,
+        key,
+        body,
+        plan_id,
+        if_match,
+        f"actor:{plan_id}",
+        f"actors/{actor_id}",
+        lambda p, _: domain.add_actor(p, body, actor_id),
     )
 
 
@@ -394,16 +397,17 @@ async def add_child_follow_up(
     caller: CurrentCaller,
     key: IdempotencyKey = None,
 ) -> Response:
-    _, plans = _stores(request)
-
-    async def create() -> tuple[int, object, dict[str, str]]:
-        doc = await changes.change(
-            plans, plan_id, None, caller, lambda p, stamp: domain.add_child_follow_up(p, body, stamp)
-        )
-        return _created(doc, None)
-
-    return await runtime.idempotency.run(
-        scope=f"child-follow-up:{plan_id}:{caller.sub}", key=key, payload=body, create=create
+    return await _add(
+        request,
+        runtime,
+        caller,
+        key,
+        body,
+        plan_id,
+        None,
+        f"child-follow-up:{plan_id}",
+        None,
+        lambda p, stamp: domain.add_child_follow_up(p, body, stamp),
     )
 
 
@@ -421,12 +425,31 @@ async def list_legal_bases() -> list[LegalBasisPublic]:
     ]
 
 
-def _created(doc: Document, location: str | None) -> tuple[int, object, dict[str, str]]:
-    public = plan_public(doc)
-    headers = {"ETag": etag(public.version)}
-    if location:
-        headers["Location"] = location
-    return 201, public, headers
+async def _add(
+    request: Request,
+    runtime: ServiceRuntime,
+    caller: Caller,
+    key: str | None,
+    body: BaseModel,
+    plan_id: str,
+    if_match: str | None,
+    scope: str,
+    location: str | None,
+    decide: Callable[[Document, domain.Stamp], domain.Outcome],
+) -> Response:
+    """Add something to a plan: ``If-Match`` optional, a retry with the same ``Idempotency-Key`` answered
+    with the first result; ``location`` is relative to the plan."""
+    _, plans = _stores(request)
+    expected = parse_if_match(if_match) if if_match else None
+
+    async def create() -> tuple[int, object, dict[str, str]]:
+        public = plan_public(await changes.change(plans, plan_id, expected, caller, decide))
+        headers = {"ETag": etag(public.version)}
+        if location:
+            headers["Location"] = f"/plans/{plan_id}/{location}"
+        return 201, public, headers
+
+    return await runtime.idempotency.run(scope=f"{scope}:{caller.sub}", key=key, payload=body, create=create)
 
 
 def _versioned(response: Response, public: PlanPublic) -> PlanPublic:
