@@ -80,12 +80,15 @@ class JwksCache:
             return
         self._keys = {k.key_id: k for k in key_set.keys if k.key_id and k.public_key_use in (None, "sig")}
 
-    def key(self, kid: str | None) -> jwt.PyJWK:
-        now = self.clock()
-        age = None if self._fetched_at is None else now - self._fetched_at
+    def must_fetch(self, kid: str | None) -> bool:
+        """Whether ``key(kid)`` will read the issuer's keys first (stale cache, or a new key id)."""
+        age = None if self._fetched_at is None else self.clock() - self._fetched_at
         stale = age is None or age >= self.ttl
         rotated = kid not in self._keys and (age is None or age >= self.min_refresh)
-        if stale or rotated:
+        return stale or rotated
+
+    def key(self, kid: str | None) -> jwt.PyJWK:
+        if self.must_fetch(kid):
             self._fetch()
         if kid is None or kid not in self._keys:
             raise AuthenticationError("unknown signing key")
@@ -105,6 +108,15 @@ class JwtVerifier:
         self._jwks = jwks or (JwksCache(settings.jwks_url) if settings.jwks_url else None)
         if self._jwks is not None:
             self.algorithms = [a for a in self.algorithms if not a.upper().startswith("HS")]
+
+    def must_fetch_keys(self, token: str) -> bool:
+        """Whether verifying ``token`` will read the issuer's keys over the network first."""
+        if self._jwks is None:
+            return False
+        try:
+            return self._jwks.must_fetch(jwt.get_unverified_header(token).get("kid"))
+        except jwt.PyJWTError:
+            return False
 
     def _key(self, header: dict[str, Any]) -> tuple[Any, list[str]]:
         if self._jwks is None:

@@ -222,19 +222,22 @@ class ServiceRuntime:
             await self.stop()
 
 
-def runtime_of(request: Request) -> ServiceRuntime:
+# Dependencies are ``async def``: FastAPI runs a plain ``def`` in its thread pool, a hop per request for work
+# that takes microseconds.
+async def runtime_of(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
-def current_caller(
+async def current_caller(
     request: Request,
     header: Annotated[str | None, Header(alias=CALLER_HEADER, include_in_schema=False)] = None,
 ) -> Caller:
     """The caller the gateway verified and signed; a request without it is refused (401)."""
     if header is None:
         raise AuthenticationError("missing caller header")
-    return verify_caller(header, runtime_of(request).settings.internal_secret.get_secret_value())
+    runtime: ServiceRuntime = request.app.state.runtime
+    return verify_caller(header, runtime.settings.internal_secret.get_secret_value())
 
 
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]

@@ -9,7 +9,7 @@ from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from gateway_service.access_log import AccessLog
 from gateway_service.entrypoints.http import router
-from gateway_service.limits import TokenBucket, limits_middleware
+from gateway_service.limits import LimitsMiddleware, TokenBucket
 from gateway_service.upstream import Upstreams
 
 
@@ -27,10 +27,10 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     access_log = AccessLog(runtime.collection("access_log"), runtime.collection("access_log_heads"))
     runtime.app.state.access_log = access_log
     runtime.on_shutdown(access_log.flush)
-    runtime.app.middleware("http")(
-        limits_middleware(
-            settings.max_body_bytes, TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst)
-        )
+    runtime.app.add_middleware(
+        LimitsMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        bucket=TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst),
     )
     for name in ("plan", "meetings", "consent", "notify"):
         runtime.readiness_check(name, lambda name=name: upstreams.ready(name))  # type: ignore[misc]

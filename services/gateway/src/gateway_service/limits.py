@@ -8,10 +8,10 @@ limit would need a shared store.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 import jwt
-from fastapi import Request, Response
+from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from borgerplan_plumbing.problems import Problem, problem_response
 
@@ -47,26 +47,36 @@ def _caller_key(request: Request) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
-def limits_middleware(max_body_bytes: int, bucket: TokenBucket) -> Callable[..., Awaitable[Response]]:
-    async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.url.path.startswith("/api/v1/") and not request.url.path.endswith(("/healthz", "/readyz")):
-            wait = bucket.take(_caller_key(request))
+class LimitsMiddleware:
+    """Per-caller rate limit (429) and request body size (413), as plain ASGI (no per-request task or stream)."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, bucket: TokenBucket) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.bucket = bucket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        path = request.url.path
+        problem = None
+        if path.startswith("/api/v1/") and not path.endswith(("/healthz", "/readyz")):
+            wait = self.bucket.take(_caller_key(request))
             if wait:
-                return problem_response(
-                    Problem(
-                        429,
-                        "Too many requests",
-                        "Slow down and try again shortly.",
-                        headers={"Retry-After": str(max(1, round(wait)))},
-                    ),
-                    request.url.path,
+                problem = Problem(
+                    429,
+                    "Too many requests",
+                    "Slow down and try again shortly.",
+                    headers={"Retry-After": str(max(1, round(wait)))},
                 )
         length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_body_bytes:
-            return problem_response(
-                Problem(413, "Content too large", f"The request body may be at most {max_body_bytes} bytes."),
-                request.url.path,
+        if problem is None and length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            problem = Problem(
+                413, "Content too large", f"The request body may be at most {self.max_body_bytes} bytes."
             )
-        return await call_next(request)
-
-    return middleware
+        if problem is not None:
+            await problem_response(problem, path)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

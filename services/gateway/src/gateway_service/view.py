@@ -55,7 +55,10 @@ async def fetch_parts(
     }
     results = await asyncio.gather(*calls.values(), return_exceptions=True)
     answers: dict[str, Any] = {}
+    timings: dict[str, float] = {}
     for name, result in zip(calls, results, strict=True):
+        if isinstance(result, httpx.Response):
+            timings[name] = result.elapsed.total_seconds() * 1000
         if isinstance(result, httpx.Response) and result.status_code == 200:
             answers[name] = result.json()
         elif isinstance(result, httpx.Response) and result.status_code == 404:
@@ -68,6 +71,7 @@ async def fetch_parts(
         "plans": None if bundle in (None, "not_found") else bundle["plans"],
         "meetings": answers["meetings"],
         "decision": None,
+        "timings": timings,
     }
     if is_citizen:
         parts["consents"] = consent if isinstance(consent, list) else None
@@ -155,6 +159,7 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
         "degraded": degraded,
         # For the gateway's disclosure record (removed before the response): the permit the view was built on.
         "_decision": decision if permitted is not None else None,
+        "_timings": parts["timings"],
     }
 
 

@@ -442,6 +442,7 @@ async def plan_view(citizen_id: str, request: Request, caller: Authenticated) ->
     composed = time.perf_counter()
     sections = ["citizen", "plans", "meetings", "consent_summary"]
     decision = view.pop("_decision", None)
+    upstream_timings = view.pop("_timings", {})
     # Both records are written before the response leaves; they are independent, so at the same time.
     records = [_audit(request, caller, citizen_id, "view_plan", [s for s in sections if view.get(s)])]
     if decision is not None and not decision.get("disclosure_id"):
@@ -450,7 +451,13 @@ async def plan_view(citizen_id: str, request: Request, caller: Authenticated) ->
     await asyncio.gather(*records)
     recorded = time.perf_counter()
     # Server-Timing (W3C) tells an operator where the time went: fetching and composing, then the records.
-    timing = f"compose;dur={(composed - began) * 1000:.1f}, record;dur={(recorded - composed) * 1000:.1f}"
+    timing = ", ".join(
+        [
+            f"compose;dur={(composed - began) * 1000:.1f}",
+            *(f"{name};dur={ms:.1f}" for name, ms in upstream_timings.items()),
+            f"record;dur={(recorded - composed) * 1000:.1f}",
+        ]
+    )
     return JSONResponse(view, headers={"Server-Timing": timing})
 
 
