@@ -31,6 +31,19 @@ def bench_settings(**overrides: object) -> Settings:
     return Settings(**values)  # type: ignore[arg-type]
 
 
+def drop_databases(mongodb_uri: str, namespace: str) -> None:
+    """Drop the run's databases, so repeated runs do not fill the local database (and slow it down)."""
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]] = MongoClient(mongodb_uri)
+    try:
+        for name in client.list_database_names():
+            if name.startswith(f"{namespace}_"):
+                client.drop_database(name)
+    finally:
+        client.close()
+
+
 def percentiles(samples_ms: list[float]) -> tuple[float, float]:
     cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
     return cuts[49], cuts[98]

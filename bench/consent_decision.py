@@ -13,7 +13,7 @@ import random
 import time
 from datetime import timedelta
 
-from _support import bench_settings, report
+from _support import bench_settings, drop_databases, report
 
 from borgerplan_plumbing.auth import Caller
 from consent_service.bootstrap import build
@@ -56,7 +56,8 @@ async def seed(service: ConsentService, citizens: int) -> None:
 
 
 async def main(citizens: int, rounds: int) -> None:
-    runtime = build(bench_settings())
+    settings = bench_settings()
+    runtime = build(settings)
     await runtime.start()
     try:
         service: ConsentService = runtime.app.state.consent_service
@@ -86,6 +87,7 @@ async def main(citizens: int, rounds: int) -> None:
         )
     finally:
         await runtime.stop()
+        drop_databases(settings.mongodb_uri, settings.database_prefix.rstrip("_"))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from _support import report
-from tests.support.servers import discover
+from _support import drop_databases, report
+from tests.support.servers import Servers, discover
 from tests.support.system import running_system
 
 from borgerplan_plumbing.auth import Caller, sign_caller
@@ -84,10 +84,20 @@ def seed(api: httpx.Client, token: str) -> tuple[str, str]:
 
 def main(rate: float, seconds: float) -> None:
     servers = discover()
+    namespace = f"b{uuid.uuid4().hex[:8]}"
+    try:
+        run(servers, namespace, rate, seconds)
+    finally:
+        drop_databases(servers.mongodb_uri, namespace)
+
+
+def run(servers: Servers, namespace: str, rate: float, seconds: float) -> None:
     with running_system(
         servers,
-        f"b{uuid.uuid4().hex[:8]}",
+        namespace,
         {
+            # The services as deployed: the test stack's faster outbox polling and its low rate limit off.
+            "BORGERPLAN_OUTBOX_POLL_SECONDS": "1.0",
             "BORGERPLAN_RATE_LIMIT_PER_SECOND": "1000",
             "BORGERPLAN_RATE_LIMIT_BURST": "1000",
             "BORGERPLAN_LOG_LEVEL": "WARNING",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import Response
+from multidict import CIMultiDictProxy
 
 from borgerplan_plumbing.auth import CALLER_HEADER, Caller, sign_caller
 from borgerplan_plumbing.settings import Settings
@@ -31,7 +35,23 @@ class UpstreamUnavailableError(Exception):
         self.service = service
 
 
+@dataclass(frozen=True)
+class UpstreamResponse:
+    """A service's answer, read whole."""
+
+    status_code: int
+    headers: CIMultiDictProxy[str]
+    content: bytes
+    elapsed_ms: float
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
 class Upstreams:
+    """One connection pool per service (aiohttp: on this path it costs a fifth of httpx's CPU per call, which
+    the composed view's three calls feel). Sessions are made on first use, inside the running event loop."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.secret = settings.internal_secret.get_secret_value()
@@ -41,16 +61,24 @@ class Upstreams:
             "consent": settings.consent_url,
             "notify": settings.notify_url,
         }
-        timeout = httpx.Timeout(settings.upstream_timeout_seconds, connect=1.0)
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        self.clients = {
-            name: httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits)
-            for name, url in self.urls.items()
-        }
+        self.timeout = aiohttp.ClientTimeout(total=settings.upstream_timeout_seconds, connect=1.0)
+        self._sessions: dict[str, aiohttp.ClientSession] = {}
+
+    def _session(self, service: str) -> aiohttp.ClientSession:
+        session = self._sessions.get(service)
+        if session is None or session.closed:
+            session = aiohttp.ClientSession(
+                base_url=self.urls[service].rstrip("/") + "/",
+                timeout=self.timeout,
+                connector=aiohttp.TCPConnector(limit=200, ttl_dns_cache=300),
+            )
+            self._sessions[service] = session
+        return session
 
     async def close(self) -> None:
-        for client in self.clients.values():
-            await client.aclose()
+        for session in self._sessions.values():
+            await session.close()
+        self._sessions.clear()
 
     async def request(
         self,
@@ -63,29 +91,40 @@ class Upstreams:
         content: bytes | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> UpstreamResponse:
         send_headers = {CALLER_HEADER: sign_caller(caller, self.secret)}
         for name, value in (headers or {}).items():
             if name.lower() in REQUEST_HEADERS:
                 send_headers[name] = value
+        began = time.perf_counter()
         try:
-            return await self.clients[service].request(
-                method, path, json=json, content=content, params=params, headers=send_headers
-            )
-        except httpx.HTTPError as exc:
+            async with self._session(service).request(
+                method,
+                path.lstrip("/"),
+                json=json,
+                data=content,
+                params=params,
+                headers=send_headers,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return UpstreamResponse(
+                    response.status, response.headers, body, (time.perf_counter() - began) * 1000
+                )
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise UpstreamUnavailableError(service) from exc
 
     async def ready(self, service: str) -> bool:
         try:
-            response = await self.clients[service].get("/readyz")
-        except httpx.HTTPError:
+            async with self._session(service).get("readyz") as response:
+                return response.status == 200
+        except (aiohttp.ClientError, TimeoutError):
             return False
-        return response.status_code == 200
 
 
-def relay_response(upstream: httpx.Response) -> Response:
+def relay_response(upstream: UpstreamResponse) -> Response:
     """The service's answer as the gateway's, with ``Location`` moved under the public prefix."""
-    headers = {k: v for k, v in upstream.headers.items() if k.lower() in RESPONSE_HEADERS}
+    headers = {k.lower(): v for k, v in upstream.headers.items() if k.lower() in RESPONSE_HEADERS}
     if "location" in upstream.headers:
         headers["location"] = API_PREFIX + upstream.headers["location"]
     if upstream.headers.get("link", "").startswith("</"):

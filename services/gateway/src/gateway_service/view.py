@@ -7,18 +7,16 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
-
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.problems import Problem
-from gateway_service.upstream import Upstreams, UpstreamUnavailableError
+from gateway_service.upstream import UpstreamResponse, Upstreams, UpstreamUnavailableError
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 async def _get(
     upstreams: Upstreams, service: str, path: str, caller: Caller, **kwargs: Any
-) -> httpx.Response:
+) -> UpstreamResponse:
     return await upstreams.request(service, "GET", path, caller, **kwargs)
 
 
@@ -57,11 +55,11 @@ async def fetch_parts(
     answers: dict[str, Any] = {}
     timings: dict[str, float] = {}
     for name, result in zip(calls, results, strict=True):
-        if isinstance(result, httpx.Response):
-            timings[name] = result.elapsed.total_seconds() * 1000
-        if isinstance(result, httpx.Response) and result.status_code == 200:
+        if isinstance(result, UpstreamResponse):
+            timings[name] = result.elapsed_ms
+        if isinstance(result, UpstreamResponse) and result.status_code == 200:
             answers[name] = result.json()
-        elif isinstance(result, httpx.Response) and result.status_code == 404:
+        elif isinstance(result, UpstreamResponse) and result.status_code == 404:
             answers[name] = "not_found"
         else:
             answers[name] = None
