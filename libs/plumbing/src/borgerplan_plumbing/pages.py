@@ -68,10 +68,8 @@ async def page(
     direction, beyond = (-1, "$lt") if newest_first else (1, "$gt")
     if cursor:
         value, last_id = decode_cursor(cursor)
-        query = {
-            **query,
-            "$or": [{sort_field: {beyond: value}}, {sort_field: value, "_id": {beyond: last_id}}],
-        }
+        after = {"$or": [{sort_field: {beyond: value}}, {sort_field: value, "_id": {beyond: last_id}}]}
+        query = {"$and": [query, after]}
     docs = await find(query, [(sort_field, direction), ("_id", direction)], limit + 1)
     if len(docs) > limit:
         docs = docs[:limit]

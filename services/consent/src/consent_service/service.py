@@ -88,6 +88,7 @@ class ConsentService:
             "status": "active",
             "revocation": None,
             "granted_by": caller.sub,
+            "granted_by_unit": caller.unit,
             "granted_at": datetime.now(UTC),
             "expiring_notified": False,
         }

@@ -254,6 +254,65 @@ async def single_plan(upstreams: Upstreams, plan_id: str, caller: Caller) -> dic
     }
 
 
+async def single_meeting(upstreams: Upstreams, meeting_id: str, caller: Caller) -> dict[str, Any]:
+    """One meeting as the caller may see it: the citizen, the coordinating and the responsible unit, a unit
+    invited to it (while its consent to be invited stands), or a unit the citizen let see the plan. Anyone else
+    gets 404; minutes follow the composed view's rule."""
+    try:
+        response = await upstreams.request("meetings", "GET", f"/meetings/{meeting_id}", caller)
+    except UpstreamUnavailableError as exc:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "The meetings service did not answer; try again shortly.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    if response.status_code == 404:
+        raise Problem(404, "Not found", "No meeting with that id.")
+    if response.status_code != 200:
+        raise Problem(503, "Service unavailable", "The meetings service did not answer; try again shortly.")
+    meeting: dict[str, Any] = response.json()
+    citizen_id = meeting["citizen_id"]
+    if caller.has_role("citizen"):
+        if caller.citizen_id != citizen_id:
+            raise Problem(404, "Not found", "No meeting with that id.")
+        full = False
+    elif caller.unit == meeting["coordinator_unit"]:
+        full = True
+    else:
+        invited = any(p.get("unit") == caller.unit for p in meeting.get("participants", []))
+        decision = await decide(
+            upstreams, citizen_id, caller, "meeting_invitation" if invited else "view_plan"
+        )
+        if decision is None:
+            raise Problem(
+                503,
+                "Service unavailable",
+                "Consent could not be checked, so the meeting is not shown.",
+                kind="consent-unavailable",
+                headers={"Retry-After": "5"},
+            )
+        full = decision["relation"] == "responsible"
+        if not full:
+            if decision["relation"] == "none":
+                raise Problem(404, "Not found", "No meeting with that id.")
+            if not decision["permit"] or (not invited and "general" not in decision["categories"]):
+                raise Problem(
+                    403,
+                    "Consent missing",
+                    "The citizen has not consented to your unit seeing this meeting.",
+                    kind="consent-missing",
+                )
+    withheld: list[dict[str, str]] = []
+    [shown], _, _ = meeting_sections([meeting], caller, full_access=full, withheld=withheld)
+    return {
+        "meeting": shown,
+        "withheld": withheld,
+        "etag": response.headers.get("etag"),
+        "citizen_id": citizen_id,
+    }
+
+
 def meeting_sections(
     meetings: list[dict[str, Any]], caller: Caller, *, full_access: bool, withheld: list[dict[str, str]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:

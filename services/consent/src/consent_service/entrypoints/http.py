@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from borgerplan_plumbing import pages
 from borgerplan_plumbing.http import etag, parse_if_match
@@ -140,13 +140,19 @@ async def list_consents(
     response: Response,
     limit: pages.Limit = pages.MAX_LIMIT,
     cursor: pages.Cursor = None,
+    unit: Annotated[
+        str | None, Query(max_length=200, description="only consents this unit received or registered")
+    ] = None,
 ) -> list[ConsentPublic]:
     consents = _service(request).consents
 
     async def find(query: Document, sort: list[tuple[str, int]], n: int) -> list[Document]:
         return await consents.find(query, sort=sort, limit=n)
 
-    docs = await pages.page(find, {"citizen_id": citizen_id}, "valid_from", limit, cursor, request, response)
+    query: Document = {"citizen_id": citizen_id}
+    if unit is not None:
+        query["$or"] = [{"grantee_unit": unit}, {"granted_by_unit": unit}]
+    docs = await pages.page(find, query, "valid_from", limit, cursor, request, response)
     return [consent_public(d) for d in docs]
 
 

@@ -17,7 +17,7 @@ from gateway_service.access_log import AccessLog
 from gateway_service.auth import Authenticated
 from gateway_service.authz import Action, Relation
 from gateway_service.upstream import Upstreams, UpstreamUnavailableError, relay_response
-from gateway_service.view import compose, single_plan
+from gateway_service.view import compose, decide, single_meeting, single_plan
 
 router = APIRouter(prefix="/api/v1")
 
@@ -293,13 +293,27 @@ async def list_consents(
     limit: pages.Limit = pages.MAX_LIMIT,
     cursor: pages.Cursor = None,
 ) -> Response:
-    if caller.has_role("citizen") and caller.citizen_id != citizen_id:
-        raise Problem(404, "Not found", "No citizen with that id.")
-    if not caller.has_role("citizen"):
+    params = _page_params(limit, cursor)
+    related = True
+    if caller.has_role("citizen"):
+        if caller.citizen_id != citizen_id:
+            raise Problem(404, "Not found", "No citizen with that id.")
+    elif not caller.has_role("admin"):
         _require(caller, "manage_consent")
-    return await _forward(
-        request, "consent", f"/citizens/{citizen_id}/consents", caller, params=_page_params(limit, cursor)
-    )
+        decision = await decide(_upstreams(request), citizen_id, caller, "view_plan")
+        if decision is None:
+            raise Problem(
+                503, "Service unavailable", "Consent could not be checked.", headers={"Retry-After": "5"}
+            )
+        if decision["relation"] != "responsible":  # another unit: the consents it received or registered
+            params["unit"] = caller.unit
+            related = decision["relation"] != "none"
+    response = await _forward(request, "consent", f"/citizens/{citizen_id}/consents", caller, params=params)
+    if response.status_code == 200:
+        if not related and response.body == b"[]" and not cursor:
+            raise Problem(404, "Not found", "No citizen with that id.")
+        await _audit(request, caller, citizen_id, "view_consents", ["consents"])
+    return response
 
 
 @router.get(
@@ -317,9 +331,12 @@ async def list_disclosures(
 ) -> Response:
     if not (caller.has_role("admin") or (caller.has_role("citizen") and caller.citizen_id == citizen_id)):
         raise Problem(404, "Not found", "No citizen with that id.")
-    return await _forward(
+    response = await _forward(
         request, "consent", f"/citizens/{citizen_id}/disclosures", caller, params=_page_params(limit, cursor)
     )
+    if response.status_code == 200:
+        await _audit(request, caller, citizen_id, "view_disclosures", ["disclosures"])
+    return response
 
 
 def _page_params(limit: int, cursor: str | None) -> dict[str, str]:
@@ -345,10 +362,20 @@ async def outreach_deadlines(request: Request, caller: Authenticated) -> Respons
     )
 
 
-@router.get("/meetings/{meeting_id}", operation_id="get_meeting", tags=["meetings"])
-async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "schedule_meeting")
-    return await _forward(request, "meetings", f"/meetings/{meeting_id}", caller)
+@router.get(
+    "/meetings/{meeting_id}",
+    operation_id="get_meeting",
+    tags=["meetings"],
+    summary="One meeting as the caller may see it (the citizen, the coordinator, the responsible unit, an "
+    "invited unit, a unit with consent to see the plan; audited)",
+)
+async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) -> JSONResponse:
+    found = await single_meeting(_upstreams(request), meeting_id, caller)
+    meeting = found["meeting"]
+    sections = ["meeting", *(["minutes"] if meeting.get("minutes") else [])]
+    await _audit(request, caller, found["citizen_id"], "view_meeting", sections)
+    headers = {"ETag": found["etag"]} if found["etag"] else {}
+    return JSONResponse({**meeting, "withheld": found["withheld"]}, headers=headers)
 
 
 @router.patch(
@@ -426,8 +453,11 @@ async def complete_task(meeting_id: str, task_id: str, request: Request, caller:
     summary="The invitation as iCalendar (same UID on updates, SEQUENCE raised)",
 )
 async def invitation_ics(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "take_part")
-    return await _forward(request, "meetings", f"/meetings/{meeting_id}/invitation.ics", caller)
+    found = await single_meeting(_upstreams(request), meeting_id, caller)  # the same access as the meeting
+    response = await _forward(request, "meetings", f"/meetings/{meeting_id}/invitation.ics", caller)
+    if response.status_code == 200:
+        await _audit(request, caller, found["citizen_id"], "export_calendar", ["meeting"])
+    return response
 
 
 @router.get(
