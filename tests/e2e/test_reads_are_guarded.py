@@ -117,3 +117,51 @@ def test_meetings_calendar_files_and_consents_are_read_only_by_related_parties(s
         } <= read
         assert ("borger", "view_meeting") in read
         assert not any(e["unit"] == STRANGER for e in log), "refused reads are never logged"
+
+
+def test_only_the_plans_parties_change_it(system: System) -> None:
+    def bearer(**claims: Any) -> dict[str, str]:
+        return {"Authorization": "Bearer " + system.token(**claims)}
+
+    caseworker = bearer(sub="e2e-w-cw", unit="e2e-w-myndighed", unit_kind="authority", roles=["caseworker"])
+    actor = bearer(sub="e2e-w-kp", unit="e2e-w-herberg", unit_kind="provider", roles=["contact_person"])
+    stranger = bearer(sub="e2e-w-x", unit="e2e-w-fremmed", unit_kind="authority", roles=["caseworker"])
+    with httpx.Client(base_url=system.api, timeout=15) as api:
+        citizen_id = api.post(
+            "/citizens", json={"cpr": "1903854321", "name": "Skrive Borger"}, headers=caseworker
+        ).json()["citizen_id"]
+        created = api.post(
+            "/plans",
+            headers=caseworker,
+            json={
+                "citizen_id": citizen_id,
+                "kind": "adult",
+                "responsible_unit": "e2e-w-myndighed",
+                "goals": [{"title": "Egen bolig", "category": "housing"}],
+                "actors": [
+                    {
+                        "name": "Kontakt",
+                        "role": "Kontaktperson",
+                        "unit": "e2e-w-herberg",
+                        "kind": "provider",
+                        "network_category": "housing",
+                    }
+                ],
+            },
+        )
+        plan_id, goal_id = created.json()["plan_id"], created.json()["goals"][0]["goal_id"]
+        etag = {"If-Match": created.headers["etag"]}
+        change = {"overview": {"purpose": "Bolig"}}
+        assert api.patch(f"/plans/{plan_id}", json=change, headers={**stranger, **etag}).status_code == 404
+        assert api.patch(f"/plans/{plan_id}", json=change, headers={**actor, **etag}).status_code == 403
+        follow_up = {"date": datetime.now(UTC).date().isoformat(), "text": "Har set på boliger"}
+        path = f"/plans/{plan_id}/goals/{goal_id}/follow-ups"
+        assert api.post(path, json=follow_up, headers=stranger).status_code == 404
+        recorded = api.post(path, json=follow_up, headers=actor)
+        assert recorded.status_code == 201, recorded.text
+        assert (
+            api.patch(
+                f"/plans/{plan_id}", json=change, headers={**caseworker, "If-Match": recorded.headers["etag"]}
+            ).status_code
+            == 200
+        )

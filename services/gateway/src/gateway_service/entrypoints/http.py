@@ -58,6 +58,36 @@ def _require(caller: Caller, action: Action) -> None:
         raise Problem(403, "Forbidden", "Your role does not allow this.", kind="forbidden")
 
 
+async def _may_change_plan(request: Request, plan_id: str, caller: Caller, who: str) -> None:
+    """Only the plan's own parties change it: its responsible authority unit, and for goals, scores and
+    follow-ups also the units of its actors. Anyone else learns nothing (404), an actor asking for more 403."""
+    try:
+        response = await _upstreams(request).request("plan", "GET", f"/plans/{plan_id}", caller)
+    except UpstreamUnavailableError as exc:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "The plan service did not answer; try again shortly.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    if response.status_code != 200:
+        raise Problem(404, "Not found", "No plan with that id.")
+    plan = response.json()
+    if caller.unit_kind == "authority" and plan["responsible_unit"] == caller.unit:
+        return
+    if caller.unit not in {
+        a.get("unit") for a in plan.get("actors", []) if a.get("kind") != "private_network"
+    }:
+        raise Problem(404, "Not found", "No plan with that id.")
+    if who == "responsible":
+        raise Problem(
+            403,
+            "Forbidden",
+            "Only the plan's responsible unit changes this; actors record goals, scores and follow-ups.",
+            kind="forbidden",
+        )
+
+
 async def _audit(
     request: Request, caller: Caller, citizen_id: str, purpose: str, sections: list[str]
 ) -> None:
@@ -110,6 +140,7 @@ async def create_plan(request: Request, caller: Authenticated) -> Response:
 )
 async def update_plan(plan_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "responsible")
     return await _forward(request, "plan", f"/plans/{plan_id}", caller)
 
 
@@ -121,6 +152,7 @@ async def update_plan(plan_id: str, request: Request, caller: Authenticated) -> 
 )
 async def update_goal(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "related")
     return await _forward(request, "plan", f"/plans/{plan_id}/goals/{goal_id}", caller)
 
 
@@ -133,6 +165,7 @@ async def update_goal(plan_id: str, goal_id: str, request: Request, caller: Auth
 )
 async def add_follow_up(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "related")
     return await _forward(request, "plan", f"/plans/{plan_id}/goals/{goal_id}/follow-ups", caller)
 
 
@@ -145,6 +178,7 @@ async def add_follow_up(plan_id: str, goal_id: str, request: Request, caller: Au
 )
 async def add_goal(plan_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "related")
     return await _forward(request, "plan", f"/plans/{plan_id}/goals", caller)
 
 
@@ -157,6 +191,7 @@ async def add_goal(plan_id: str, request: Request, caller: Authenticated) -> Res
 )
 async def add_actor(plan_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "responsible")
     return await _forward(request, "plan", f"/plans/{plan_id}/actors", caller)
 
 
@@ -168,6 +203,7 @@ async def add_actor(plan_id: str, request: Request, caller: Authenticated) -> Re
 )
 async def update_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "responsible")
     return await _forward(request, "plan", f"/plans/{plan_id}/actors/{actor_id}", caller)
 
 
@@ -179,6 +215,7 @@ async def update_actor(plan_id: str, actor_id: str, request: Request, caller: Au
 )
 async def remove_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "responsible")
     return await _forward(request, "plan", f"/plans/{plan_id}/actors/{actor_id}", caller)
 
 
@@ -191,6 +228,7 @@ async def remove_actor(plan_id: str, actor_id: str, request: Request, caller: Au
 )
 async def add_child_follow_up(plan_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, "responsible")
     return await _forward(request, "plan", f"/plans/{plan_id}/child-follow-ups", caller)
 
 
