@@ -108,6 +108,24 @@ def test_meetings_calendar_files_and_consents_are_read_only_by_related_parties(s
         assert sorted(c["grantee_unit"] for c in every.json()) == sorted([TREATMENT, "e2e-r-andre"])
         assert len(api.get(f"/citizens/{citizen_id}/consents", headers=citizen).json()) == 2
 
+        # Acting on the meeting: the invited take part, the coordinator manages, strangers learn nothing.
+        etag = {"If-Match": seen.headers["etag"]}
+        item = {"topic": "Bolig", "minutes": 10}
+        assert (
+            api.post(f"/meetings/{meeting_id}/agenda-items", json=item, headers=stranger).status_code == 404
+        )
+        added = api.post(f"/meetings/{meeting_id}/agenda-items", json=item, headers=treatment)
+        assert added.status_code in (200, 201), added.text
+        move = {"location": "Herberget"}
+        assert (
+            api.patch(f"/meetings/{meeting_id}", json=move, headers={**stranger, **etag}).status_code == 404
+        )
+        assert (
+            api.patch(f"/meetings/{meeting_id}", json=move, headers={**treatment, **etag}).status_code == 403
+        )
+        publish = f"/meetings/{meeting_id}/minutes/publication"
+        assert api.post(publish, json={}, headers=treatment).status_code == 403
+
         log = api.get(f"/citizens/{citizen_id}/access-log?limit=200", headers=admin).json()["items"]
         read = {(e["unit"], e["purpose"]) for e in log}
         assert {

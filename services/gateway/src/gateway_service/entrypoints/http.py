@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Annotated, Any
 
@@ -88,6 +89,60 @@ async def _may_change_plan(request: Request, plan_id: str, caller: Caller, who: 
         )
 
 
+async def _plan_id_of(request: Request) -> str:
+    try:
+        plan_id = json.loads(await request.body()).get("plan_id")
+    except (ValueError, AttributeError):
+        plan_id = None
+    if not isinstance(plan_id, str) or not plan_id:
+        raise Problem(
+            422,
+            "Invalid request",
+            "Name the plan the meeting belongs to.",
+            kind="validation",
+            errors=[{"field": "plan_id", "message": "required"}],
+        )
+    return plan_id
+
+
+async def _meeting_party(request: Request, meeting_id: str, caller: Caller, *, manage: bool) -> None:
+    """Who may act on a meeting: the coordinating unit and the plan's responsible unit manage it (change it,
+    write and publish the minutes); the invited take part (answer, add agenda items, complete their tasks).
+    Anyone else gets 404; a related unit asking for more than its part 403."""
+    try:
+        response = await _upstreams(request).request("meetings", "GET", f"/meetings/{meeting_id}", caller)
+    except UpstreamUnavailableError as exc:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "The meetings service did not answer; try again shortly.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    if response.status_code != 200:
+        raise Problem(404, "Not found", "No meeting with that id.")
+    meeting = response.json()
+    if caller.has_role("citizen"):
+        if caller.citizen_id != meeting["citizen_id"]:
+            raise Problem(404, "Not found", "No meeting with that id.")
+        if manage:
+            raise Problem(403, "Forbidden", "The coordinator manages the meeting.", kind="forbidden")
+        return
+    if caller.unit == meeting["coordinator_unit"]:
+        return
+    invited = any(p.get("unit") == caller.unit for p in meeting.get("participants", []))
+    if invited and not manage:
+        return
+    decision = await decide(_upstreams(request), meeting["citizen_id"], caller, "view_plan")
+    relation = decision["relation"] if decision else "none"
+    if relation == "responsible":
+        return
+    if invited or relation == "actor":
+        raise Problem(
+            403, "Forbidden", "The coordinator and the responsible unit manage the meeting.", kind="forbidden"
+        )
+    raise Problem(404, "Not found", "No meeting with that id.")
+
+
 async def _audit(
     request: Request, caller: Caller, citizen_id: str, purpose: str, sections: list[str]
 ) -> None:
@@ -119,8 +174,6 @@ async def find_citizen(
     _require(caller, "lookup_by_cpr")
     response = await _forward(request, "plan", "/citizens", caller, params={"cpr": cpr})
     if response.status_code == 200:
-        import json
-
         for found in json.loads(bytes(response.body)):
             await _audit(request, caller, found["citizen_id"], "lookup_by_cpr", ["citizen"])
     return response
@@ -384,6 +437,7 @@ def _page_params(limit: int, cursor: str | None) -> dict[str, str]:
 @router.post("/meetings", operation_id="schedule_meeting", tags=["meetings"], status_code=201)
 async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
     _require(caller, "schedule_meeting")
+    await _may_change_plan(request, await _plan_id_of(request), caller, "related")
     return await _forward(request, "meetings", "/meetings", caller)
 
 
@@ -424,6 +478,7 @@ async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) 
 )
 async def update_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "schedule_meeting")
+    await _meeting_party(request, meeting_id, caller, manage=True)
     return await _forward(request, "meetings", f"/meetings/{meeting_id}", caller)
 
 
@@ -437,6 +492,7 @@ async def respond_to_invitation(
     meeting_id: str, participant_id: str, request: Request, caller: Authenticated
 ) -> Response:
     _require(caller, "take_part")
+    await _meeting_party(request, meeting_id, caller, manage=False)
     return await _forward(
         request, "meetings", f"/meetings/{meeting_id}/participants/{participant_id}/response", caller
     )
@@ -451,6 +507,7 @@ async def respond_to_invitation(
 )
 async def add_agenda_item(meeting_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "take_part")
+    await _meeting_party(request, meeting_id, caller, manage=False)
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/agenda-items", caller)
 
 
@@ -462,6 +519,7 @@ async def add_agenda_item(meeting_id: str, request: Request, caller: Authenticat
 )
 async def put_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "write_minutes")
+    await _meeting_party(request, meeting_id, caller, manage=True)
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes", caller)
 
 
@@ -473,6 +531,7 @@ async def put_minutes(meeting_id: str, request: Request, caller: Authenticated) 
 )
 async def publish_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "write_minutes")
+    await _meeting_party(request, meeting_id, caller, manage=True)
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes/publication", caller)
 
 
@@ -481,6 +540,7 @@ async def publish_minutes(meeting_id: str, request: Request, caller: Authenticat
 )
 async def complete_task(meeting_id: str, task_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "schedule_meeting")
+    await _meeting_party(request, meeting_id, caller, manage=False)
     return await _forward(request, "meetings", f"/meetings/{meeting_id}/tasks/{task_id}/completion", caller)
 
 
