@@ -60,6 +60,7 @@ def test_meetings_calendar_files_and_consents_are_read_only_by_related_parties(s
         )
         assert plan.status_code == 201, plan.text
         today = datetime.now(UTC).date().isoformat()
+        consents: dict[str, httpx.Response] = {}
         for grantee, purposes in (
             (TREATMENT, ["view_plan", "meeting_invitation"]),
             ("e2e-r-andre", ["view_plan"]),
@@ -77,6 +78,7 @@ def test_meetings_calendar_files_and_consents_are_read_only_by_related_parties(s
                 },
             )
             assert granted.status_code == 201, granted.text
+            consents[grantee] = granted
         start = (datetime.now(UTC) + timedelta(days=12)).replace(microsecond=0)
         body = {
             "plan_id": plan.json()["plan_id"],
@@ -125,6 +127,21 @@ def test_meetings_calendar_files_and_consents_are_read_only_by_related_parties(s
         )
         publish = f"/meetings/{meeting_id}/minutes/publication"
         assert api.post(publish, json={}, headers=treatment).status_code == 403
+
+        # A consent is read and changed by its parties only.
+        other = consents["e2e-r-andre"]
+        one = f"/consents/{other.json()['consent_id']}"
+        assert api.get(one, headers=stranger).status_code == 404
+        assert api.get(one, headers=treatment).status_code == 404, "another unit's consent"
+        assert (
+            api.get(f"/consents/{consents[TREATMENT].json()['consent_id']}", headers=treatment).status_code
+            == 200
+        )
+        assert api.get(one, headers=citizen).status_code == 200
+        revoke = {"reason": "forsøg"}
+        etag = {"If-Match": other.headers["etag"]}
+        assert api.post(f"{one}/revocation", json=revoke, headers={**stranger, **etag}).status_code == 404
+        assert api.get(one, headers=caseworker).json()["status"] == "active", "nothing changed"
 
         log = api.get(f"/citizens/{citizen_id}/access-log?limit=200", headers=admin).json()["items"]
         read = {(e["unit"], e["purpose"]) for e in log}

@@ -75,6 +75,7 @@ class ConsentPublic(ConsentCreate):
     status: Literal["active", "revoked", "expired"]
     revocation: Revocation | None = None
     history: list[HistoryEntry] = []
+    granted_by_unit: str | None = Field(default=None, description="the unit that registered the consent")
     version: int
 
 

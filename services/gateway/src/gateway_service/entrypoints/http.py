@@ -143,6 +143,34 @@ async def _meeting_party(request: Request, meeting_id: str, caller: Caller, *, m
     raise Problem(404, "Not found", "No meeting with that id.")
 
 
+async def _consent_party(request: Request, consent_id: str, caller: Caller) -> str:
+    """A consent is read and changed by its parties: the citizen (reading), the unit that registered it, the unit
+    that received it, and the responsible unit of the citizen's plan. Anyone else gets 404. Returns the citizen."""
+    try:
+        response = await _upstreams(request).request("consent", "GET", f"/consents/{consent_id}", caller)
+    except UpstreamUnavailableError as exc:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "The consent service did not answer; try again shortly.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    if response.status_code != 200:
+        raise Problem(404, "Not found", "No consent with that id.")
+    consent = response.json()
+    citizen_id: str = consent["citizen_id"]
+    if caller.has_role("citizen"):
+        if caller.citizen_id != citizen_id:
+            raise Problem(404, "Not found", "No consent with that id.")
+        return citizen_id
+    if caller.unit in (consent.get("granted_by_unit"), consent["grantee_unit"]):
+        return citizen_id
+    decision = await decide(_upstreams(request), citizen_id, caller, "view_plan")
+    if decision is None or decision["relation"] != "responsible":
+        raise Problem(404, "Not found", "No consent with that id.")
+    return citizen_id
+
+
 async def _audit(
     request: Request, caller: Caller, citizen_id: str, purpose: str, sections: list[str]
 ) -> None:
@@ -339,8 +367,13 @@ async def grant_consent(request: Request, caller: Authenticated) -> Response:
 
 @router.get("/consents/{consent_id}", operation_id="get_consent", tags=["consents"])
 async def get_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "manage_consent")
-    return await _forward(request, "consent", f"/consents/{consent_id}", caller)
+    if not caller.has_role("citizen"):
+        _require(caller, "manage_consent")
+    citizen_id = await _consent_party(request, consent_id, caller)
+    response = await _forward(request, "consent", f"/consents/{consent_id}", caller)
+    if response.status_code == 200:
+        await _audit(request, caller, citizen_id, "view_consents", ["consent"])
+    return response
 
 
 @router.patch(
@@ -351,6 +384,7 @@ async def get_consent(consent_id: str, request: Request, caller: Authenticated) 
 )
 async def narrow_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "manage_consent")
+    await _consent_party(request, consent_id, caller)
     return await _forward(request, "consent", f"/consents/{consent_id}", caller)
 
 
@@ -362,6 +396,7 @@ async def narrow_consent(consent_id: str, request: Request, caller: Authenticate
 )
 async def renew_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "manage_consent")
+    await _consent_party(request, consent_id, caller)
     return await _forward(request, "consent", f"/consents/{consent_id}/renewal", caller)
 
 
@@ -373,6 +408,7 @@ async def renew_consent(consent_id: str, request: Request, caller: Authenticated
 )
 async def revoke_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
     _require(caller, "manage_consent")
+    await _consent_party(request, consent_id, caller)
     return await _forward(request, "consent", f"/consents/{consent_id}/revocation", caller)
 
 
