@@ -13,6 +13,7 @@ from fastapi import Response
 from multidict import CIMultiDictProxy
 
 from borgerplan_plumbing.auth import CALLER_HEADER, Caller, sign_caller
+from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.settings import Settings
 
 # Headers that pass through unchanged in each direction.
@@ -120,6 +121,30 @@ class Upstreams:
                 return response.status == 200
         except (aiohttp.ClientError, TimeoutError):
             return False
+
+
+def unavailable(service: str) -> Problem:
+    return Problem(
+        503,
+        "Service unavailable",
+        f"The {service} service did not answer; try again shortly.",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def fetch_one(
+    upstreams: Upstreams, service: str, path: str, caller: Caller, what: str
+) -> UpstreamResponse:
+    """GET one resource from its service: 404 as "no such <what>", no answer (or an error) as 503."""
+    try:
+        response = await upstreams.request(service, "GET", path, caller)
+    except UpstreamUnavailableError as exc:
+        raise unavailable(service) from exc
+    if response.status_code == 404:
+        raise Problem(404, "Not found", f"No {what} with that id.")
+    if response.status_code != 200:
+        raise unavailable(service)
+    return response
 
 
 def relay_response(upstream: UpstreamResponse) -> Response:

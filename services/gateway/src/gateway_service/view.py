@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.problems import Problem
-from gateway_service.upstream import UpstreamResponse, Upstreams, UpstreamUnavailableError
+from gateway_service.upstream import (
+    UpstreamResponse,
+    Upstreams,
+    UpstreamUnavailableError,
+    fetch_one,
+    unavailable,
+)
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -35,19 +42,9 @@ async def fetch_parts(
         "consent": (
             _get(upstreams, "consent", f"/citizens/{citizen_id}/consents", caller)
             if is_citizen
-            else upstreams.request(
-                "consent",
-                "POST",
-                "/decisions",
-                caller,
-                json={
-                    "citizen_id": citizen_id,
-                    "unit": caller.unit,
-                    "purpose": purpose,
-                    "include_consents": True,
-                    # recorded by the consent service with its answer when the permit rests on consent
-                    "disclose": "plan_view",
-                },
+            # the decision with the consents the caller may see, the disclosure recorded with the answer
+            else _decision(
+                upstreams, citizen_id, caller, purpose, include_consents=True, disclose="plan_view"
             )
         ),
     }
@@ -79,18 +76,21 @@ async def fetch_parts(
     return parts
 
 
+def _decision(
+    upstreams: Upstreams, citizen_id: str, caller: Caller, purpose: str, **options: Any
+) -> Coroutine[Any, Any, UpstreamResponse]:
+    """The consent service's ``POST /decisions`` for the caller's unit (``options``: ``disclose``,
+    ``include_consents``)."""
+    body = {"citizen_id": citizen_id, "unit": caller.unit, "purpose": purpose, **options}
+    return upstreams.request("consent", "POST", "/decisions", caller, json=body)
+
+
 async def decide(
     upstreams: Upstreams, citizen_id: str, caller: Caller, purpose: str, disclose: str | None = None
 ) -> dict[str, Any] | None:
     """The consent service's live answer; ``None`` when it cannot answer (the caller then fails closed)."""
     try:
-        response = await upstreams.request(
-            "consent",
-            "POST",
-            "/decisions",
-            caller,
-            json={"citizen_id": citizen_id, "unit": caller.unit, "purpose": purpose, "disclose": disclose},
-        )
+        response = await _decision(upstreams, citizen_id, caller, purpose, disclose=disclose)
     except UpstreamUnavailableError:
         return None
     if response.status_code != 200:
@@ -108,12 +108,7 @@ async def compose(upstreams: Upstreams, citizen_id: str, caller: Caller) -> dict
     if parts["citizen"] == "not_found":
         raise Problem(404, "Not found", "No citizen with that id.")
     if parts["citizen"] is None or parts["plans"] is None:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The plan service did not answer; try again shortly.",
-            headers={"Retry-After": "5"},
-        )
+        raise unavailable("plan")
     plans: list[dict[str, Any]] = [p for p in parts["plans"] if p["status"] != "closed"]
     responsible = is_responsible(plans, caller)
     degraded = [name for name in ("meetings", "consents") if parts[name] is None]
@@ -215,19 +210,7 @@ def filter_plan(
 
 async def single_plan(upstreams: Upstreams, plan_id: str, caller: Caller) -> dict[str, Any]:
     """One plan as the caller may see it (``GET /plans/{id}``), with ``withheld`` and the consent decision."""
-    try:
-        response = await upstreams.request("plan", "GET", f"/plans/{plan_id}", caller)
-    except UpstreamUnavailableError as exc:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The plan service did not answer; try again shortly.",
-            headers={"Retry-After": "5"},
-        ) from exc
-    if response.status_code == 404:
-        raise Problem(404, "Not found", "No plan with that id.")
-    if response.status_code != 200:
-        raise Problem(503, "Service unavailable", "The plan service did not answer; try again shortly.")
+    response = await fetch_one(upstreams, "plan", f"/plans/{plan_id}", caller, "plan")
     plan: dict[str, Any] = response.json()
     citizen_id = plan["citizen_id"]
     if caller.has_role("citizen"):
@@ -258,19 +241,7 @@ async def single_meeting(upstreams: Upstreams, meeting_id: str, caller: Caller) 
     """One meeting as the caller may see it: the citizen, the coordinating and the responsible unit, a unit
     invited to it (while its consent to be invited stands), or a unit the citizen let see the plan. Anyone else
     gets 404; minutes follow the composed view's rule."""
-    try:
-        response = await upstreams.request("meetings", "GET", f"/meetings/{meeting_id}", caller)
-    except UpstreamUnavailableError as exc:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The meetings service did not answer; try again shortly.",
-            headers={"Retry-After": "5"},
-        ) from exc
-    if response.status_code == 404:
-        raise Problem(404, "Not found", "No meeting with that id.")
-    if response.status_code != 200:
-        raise Problem(503, "Service unavailable", "The meetings service did not answer; try again shortly.")
+    response = await fetch_one(upstreams, "meetings", f"/meetings/{meeting_id}", caller, "meeting")
     meeting: dict[str, Any] = response.json()
     citizen_id = meeting["citizen_id"]
     if caller.has_role("citizen"):

@@ -22,6 +22,7 @@ from plan_service.domain import Document, Outcome, PlanRuleError, Stamp
 from plan_service.schemas import PlanCreate, PlanUpdate
 
 RETRIES = 5
+NOT_IN_PLAN = ("history",)  # served by /plans/{id}/history; a plan's reads and changes skip it
 
 
 def stamp_of(caller: Caller) -> Stamp:
@@ -55,7 +56,7 @@ async def change(
 ) -> Document:
     """Apply ``decide`` to the plan at ``expected`` (412 when stale), or to its latest version with retries."""
     for _ in range(RETRIES):
-        plan = await plans.get(plan_id, leave_out=("history",))
+        plan = await plans.get(plan_id, leave_out=NOT_IN_PLAN)
         if expected is not None and plan["version"] != expected:
             raise VersionConflictError(plan_id, expected)
         stamp = stamp_of(caller)
@@ -107,9 +108,14 @@ async def create_plan(
 async def update_plan(
     plans: AggregateStore, plan_id: str, expected: int, body: PlanUpdate, caller: Caller
 ) -> Document:
-    plan = await plans.get(plan_id)
-    if body.status != "active" or plan["status"] == "active":
-        return await change(plans, plan_id, expected, caller, lambda p, _: domain.update_plan(p, body))
+    def plain(current: Document, _: Stamp) -> Outcome:
+        return domain.update_plan(current, body)
+
+    if body.status != "active":
+        return await change(plans, plan_id, expected, caller, plain)
+    plan = await plans.get(plan_id, leave_out=NOT_IN_PLAN)
+    if plan["status"] == "active":
+        return await change(plans, plan_id, expected, caller, plain)
     async with citizen_lock(plans, plan["citizen_id"]):
         others = await _others(plans, plan["citizen_id"])
 

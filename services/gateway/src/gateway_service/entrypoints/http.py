@@ -17,7 +17,14 @@ from gateway_service import authz
 from gateway_service.access_log import AccessLog
 from gateway_service.auth import Authenticated
 from gateway_service.authz import Action, Relation
-from gateway_service.upstream import Upstreams, UpstreamUnavailableError, relay_response
+from gateway_service.upstream import (
+    UpstreamResponse,
+    Upstreams,
+    UpstreamUnavailableError,
+    fetch_one,
+    relay_response,
+    unavailable,
+)
 from gateway_service.view import compose, decide, single_meeting, single_plan
 
 router = APIRouter(prefix="/api/v1")
@@ -43,12 +50,7 @@ async def _forward(
             headers=dict(request.headers),
         )
     except UpstreamUnavailableError as exc:
-        raise Problem(
-            503,
-            "Service unavailable",
-            f"The {exc.service} service did not answer; try again shortly.",
-            headers={"Retry-After": "5"},
-        ) from exc
+        raise unavailable(exc.service) from exc
     return relay_response(upstream)
 
 
@@ -62,17 +64,7 @@ def _require(caller: Caller, action: Action) -> None:
 async def _may_change_plan(request: Request, plan_id: str, caller: Caller, who: str) -> None:
     """Only the plan's own parties change it: its responsible authority unit, and for goals, scores and
     follow-ups also the units of its actors. Anyone else learns nothing (404), an actor asking for more 403."""
-    try:
-        response = await _upstreams(request).request("plan", "GET", f"/plans/{plan_id}", caller)
-    except UpstreamUnavailableError as exc:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The plan service did not answer; try again shortly.",
-            headers={"Retry-After": "5"},
-        ) from exc
-    if response.status_code != 200:
-        raise Problem(404, "Not found", "No plan with that id.")
+    response = await fetch_one(_upstreams(request), "plan", f"/plans/{plan_id}", caller, "plan")
     plan = response.json()
     if caller.unit_kind == "authority" and plan["responsible_unit"] == caller.unit:
         return
@@ -109,17 +101,7 @@ async def _meeting_party(request: Request, meeting_id: str, caller: Caller, *, m
     """Who may act on a meeting: the coordinating unit and the plan's responsible unit manage it (change it,
     write and publish the minutes); the invited take part (answer, add agenda items, complete their tasks).
     Anyone else gets 404; a related unit asking for more than its part 403."""
-    try:
-        response = await _upstreams(request).request("meetings", "GET", f"/meetings/{meeting_id}", caller)
-    except UpstreamUnavailableError as exc:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The meetings service did not answer; try again shortly.",
-            headers={"Retry-After": "5"},
-        ) from exc
-    if response.status_code != 200:
-        raise Problem(404, "Not found", "No meeting with that id.")
+    response = await fetch_one(_upstreams(request), "meetings", f"/meetings/{meeting_id}", caller, "meeting")
     meeting = response.json()
     if caller.has_role("citizen"):
         if caller.citizen_id != meeting["citizen_id"]:
@@ -143,32 +125,23 @@ async def _meeting_party(request: Request, meeting_id: str, caller: Caller, *, m
     raise Problem(404, "Not found", "No meeting with that id.")
 
 
-async def _consent_party(request: Request, consent_id: str, caller: Caller) -> str:
+async def _consent_party(request: Request, consent_id: str, caller: Caller) -> tuple[str, UpstreamResponse]:
     """A consent is read and changed by its parties: the citizen (reading), the unit that registered it, the unit
-    that received it, and the responsible unit of the citizen's plan. Anyone else gets 404. Returns the citizen."""
-    try:
-        response = await _upstreams(request).request("consent", "GET", f"/consents/{consent_id}", caller)
-    except UpstreamUnavailableError as exc:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The consent service did not answer; try again shortly.",
-            headers={"Retry-After": "5"},
-        ) from exc
-    if response.status_code != 200:
-        raise Problem(404, "Not found", "No consent with that id.")
+    that received it, and the responsible unit of the citizen's plan. Anyone else gets 404. Returns the citizen
+    and the consent as read."""
+    response = await fetch_one(_upstreams(request), "consent", f"/consents/{consent_id}", caller, "consent")
     consent = response.json()
     citizen_id: str = consent["citizen_id"]
     if caller.has_role("citizen"):
         if caller.citizen_id != citizen_id:
             raise Problem(404, "Not found", "No consent with that id.")
-        return citizen_id
+        return citizen_id, response
     if caller.unit in (consent.get("granted_by_unit"), consent["grantee_unit"]):
-        return citizen_id
+        return citizen_id, response
     decision = await decide(_upstreams(request), citizen_id, caller, "view_plan")
     if decision is None or decision["relation"] != "responsible":
         raise Problem(404, "Not found", "No consent with that id.")
-    return citizen_id
+    return citizen_id, response
 
 
 async def _audit(
@@ -369,11 +342,9 @@ async def grant_consent(request: Request, caller: Authenticated) -> Response:
 async def get_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
     if not caller.has_role("citizen"):
         _require(caller, "manage_consent")
-    citizen_id = await _consent_party(request, consent_id, caller)
-    response = await _forward(request, "consent", f"/consents/{consent_id}", caller)
-    if response.status_code == 200:
-        await _audit(request, caller, citizen_id, "view_consents", ["consent"])
-    return response
+    citizen_id, consent = await _consent_party(request, consent_id, caller)
+    await _audit(request, caller, citizen_id, "view_consents", ["consent"])
+    return relay_response(consent)
 
 
 @router.patch(

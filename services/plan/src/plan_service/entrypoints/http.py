@@ -19,6 +19,7 @@ from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime, ServiceRuntime
 from borgerplan_plumbing.store import AggregateStore
 from plan_service import changes, domain
+from plan_service.changes import NOT_IN_PLAN
 from plan_service.cpr import birth_date_of
 from plan_service.schemas import (
     ActorCreate,
@@ -38,7 +39,6 @@ from plan_service.schemas import (
 from plan_service.vocabulary import LEGAL_BASES
 
 router = APIRouter()
-NOT_IN_PLAN = ("history",)  # served by /plans/{id}/history; a plan's reads skip it
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
