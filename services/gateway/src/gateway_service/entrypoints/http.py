@@ -61,6 +61,13 @@ def _require(caller: Caller, action: Action) -> None:
         raise Problem(403, "Forbidden", "Your role does not allow this.", kind="forbidden")
 
 
+async def _change_plan(request: Request, plan_id: str, caller: Caller, who: str, path: str) -> Response:
+    """Forward a change of a plan when the caller's role and relation allow it."""
+    _require(caller, "change_plan")
+    await _may_change_plan(request, plan_id, caller, who)
+    return await _forward(request, "plan", path, caller)
+
+
 async def _may_change_plan(request: Request, plan_id: str, caller: Caller, who: str) -> None:
     """Only the plan's own parties change it: its responsible authority unit, and for goals, scores and
     follow-ups also the units of its actors. Anyone else learns nothing (404), an actor asking for more 403."""
@@ -193,9 +200,7 @@ async def create_plan(request: Request, caller: Authenticated) -> Response:
     summary="Change overview, legal bases, validity or status (If-Match); a new version with history",
 )
 async def update_plan(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "responsible")
-    return await _forward(request, "plan", f"/plans/{plan_id}", caller)
+    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}")
 
 
 @router.patch(
@@ -205,9 +210,7 @@ async def update_plan(plan_id: str, request: Request, caller: Authenticated) -> 
     summary="Record a goal's new status or a score (If-Match); kept as history",
 )
 async def update_goal(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "related")
-    return await _forward(request, "plan", f"/plans/{plan_id}/goals/{goal_id}", caller)
+    return await _change_plan(request, plan_id, caller, "related", f"/plans/{plan_id}/goals/{goal_id}")
 
 
 @router.post(
@@ -218,9 +221,9 @@ async def update_goal(plan_id: str, goal_id: str, request: Request, caller: Auth
     summary="A dated follow-up entry by the caller",
 )
 async def add_follow_up(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "related")
-    return await _forward(request, "plan", f"/plans/{plan_id}/goals/{goal_id}/follow-ups", caller)
+    return await _change_plan(
+        request, plan_id, caller, "related", f"/plans/{plan_id}/goals/{goal_id}/follow-ups"
+    )
 
 
 @router.post(
@@ -231,9 +234,7 @@ async def add_follow_up(plan_id: str, goal_id: str, request: Request, caller: Au
     summary="Add a goal: themes, information category, sub-goal ladder, agreements",
 )
 async def add_goal(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "related")
-    return await _forward(request, "plan", f"/plans/{plan_id}/goals", caller)
+    return await _change_plan(request, plan_id, caller, "related", f"/plans/{plan_id}/goals")
 
 
 @router.post(
@@ -244,9 +245,7 @@ async def add_goal(plan_id: str, request: Request, caller: Authenticated) -> Res
     summary="Add a collaboration partner / network-map entry",
 )
 async def add_actor(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "responsible")
-    return await _forward(request, "plan", f"/plans/{plan_id}/actors", caller)
+    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/actors")
 
 
 @router.patch(
@@ -256,9 +255,7 @@ async def add_actor(plan_id: str, request: Request, caller: Authenticated) -> Re
     summary="Change a collaboration partner (If-Match)",
 )
 async def update_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "responsible")
-    return await _forward(request, "plan", f"/plans/{plan_id}/actors/{actor_id}", caller)
+    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/actors/{actor_id}")
 
 
 @router.delete(
@@ -268,9 +265,7 @@ async def update_actor(plan_id: str, actor_id: str, request: Request, caller: Au
     summary="Remove a collaboration partner (If-Match)",
 )
 async def remove_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "responsible")
-    return await _forward(request, "plan", f"/plans/{plan_id}/actors/{actor_id}", caller)
+    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/actors/{actor_id}")
 
 
 @router.post(
@@ -281,9 +276,7 @@ async def remove_actor(plan_id: str, actor_id: str, request: Request, caller: Au
     summary="The § 70 follow-up of a child plan",
 )
 async def add_child_follow_up(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, "responsible")
-    return await _forward(request, "plan", f"/plans/{plan_id}/child-follow-ups", caller)
+    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/child-follow-ups")
 
 
 @router.get(
