@@ -1,33 +1,84 @@
 #!/usr/bin/env bash
 # The local servers Borgerplan needs, installed and run by the project itself (no Docker):
+#   postgres  PostgreSQL 15 from Debian with the DocumentDB extension (built here), FerretDB's storage
+#   ferretdb  FerretDB v2 (the MongoDB wire protocol) on that PostgreSQL; starting it starts postgres first
 #   kafka     Apache Kafka (KRaft, single node) from its jars on Maven Central, run with the machine's Java
-#   ferretdb  FerretDB v1 (its last v1 release) built from its Go module, SQLite backend
 #   smtp      an SMTP sink (aiosmtpd) that keeps every message as an .eml file under the data folder
 #
-# Usage: servers.sh install|start|stop|restart|status|env [kafka|ferretdb|smtp ...]
+# Usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp ...]
 # Idempotent: start leaves a running server alone; install is cached after the first run.
 # Environment (all optional):
 #   BORGERPLAN_CACHE_DIR   downloads and builds, shared by every checkout (default ~/.cache/borgerplan)
-#   BORGERPLAN_DATA_DIR    data and logs of this checkout (default <repo>/.data)
-#   BORGERPLAN_KAFKA_PORT (9092) BORGERPLAN_KAFKA_CONTROLLER_PORT (9093)
-#   BORGERPLAN_FERRETDB_PORT (27017) BORGERPLAN_SMTP_PORT (2525)
+#   BORGERPLAN_DATA_DIR    data and logs of this instance (default <repo>/.data; the tests use <repo>/.data/test)
+#   BORGERPLAN_VENDOR_DIR  the source tarballs, when not in ../shared/vendor beside the repository
+#   BORGERPLAN_KAFKA_PORT (9092) BORGERPLAN_KAFKA_CONTROLLER_PORT (9093) BORGERPLAN_FERRETDB_PORT (27017)
+#   BORGERPLAN_POSTGRES_PORT (5433) BORGERPLAN_SMTP_PORT (2525)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 HERE="$ROOT/deploy/local"
 KAFKA_VERSION=4.1.1
-FERRETDB_VERSION=v1.24.0
+PG_MAJOR=15
+FERRETDB_VERSION=v2.5.0
+# FerretDB v2.5.0 does not build with Go 1.25+ (undefined: setGOMAXPROCS); the go command fetches this one.
+FERRETDB_GOTOOLCHAIN=go1.24.6
+DOCUMENTDB_VERSION=0.106.0
+# The version string FerretDB v2.5.0 expects from DocumentDB (its release tag v0.106.0-ferretdb-2.5.0).
+DOCUMENTDB_GIT_VERSION="HEAD sha:beb9d25d98 buildId:0"
+LIBBSON_VERSION=1.28.0
+PGVECTOR_VERSION=0.8.0
+PG_CRON_VERSION=1.6.3
+
 CACHE=${BORGERPLAN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/borgerplan}
-DATA=${BORGERPLAN_DATA_DIR:-$ROOT/.data}
+DATA=$(realpath -m "${BORGERPLAN_DATA_DIR:-$ROOT/.data}")
+VENDOR=${BORGERPLAN_VENDOR_DIR:-$ROOT/../shared/vendor}
 KAFKA_PORT=${BORGERPLAN_KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${BORGERPLAN_KAFKA_CONTROLLER_PORT:-9093}
 FERRETDB_PORT=${BORGERPLAN_FERRETDB_PORT:-27017}
+# Not 5432, so a PostgreSQL the machine itself runs never clashes with ours.
+POSTGRES_PORT=${BORGERPLAN_POSTGRES_PORT:-5433}
 SMTP_PORT=${BORGERPLAN_SMTP_PORT:-2525}
 
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 FERRETDB_HOME="$CACHE/ferretdb-$FERRETDB_VERSION"
+LIBBSON_HOME="$CACHE/libbson-$LIBBSON_VERSION"
+# What this script built into PostgreSQL's own directories, one marker per extension and version.
+EXTENSIONS_MARKERS="$CACHE/postgresql-$PG_MAJOR-extensions"
+PG_BIN="/usr/lib/postgresql/$PG_MAJOR/bin"
+PG_USER=borgerplan
 LOGS="$DATA/logs"
 RUN="$DATA/run"
+
+# The four sources Debian does not package: the mirror's file and its sha256 (../shared/vendor/SHA256SUMS), then
+# the upstream archive and its sha256. The mirror's files are repacked (a plain top folder; DocumentDB and
+# libbson trimmed to what the build needs), so their bytes and sums differ from upstream's. The upstream sums
+# of pgvector and libbson are the ones published build recipes pin; those of pg_cron and DocumentDB could not
+# be checked from here, so they are "-" and such a download is refused rather than built unchecked.
+SOURCES=(
+  "libbson mongo-c-driver-$LIBBSON_VERSION-libbson.tar.gz
+   ae28684ee06564317f62ca7c4407660795d4efbbe77f2db9d244597679d9aecd
+   https://github.com/mongodb/mongo-c-driver/releases/download/$LIBBSON_VERSION/mongo-c-driver-$LIBBSON_VERSION.tar.gz
+   bec90c85361b4a9f89d80243440d53f39b9e706b1fe4bf901c4d3ffd6f50fbdb"
+  "pgvector pgvector-v$PGVECTOR_VERSION.tar.gz
+   f0543465195f9fab200b42b272a60352ddeb1109da703aeac76d8506c53a8540
+   https://github.com/pgvector/pgvector/archive/refs/tags/v$PGVECTOR_VERSION.tar.gz
+   867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0"
+  "pg_cron pg_cron-v$PG_CRON_VERSION.tar.gz
+   7ec9a82717ee79ccd4fcd78052fbd4b881da40700ba024ce0ecec07485dbdcc5
+   https://github.com/citusdata/pg_cron/archive/refs/tags/v$PG_CRON_VERSION.tar.gz
+   -"
+  "documentdb documentdb-v$DOCUMENTDB_VERSION-ferretdb-2.5.0-min.tar.gz
+   f68f3dfdcdf659043280f634919b82c14740bb87f6974c93a061f65fe250c039
+   https://github.com/FerretDB/documentdb/archive/refs/tags/v$DOCUMENTDB_VERSION-ferretdb-2.5.0.tar.gz
+   -"
+)
+
+# Debian packages: PostgreSQL and what the extensions build against. Not postgresql-15-cron: its files clash
+# with pg_cron 1.6.3, which DocumentDB needs (bookworm's 1.4.2 rejects its "2 seconds" schedules).
+APT_PACKAGES=(
+  "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" "postgresql-$PG_MAJOR-rum" "postgresql-$PG_MAJOR-postgis-3"
+  libintelrdfpmath-dev libpcre2-dev libkrb5-dev libicu-dev libssl-dev build-essential pkg-config cmake
+)
 
 say() { printf '[servers] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -59,6 +110,19 @@ launch() { # name command... : detached from this shell, logging under the data 
   echo $! >"$RUN/$name.pid"
 }
 
+elapsed() { echo "$((SECONDS - $1))s"; }
+
+locked() { # command... : one install at a time per cache, as make dev and make test may start together
+  mkdir -p "$CACHE"
+  (flock 9; "$@") 9>"$CACHE/.install.lock"
+}
+
+# PostgreSQL refuses to run as root, so as root the cluster belongs to an unprivileged system user; setpriv
+# execs (no extra process), so the pid file holds the postmaster itself.
+AS_PG_USER=()
+((EUID == 0)) && AS_PG_USER=(setpriv --reuid="$PG_USER" --regid="$PG_USER" --init-groups --reset-env --)
+as_pg_user() { "${AS_PG_USER[@]}" "$@"; }
+
 # ---------------------------------------------------------------- install (cached)
 
 install_kafka() {
@@ -66,27 +130,187 @@ install_kafka() {
   command -v java >/dev/null || die "java (17 or newer) is needed to run Kafka"
   command -v mvn >/dev/null || die "mvn is needed to fetch the Kafka jars from Maven Central"
   say "fetching Apache Kafka $KAFKA_VERSION jars (first run only)"
+  local t0=$SECONDS
   rm -rf "$KAFKA_HOME" && mkdir -p "$KAFKA_HOME"
   mvn -q -B -f "$HERE/kafka-pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs" >&2
   touch "$KAFKA_HOME/.complete"
+  say "kafka jars fetched in $(elapsed "$t0")"
+}
+
+install_apt_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  ((EUID == 0)) || die "missing Debian packages; install them once as root: apt-get install ${missing[*]}"
+  say "installing Debian packages: ${missing[*]} (first run only)"
+  local t0=$SECONDS
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  say "Debian packages installed in $(elapsed "$t0")"
+}
+
+source_tarball() { # name -> prints the path of its checked tarball
+  local entry fields name file sum url upstream_sum path
+  for entry in "${SOURCES[@]}"; do
+    read -r -d '' -a fields <<<"$entry" || true
+    name=${fields[0]} file=${fields[1]} sum=${fields[2]} url=${fields[3]} upstream_sum=${fields[4]}
+    [[ $name == "$1" ]] && break
+  done
+  [[ $name == "$1" ]] || die "no source named $1"
+  if [[ -d $VENDOR ]]; then
+    path="$VENDOR/$file"
+    [[ -f $path ]] || die "$file is missing from $VENDOR"
+  else
+    path="$CACHE/downloads/${url##*/}"
+    sum=$upstream_sum
+    [[ $sum != - ]] || die "no sha256 pinned for $url: check it and add it to SOURCES in $0, or provide $VENDOR"
+    if [[ ! -f $path ]]; then
+      say "downloading $url"
+      mkdir -p "$CACHE/downloads"
+      curl -fsSL --connect-timeout 20 --retry 3 -o "$path.part" "$url" || die "could not download $url"
+      mv "$path.part" "$path"
+    fi
+  fi
+  echo "$sum  $path" | sha256sum --check --quiet >&2 || {
+    [[ $path == "$CACHE"/* ]] && rm -f "$path"
+    die "$path does not match its sha256 $sum"
+  }
+  echo "$path"
+}
+
+unpack() { # name directory : a fresh copy of a source, whatever its top folder is called
+  local tarball
+  tarball=$(source_tarball "$1")
+  rm -rf "$2" && mkdir -p "$2"
+  tar -xzf "$tarball" -C "$2" --strip-components=1
+}
+
+pg_config_of() { "$PG_BIN/pg_config" "$@"; }
+
+extension_installed() { # name version control-file library
+  [[ -f "$EXTENSIONS_MARKERS/$1-$2" && -f "$(pg_config_of --sharedir)/extension/$3" &&
+    -f "$(pg_config_of --pkglibdir)/$4" ]]
+}
+
+mark_installed() { # name version
+  mkdir -p "$EXTENSIONS_MARKERS" && rm -f "$EXTENSIONS_MARKERS/$1"-* && touch "$EXTENSIONS_MARKERS/$1-$2"
+}
+
+need_root_for() {
+  ((EUID == 0)) || die "building $1 installs into PostgreSQL's directories: run once as root: $0 install postgres"
+}
+
+install_libbson() {
+  [[ -f "$LIBBSON_HOME/.complete" ]] && return 0
+  say "building libbson $LIBBSON_VERSION (static, first run only)"
+  local t0=$SECONDS src="$CACHE/build/libbson"
+  unpack libbson "$src"
+  rm -rf "$LIBBSON_HOME"
+  # Into a private prefix, as bookworm's libbson (1.23) lacks BSON_SUBTYPE_SENSITIVE; static and
+  # position-independent, as it is linked into DocumentDB's shared library and nothing needs it at run time.
+  cmake -S "$src" -B "$src/_build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$LIBBSON_HOME" \
+    -DCMAKE_C_FLAGS=-fPIC -DENABLE_PIC=ON -DENABLE_STATIC=ON -DENABLE_SHARED=OFF -DENABLE_MONGOC=OFF \
+    -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_MAN_PAGES=OFF -DENABLE_HTML_DOCS=OFF \
+    -DENABLE_UNINSTALL=OFF >"$src.log" 2>&1 || { tail -n 30 "$src.log" >&2; die "libbson: cmake failed"; }
+  cmake --build "$src/_build" --target install -j "$(nproc)" >>"$src.log" 2>&1 ||
+    { tail -n 30 "$src.log" >&2; die "libbson: build failed (log: $src.log)"; }
+  touch "$LIBBSON_HOME/.complete"
+  rm -rf "$src" "$src.log"
+  say "libbson built in $(elapsed "$t0")"
+}
+
+install_pgvector() {
+  extension_installed pgvector "$PGVECTOR_VERSION" vector.control vector.so && return 0
+  need_root_for pgvector
+  say "building pgvector $PGVECTOR_VERSION (first run only)"
+  local t0=$SECONDS src="$CACHE/build/pgvector"
+  unpack pgvector "$src"
+  # No -march=native: the extension must run on any x86-64 this cache or machine image is copied to.
+  { make -C "$src" -j "$(nproc)" OPTFLAGS="" PG_CONFIG="$PG_BIN/pg_config" &&
+    make -C "$src" install OPTFLAGS="" PG_CONFIG="$PG_BIN/pg_config"; } >"$src.log" 2>&1 ||
+    { tail -n 30 "$src.log" >&2; die "pgvector: build failed"; }
+  mark_installed pgvector "$PGVECTOR_VERSION"
+  rm -rf "$src" "$src.log"
+  say "pgvector built in $(elapsed "$t0")"
+}
+
+install_pg_cron() {
+  extension_installed pg_cron "$PG_CRON_VERSION" pg_cron.control pg_cron.so && return 0
+  need_root_for pg_cron
+  say "building pg_cron $PG_CRON_VERSION (first run only)"
+  local t0=$SECONDS src="$CACHE/build/pg_cron"
+  unpack pg_cron "$src"
+  { make -C "$src" -j "$(nproc)" PG_CONFIG="$PG_BIN/pg_config" &&
+    make -C "$src" install PG_CONFIG="$PG_BIN/pg_config"; } >"$src.log" 2>&1 ||
+    { tail -n 30 "$src.log" >&2; die "pg_cron: build failed"; }
+  mark_installed pg_cron "$PG_CRON_VERSION"
+  rm -rf "$src" "$src.log"
+  say "pg_cron built in $(elapsed "$t0")"
+}
+
+install_documentdb() {
+  extension_installed documentdb "$DOCUMENTDB_VERSION" documentdb.control pg_documentdb.so && return 0
+  need_root_for DocumentDB
+  install_libbson
+  say "building DocumentDB $DOCUMENTDB_VERSION (first run only, about a minute)"
+  local t0=$SECONDS src="$CACHE/build/documentdb" pc="$CACHE/build/pkgconfig" dir
+  unpack documentdb "$src"
+  # Debian ships the Intel decimal library as libbidgcc000.a without a pkg-config file; DocumentDB asks for one.
+  mkdir -p "$pc"
+  cat >"$pc/intelmathlib.pc" <<PC
+Name: intelmathlib
+Description: Intel Decimal Floating-Point Math Library (Debian's libintelrdfpmath-dev)
+Version: 2.0
+Libs: -lbidgcc000
+Cflags:
+PC
+  # A tarball has no .git, from which DocumentDB's build writes its version; FerretDB checks this string.
+  mkdir -p "$src/pg_documentdb/build/include/metadata"
+  cat >"$src/pg_documentdb/build/include/metadata/documentdb_extension_version.h" <<H
+// Written by deploy/local/servers.sh: the release tag's version, as DocumentDB's build writes it from git
+#define EXTENSION_VERSION_STR "$DOCUMENTDB_VERSION"
+#define GIT_VERSION "$DOCUMENTDB_GIT_VERSION"
+H
+  for dir in pg_documentdb_core pg_documentdb; do
+    # INSIDE_GIT_REPO=false: a cache inside some git work tree must not lend the build its version.
+    { PKG_CONFIG_PATH="$LIBBSON_HOME/lib/pkgconfig:$pc" PATH="$PG_BIN:$PATH" make -C "$src/$dir" \
+        -j "$(nproc)" INSIDE_GIT_REPO=false PG_CONFIG="$PG_BIN/pg_config" &&
+      PKG_CONFIG_PATH="$LIBBSON_HOME/lib/pkgconfig:$pc" PATH="$PG_BIN:$PATH" make -C "$src/$dir" install \
+        INSIDE_GIT_REPO=false PG_CONFIG="$PG_BIN/pg_config"; } >>"$src.log" 2>&1 ||
+      { tail -n 30 "$src.log" >&2; die "DocumentDB: $dir failed to build (log: $src.log)"; }
+  done
+  mark_installed documentdb "$DOCUMENTDB_VERSION"
+  rm -rf "$src" "$src.log" "$pc"
+  say "DocumentDB built in $(elapsed "$t0")"
+}
+
+install_postgres() {
+  install_apt_packages
+  [[ -x "$PG_BIN/postgres" ]] || die "PostgreSQL $PG_MAJOR is not installed ($PG_BIN/postgres is missing)"
+  install_pgvector
+  install_pg_cron
+  install_documentdb
+  rm -rf "$CACHE/build"
 }
 
 install_ferretdb() {
   [[ -x "$FERRETDB_HOME/ferretdb" ]] && return 0
-  command -v go >/dev/null || die "go is needed to build FerretDB"
-  say "building FerretDB $FERRETDB_VERSION from its Go module (first run only, a few minutes)"
-  local dir src
-  dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
-  [[ -d $dir ]] || die "could not download the FerretDB module $FERRETDB_VERSION"
-  rm -rf "$FERRETDB_HOME" && mkdir -p "$FERRETDB_HOME"
-  src="$FERRETDB_HOME/src"
-  cp -r "$dir" "$src" && chmod -R u+w "$src"
-  # The module archive lacks the version file that FerretDB's own build task generates from git.
-  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
-  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath -o "$FERRETDB_HOME/ferretdb.tmp" ./cmd/ferretdb) >&2
-  mv "$FERRETDB_HOME/ferretdb.tmp" "$FERRETDB_HOME/ferretdb"
-  rm -rf "$src"
+  command -v go >/dev/null ||
+    die "go (1.21 or newer, which fetches the $FERRETDB_GOTOOLCHAIN toolchain) is needed to build FerretDB"
+  say "building FerretDB $FERRETDB_VERSION from its Go module (first run only, a minute or two)"
+  local t0=$SECONDS
+  mkdir -p "$FERRETDB_HOME"
+  # GONOSUMDB: the checksum database has no entry for the FerretDB/wire pseudo-version FerretDB pins; the
+  # module is still checked against FerretDB's own go.sum.
+  GOTOOLCHAIN=$FERRETDB_GOTOOLCHAIN GONOSUMDB=github.com/FerretDB/wire GOBIN="$FERRETDB_HOME/.bin" \
+    go install -trimpath "github.com/FerretDB/FerretDB/v2/cmd/ferretdb@$FERRETDB_VERSION" >&2 ||
+    die "could not build FerretDB $FERRETDB_VERSION"
+  mv "$FERRETDB_HOME/.bin/ferretdb" "$FERRETDB_HOME/ferretdb"
+  rm -rf "$FERRETDB_HOME/.bin"
+  say "FerretDB built in $(elapsed "$t0")"
 }
 
 install_smtp() {
@@ -98,7 +322,7 @@ install_smtp() {
 start_kafka() {
   if pid_alive kafka; then say "kafka already running on $KAFKA_PORT"; return 0; fi
   port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken by another process (set BORGERPLAN_KAFKA_PORT)"
-  install_kafka
+  locked install_kafka
   local dir="$DATA/kafka" props="$DATA/kafka/server.properties"
   mkdir -p "$dir/data"
   cat >"$props" <<PROPS
@@ -136,16 +360,89 @@ PROPS
   say "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT"
 }
 
+ensure_pg_user() {
+  ((EUID == 0)) || return 0
+  id -u "$PG_USER" >/dev/null 2>&1 && return 0
+  say "creating the system user $PG_USER, who owns the local PostgreSQL cluster (PostgreSQL refuses root)"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_USER"
+}
+
+start_postgres() {
+  if pid_alive postgres; then say "postgres already running on $POSTGRES_PORT"; return 0; fi
+  port_open "$POSTGRES_PORT" && die "port $POSTGRES_PORT is taken by another process (set BORGERPLAN_POSTGRES_PORT)"
+  locked install_postgres
+  ensure_pg_user
+  local pgdata="$DATA/postgres" socket_dir="$RUN/postgres" sockets
+  mkdir -p "$pgdata" "$socket_dir" "$LOGS"
+  if ((EUID == 0)); then
+    chown "$PG_USER:$PG_USER" "$pgdata" "$socket_dir"
+    as_pg_user test -w "$pgdata" ||
+      die "the user $PG_USER cannot reach $pgdata (a parent folder is closed to others): set BORGERPLAN_DATA_DIR"
+  fi
+  chmod 700 "$pgdata"
+  if [[ ! -f "$pgdata/PG_VERSION" ]]; then
+    say "creating the PostgreSQL cluster in $pgdata"
+    # Trust, on 127.0.0.1 and this instance's own socket only: a developer's or CI's throwaway database.
+    as_pg_user "$PG_BIN/initdb" --pgdata="$pgdata" --username="$PG_USER" --auth=trust --encoding=UTF8 \
+      --no-locale --no-instructions >"$LOGS/postgres-initdb.log" 2>&1 ||
+      { tail -n 20 "$LOGS/postgres-initdb.log" >&2; die "initdb failed (log: $LOGS/postgres-initdb.log)"; }
+    echo "include 'borgerplan.conf'" >>"$pgdata/postgresql.conf"
+  fi
+  # A unix socket path longer than 107 bytes cannot be bound; a deep checkout then gets TCP only.
+  sockets=$socket_dir
+  ((${#socket_dir} + 20 < 108)) || { say "socket path too long, postgres listens on TCP only"; sockets=; }
+  # Rewritten on every start, so the ports and folders of this instance always apply.
+  cat >"$pgdata/borgerplan.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $POSTGRES_PORT
+unix_socket_directories = '$sockets'
+shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
+cron.database_name = 'postgres'
+# DocumentDB schedules jobs every few seconds; logging each run would fill the log and cron.job_run_details.
+cron.log_run = off
+cron.log_statement = off
+# As FerretDB's own PostgreSQL+DocumentDB image sets them.
+documentdb.enableCompact = true
+documentdb.enableLetAndCollationForQueryMatch = true
+documentdb.enableNowSystemVariable = true
+documentdb.enableSortbyIdPushDownToPrimaryKey = true
+documentdb.enableSchemaValidation = true
+documentdb.enableBypassDocumentValidation = true
+documentdb.enableUserCrud = true
+documentdb.maxUserLimit = 100
+# A developer's and CI's database: a crash may lose the last fraction of a second of commits (never
+# corrupts), which nobody here needs, and every test's many small writes stop waiting for an fsync each.
+synchronous_commit = off
+# FerretDB's pool opens at most 50 connections (its pool_max_conns); the rest is for pg_cron and psql.
+max_connections = 100
+# Slow statements show in the log under the data folder, without their parameters: those are whole documents,
+# megabytes for a bulk insert.
+log_min_duration_statement = 1000
+log_parameter_max_length = 0
+log_line_prefix = '%m [%p] '
+CONF
+  launch postgres "${AS_PG_USER[@]}" "$PG_BIN/postgres" -D "$pgdata"
+  wait_for postgres "$POSTGRES_PORT" 60 "database system is ready to accept connections"
+  # Idempotent and quick; on the first start it creates DocumentDB's schemas (and pg_cron, its dependency).
+  PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 \
+    "postgres://$PG_USER@127.0.0.1:$POSTGRES_PORT/postgres" \
+    -c "CREATE EXTENSION IF NOT EXISTS documentdb CASCADE" >&2 ||
+    die "could not create the documentdb extension (log: $LOGS/postgres.log)"
+  say "postgres $PG_MAJOR with DocumentDB $DOCUMENTDB_VERSION ready on 127.0.0.1:$POSTGRES_PORT"
+}
+
 start_ferretdb() {
   if pid_alive ferretdb; then say "ferretdb already running on $FERRETDB_PORT"; return 0; fi
   port_open "$FERRETDB_PORT" && die "port $FERRETDB_PORT is taken by another process (set BORGERPLAN_FERRETDB_PORT)"
-  install_ferretdb
-  mkdir -p "$DATA/ferretdb/data" "$DATA/ferretdb/state"
-  launch ferretdb "$FERRETDB_HOME/ferretdb" --handler=sqlite --sqlite-url="file:$DATA/ferretdb/data/" \
-    --listen-addr="127.0.0.1:$FERRETDB_PORT" --state-dir="$DATA/ferretdb/state" \
+  pid_alive postgres || die "ferretdb needs postgres: servers.sh start ferretdb starts both"
+  locked install_ferretdb
+  mkdir -p "$DATA/ferretdb/state"
+  launch ferretdb "$FERRETDB_HOME/ferretdb" \
+    --postgresql-url="postgres://$PG_USER@127.0.0.1:$POSTGRES_PORT/postgres" \
+    --listen-addr="127.0.0.1:$FERRETDB_PORT" --no-auth --state-dir="$DATA/ferretdb/state" \
     --telemetry=disable --log-level=warn --debug-addr=-
   wait_for ferretdb "$FERRETDB_PORT" 60
-  say "ferretdb $FERRETDB_VERSION (sqlite) ready on 127.0.0.1:$FERRETDB_PORT"
+  say "ferretdb $FERRETDB_VERSION ready on 127.0.0.1:$FERRETDB_PORT"
 }
 
 start_smtp() {
@@ -160,10 +457,12 @@ start_smtp() {
 }
 
 stop_one() {
-  local name=$1 pid i
+  local name=$1 pid i signal=TERM
   if ! pid_alive "$name"; then rm -f "$RUN/$name.pid"; return 0; fi
   pid=$(cat "$RUN/$name.pid")
-  kill -TERM "$pid" 2>/dev/null || true
+  # PostgreSQL's TERM waits for every client to disconnect; INT ("fast") ends their sessions and checkpoints.
+  [[ $name == postgres ]] && signal=INT
+  kill -"$signal" "$pid" 2>/dev/null || true
   for ((i = 0; i < 120; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
   kill -0 "$pid" 2>/dev/null && { say "$name did not stop in 30s, killing"; kill -KILL "$pid" || true; }
   rm -f "$RUN/$name.pid"
@@ -178,6 +477,7 @@ print_env() {
   cat <<ENV
 KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$KAFKA_PORT
 MONGODB_URI=mongodb://127.0.0.1:$FERRETDB_PORT/
+BORGERPLAN_POSTGRES_URL=postgres://$PG_USER@127.0.0.1:$POSTGRES_PORT/postgres
 BORGERPLAN_SMTP_HOST=127.0.0.1
 BORGERPLAN_SMTP_PORT=$SMTP_PORT
 BORGERPLAN_MAIL_DIR=$DATA/mail
@@ -186,18 +486,29 @@ ENV
 
 cmd=${1:-status}
 shift || true
-targets=("$@")
-((${#targets[@]})) || targets=(ferretdb kafka smtp)
-for t in "${targets[@]}"; do
-  case $t in kafka | ferretdb | smtp) ;; *) die "unknown server '$t' (kafka, ferretdb, smtp)" ;; esac
+# FerretDB is nothing without its PostgreSQL: naming ferretdb means both, and stopping postgres stops
+# ferretdb first. The list is kept in start order; stop walks it backwards.
+targets=()
+add() { local t; for t; do [[ " ${targets[*]} " == *" $t "* ]] || targets+=("$t"); done; }
+(($#)) || set -- postgres ferretdb kafka smtp
+for t; do
+  case $t in
+    ferretdb) add postgres ferretdb ;;
+    postgres) if [[ $cmd == stop || $cmd == restart ]]; then add postgres ferretdb; else add postgres; fi ;;
+    kafka | smtp) add "$t" ;;
+    *) die "unknown server '$t' (postgres, ferretdb, kafka, smtp)" ;;
+  esac
 done
 
 case $cmd in
-  install) for t in "${targets[@]}"; do "install_$t"; done ;;
+  install) for t in "${targets[@]}"; do locked "install_$t"; done ;;
   start) for t in "${targets[@]}"; do "start_$t"; done ;;
   stop) for ((i = ${#targets[@]} - 1; i >= 0; i--)); do stop_one "${targets[i]}"; done ;;
-  restart) for t in "${targets[@]}"; do stop_one "$t"; "start_$t"; done ;;
+  restart)
+    for ((i = ${#targets[@]} - 1; i >= 0; i--)); do stop_one "${targets[i]}"; done
+    for t in "${targets[@]}"; do "start_$t"; done
+    ;;
   status) for t in "${targets[@]}"; do status_one "$t"; done ;;
   env) print_env ;;
-  *) die "usage: servers.sh install|start|stop|restart|status|env [kafka|ferretdb|smtp ...]" ;;
+  *) die "usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp ...]" ;;
 esac

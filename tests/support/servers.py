@@ -2,6 +2,9 @@
 
 In order: the environment (``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI``), testcontainers when a Docker
 engine answers, the project's own local servers script. With ``CI=true`` a missing server fails the run.
+
+The local script runs a test instance of its own (``deploy/local/test-servers.env``: data under ``.data/test``,
+other ports), so a developer's ``make dev`` servers keep running through ``make test`` and its Kafka outage.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "local" / "servers.sh"
+TEST_INSTANCE = ROOT / "deploy" / "local" / "test-servers.env"
 
 
 @dataclass
@@ -22,6 +26,7 @@ class Servers:
     mongodb_uri: str
     origin: str  # "environment" | "docker" | "local-script"
     _containers: tuple[Any, ...] = ()
+    _script_env: dict[str, str] | None = None
 
     @property
     def kafka_controllable(self) -> bool:
@@ -29,10 +34,10 @@ class Servers:
         return self.origin == "local-script"
 
     def stop_kafka(self) -> None:
-        subprocess.run(["bash", str(SCRIPT), "stop", "kafka"], check=True)
+        subprocess.run(["bash", str(SCRIPT), "stop", "kafka"], check=True, env=self._script_env)
 
     def start_kafka(self) -> None:
-        subprocess.run(["bash", str(SCRIPT), "start", "kafka"], check=True)
+        subprocess.run(["bash", str(SCRIPT), "start", "kafka"], check=True, env=self._script_env)
 
     def close(self) -> None:
         for container in self._containers:
@@ -69,11 +74,26 @@ def _from_docker() -> Servers | None:
     return Servers(kafka.get_bootstrap_server(), mongo.get_connection_url(), "docker", (kafka, mongo))
 
 
+def _instance_env() -> dict[str, str]:
+    """The environment that points the local servers script at the tests' own instance."""
+    values: dict[str, str] = {}
+    for line in TEST_INSTANCE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip()
+    values["BORGERPLAN_DATA_DIR"] = str(ROOT / values["BORGERPLAN_DATA_DIR"])
+    return {**os.environ, **values}
+
+
 def _from_local_script() -> Servers:
-    subprocess.run(["bash", str(SCRIPT), "start", "ferretdb", "kafka"], check=True)
-    env = subprocess.run(["bash", str(SCRIPT), "env"], check=True, text=True, capture_output=True).stdout
-    values = dict(line.split("=", 1) for line in env.splitlines() if "=" in line)
-    return Servers(values["KAFKA_BOOTSTRAP_SERVERS"], values["MONGODB_URI"], "local-script")
+    env = _instance_env()
+    # Only what the tests use: they run their own SMTP sink.
+    subprocess.run(["bash", str(SCRIPT), "start", "ferretdb", "kafka"], check=True, env=env)
+    printed = subprocess.run(
+        ["bash", str(SCRIPT), "env"], check=True, text=True, capture_output=True, env=env
+    ).stdout
+    values = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
+    return Servers(values["KAFKA_BOOTSTRAP_SERVERS"], values["MONGODB_URI"], "local-script", _script_env=env)
 
 
 def discover() -> Servers:
