@@ -18,6 +18,9 @@ from borgerplan_plumbing.settings import Settings
 from tests.support.servers import Servers, discover
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Each service's address in tests that route them in-process: distinct loopback addresses on the discard port, where
+# nothing listens.
+SERVICES = ("plan", "meetings", "consent", "notify")
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +51,9 @@ def make_settings(servers: Servers, namespace: str, **overrides: object) -> Sett
         "consumer_retry_backoff_seconds": 0.05,
         "outbox_poll_seconds": 0.2,
         "log_level": "WARNING",
+        # A service under test reaches another only where the test routes it (runtime.internal.transport); an
+        # unrouted call fails at once instead of finding a developer's running stack on the default ports.
+        **{f"{name}_url": f"http://127.0.0.{i}:9" for i, name in enumerate(SERVICES, 1)},
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

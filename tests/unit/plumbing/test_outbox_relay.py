@@ -29,9 +29,8 @@ class OneDocument:
 
     def _matches(self, query: dict[str, Any]) -> bool:
         for key, value in query.items():
-            if key == "$or":
-                claim = self.doc[outbox.CLAIM]
-                if claim is not None and claim >= value[1][outbox.CLAIM]["$lt"]:
+            if isinstance(value, dict) and "$lt" in value:
+                if not self.doc[key] < value["$lt"]:
                     return False
             elif self.doc.get(key) != value:
                 return False

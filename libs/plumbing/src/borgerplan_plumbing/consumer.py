@@ -27,6 +27,7 @@ from borgerplan_plumbing.mongo import Collection
 log = logging.getLogger(__name__)
 
 Handler = Callable[[CloudEvent, Any], Awaitable[None]]
+Observer = Callable[[str, float | None], None]  # (outcome, the event's age in seconds when handled)
 DeadLetterPublisher = Callable[[str, bytes | None, bytes, dict[str, str]], Awaitable[None]]
 Outcome = Literal["processed", "duplicate", "ignored", "dead_lettered"]
 
@@ -52,6 +53,7 @@ class IdempotentConsumer:
         publish_dead_letter: DeadLetterPublisher,
         max_attempts: int = 3,
         retry_backoff_seconds: float = 0.2,
+        observe: Observer | None = None,
     ) -> None:
         self.group_id = group_id
         self.processed = processed
@@ -60,30 +62,38 @@ class IdempotentConsumer:
         self.publish_dead_letter = publish_dead_letter
         self.max_attempts = max_attempts
         self.retry_backoff_seconds = retry_backoff_seconds
+        self.observe = observe
+
+    async def handle(self, raw: bytes, delivery: Delivery) -> Outcome:
+        outcome, event = await self._handle(raw, delivery)
+        if self.observe is not None:
+            age = (datetime.now(UTC) - event.time).total_seconds() if event is not None else None
+            self.observe(outcome, age)
+        return outcome
 
     def _marker_id(self, event_id: str) -> str:
         return f"{self.group_id}:{event_id}"
 
-    async def handle(self, raw: bytes, delivery: Delivery) -> Outcome:
+    async def _handle(self, raw: bytes, delivery: Delivery) -> tuple[Outcome, CloudEvent | None]:
         try:
             event = CloudEvent.from_bytes(raw)
         except ValidationError as exc:
             await self._dead_letter(raw, delivery, None, "invalid_envelope", _summary(exc), attempts=0)
-            return "dead_lettered"
+            return "dead_lettered", None
 
         handler = self.handlers.get(event.type)
         if handler is None:
-            return "ignored"  # another consumer's business; nothing to remember
+            return "ignored", event  # another consumer's business; nothing to remember
 
         marker = await self.processed.find_one({"_id": self._marker_id(event.id)})
         if marker is not None and marker.get("state") in ("done", "dead_lettered"):
-            return "duplicate"
+            return "duplicate", event
 
         try:
             data = event.parse_data()
         except (ValidationError, UnknownEventTypeError) as exc:
             await self._dead_letter(raw, delivery, event, "invalid_data", _summary(exc), attempts=0)
-            return "dead_lettered"
+            return "dead_lettered", event
 
         error: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
@@ -104,11 +114,11 @@ class IdempotentConsumer:
                     await asyncio.sleep(self.retry_backoff_seconds * 2 ** (attempt - 1))
                 continue
             await self._mark(event, "done")
-            return "processed"
+            return "processed", event
 
         assert error is not None
         await self._dead_letter(raw, delivery, event, type(error).__name__, str(error), self.max_attempts)
-        return "dead_lettered"
+        return "dead_lettered", event
 
     async def _mark(self, event: CloudEvent, state: str) -> None:
         await self.processed.update_one(

@@ -1,13 +1,22 @@
-"""The one way services connect to MongoDB (or FerretDB) through PyMongo's async API."""
+"""The one way services connect to MongoDB (or FerretDB) through PyMongo's async API.
+
+Every call carries a deadline. The client's default (``timeoutMS``) bounds calls made outside a request; inside a
+request the limits middleware narrows it to what is left of the request's budget with ``pymongo.timeout``, so a
+query never outlives the request that wanted it (PyMongo sends the rest as ``maxTimeMS`` and gives up itself when
+it runs out).
+"""
 
 from __future__ import annotations
 
+import json
+import threading
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from borgerplan_plumbing.logs import redact
 from borgerplan_plumbing.settings import Settings
 
 Document = dict[str, Any]
@@ -17,12 +26,18 @@ Client = AsyncMongoClient[Document]
 
 
 def make_client(settings: Settings) -> Client:
+    listeners: list[monitoring.CommandListener] = []
+    if settings.query_log:
+        listeners.append(QueryRecorder(settings.query_log, settings.database_prefix))
     # tz_aware: datetimes come back as aware UTC, the only kind the code handles.
     return AsyncMongoClient(
         settings.mongodb_uri,
         tz_aware=True,
         serverSelectionTimeoutMS=5_000,
+        timeoutMS=int(settings.db_timeout_seconds * 1000),
+        maxPoolSize=settings.db_pool_size,
         appname=settings.service_name,
+        event_listeners=listeners,
     )
 
 
@@ -36,3 +51,75 @@ async def ping(db: Database) -> bool:
     except Exception:
         return False
     return True
+
+
+# Commands whose filter is a query the database has to answer with an index.
+_QUERIES = {
+    "find": ("filter", "sort"),
+    "count": ("query", None),
+    "distinct": ("query", None),
+    "delete": (None, None),
+    "update": (None, None),
+    "findAndModify": ("query", "sort"),
+    "aggregate": (None, None),
+}
+
+
+class QueryRecorder(monitoring.CommandListener):
+    """Test-only: writes one JSON line per query (database, collection, command, filter, sort).
+
+    The explain test replays each distinct shape. CPR-shaped strings are masked, like in logs.
+    """
+
+    def __init__(self, path: str, database_prefix: str) -> None:
+        self.path = path
+        self.prefix = database_prefix
+        self._lock = threading.Lock()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name not in _QUERIES or not event.database_name.startswith(self.prefix):
+            return
+        command = event.command
+        collection = command.get(event.command_name)
+        records: list[Document] = []
+        if event.command_name in ("update", "delete"):
+            key = "updates" if event.command_name == "update" else "deletes"
+            records = [{"filter": op.get("q", {})} for op in command.get(key, [])]
+        elif event.command_name == "aggregate":
+            stages = command.get("pipeline", [])
+            match: Document = next((s["$match"] for s in stages if "$match" in s), {})
+            sort = next((s["$sort"] for s in stages if "$sort" in s), None)
+            records = [{"filter": match, "sort": sort}]
+        else:
+            filter_key, sort_key = _QUERIES[event.command_name]
+            records = [
+                {
+                    "filter": command.get(filter_key or "", {}) or {},
+                    "sort": command.get(sort_key) if sort_key else None,
+                }
+            ]
+        lines = []
+        for record in records:
+            entry = {
+                "database": event.database_name.removeprefix(self.prefix),
+                "collection": collection,
+                "command": event.command_name,
+                **record,
+            }
+            lines.append(redact(json.dumps(entry, default=_json_default, sort_keys=True)))
+        with self._lock, open(self.path, "a", encoding="utf-8") as out:
+            out.write("".join(line + "\n" for line in lines))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _json_default(value: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return {"$date": value.isoformat()}
+    return str(value)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import DuplicateKeyError, PyMongoError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from borgerplan_plumbing.auth import AuthenticationError
@@ -54,6 +55,14 @@ class Problem(Exception):
             body["errors"] = self.errors
         body.update(self.extra)
         return body
+
+
+class DependencyUnavailableError(Exception):
+    """Something this process needs (another service) did not answer in time: 503, try again shortly."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} did not answer")
+        self.name = name
 
 
 class RuleViolation(ValueError):
@@ -155,6 +164,34 @@ def install_problem_handlers(app: FastAPI) -> None:
             request.url.path,
         )
 
+    async def on_dependency(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DependencyUnavailableError)
+        return problem_response(
+            Problem(
+                503,
+                "Service unavailable",
+                f"The {exc.name} service did not answer; try again shortly.",
+                kind="unavailable",
+                headers={"Retry-After": "2"},
+            ),
+            request.url.path,
+        )
+
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        # A timeout (the request's deadline ran out) or the database away: nothing was half-applied, since every
+        # write is one atomic document write; the caller may try again.
+        log.warning("database call failed", extra={"path": request.url.path, "error": type(exc).__name__})
+        return problem_response(
+            Problem(
+                503,
+                "Service unavailable",
+                "The database did not answer in time; try again shortly.",
+                kind="unavailable",
+                headers={"Retry-After": "2"},
+            ),
+            request.url.path,
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", extra={"path": request.url.path, "error": type(exc).__name__})
         return problem_response(
@@ -167,6 +204,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, on_not_found)
     app.add_exception_handler(VersionConflictError, on_conflict)
     app.add_exception_handler(AlreadyExistsError, on_exists)
+    app.add_exception_handler(DuplicateKeyError, on_exists)
     app.add_exception_handler(AuthenticationError, on_auth)
     app.add_exception_handler(RuleViolation, on_rule)
+    app.add_exception_handler(DependencyUnavailableError, on_dependency)
+    app.add_exception_handler(PyMongoError, on_database)
     app.add_exception_handler(Exception, on_unexpected)

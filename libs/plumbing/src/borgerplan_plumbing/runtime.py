@@ -2,7 +2,9 @@
 
 A service builds a ``ServiceRuntime``, asks it for aggregate stores and consumers, includes its routers
 and serves ``runtime.app``. The runtime owns the Mongo client, the broker, the outbox relay, the
-idempotent consumers, health and readiness, logging and problem details, once for every service.
+idempotent consumers, the internal client to the other services, the load limit and request deadlines, health,
+readiness and metrics, logging and problem details, once for every service. A process that publishes and consumes
+nothing (the gateway) runs without a broker: no producer, no outbox relay, and its readiness does not depend on Kafka.
 """
 
 from __future__ import annotations
@@ -11,19 +13,26 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Annotated, Any
 
+import pymongo
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
+from pymongo import IndexModel
+from pymongo.errors import OperationFailure
 
 from borgerplan_contracts import EventData, topics
 from borgerplan_plumbing.auth import CALLER_HEADER, AuthenticationError, Caller, verify_caller
 from borgerplan_plumbing.consumer import Delivery, Handler, IdempotentConsumer
 from borgerplan_plumbing.http import IdempotencyKeys
+from borgerplan_plumbing.internal import InternalClient
 from borgerplan_plumbing.kafka import make_broker, publish_event
+from borgerplan_plumbing.load import ConcurrencyLimit, LoadLimitMiddleware
 from borgerplan_plumbing.logs import configure_logging
+from borgerplan_plumbing.metrics import CONTENT_TYPE, Metrics
 from borgerplan_plumbing.mongo import Collection, Database, make_client, ping, service_database
 from borgerplan_plumbing.outbox import OutboxRelay
 from borgerplan_plumbing.problems import install_problem_handlers
@@ -36,14 +45,22 @@ Startup = Callable[[], Awaitable[None]]
 
 
 class ServiceRuntime:
-    def __init__(self, settings: Settings, service: str, *, title: str, description: str = "") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        service: str,
+        *,
+        title: str,
+        description: str = "",
+        kafka: bool = True,
+    ) -> None:
         self.settings = settings
         self.service = service
         if settings.environment != "test":  # tests keep pytest's own log capture
             configure_logging(service, settings.log_level)
         self.client = make_client(settings)
         self.db: Database = service_database(self.client, settings, service)
-        self.broker = make_broker(settings)
+        self.broker = make_broker(settings) if kafka else None
         self.relay = OutboxRelay(
             [],
             self._publish,
@@ -51,15 +68,24 @@ class ServiceRuntime:
             claim_seconds=settings.outbox_claim_seconds,
         )
         self.idempotency = IdempotencyKeys(self.db["idempotency_keys"])
+        self.internal = InternalClient(settings)
+        self.limit = ConcurrencyLimit(
+            settings.max_in_flight, settings.max_queued, settings.max_queue_ms / 1000
+        )
+        self.metrics = Metrics(service, self.limit)
         self.consumers: list[IdempotentConsumer] = []
         self._startup: list[Startup] = []
         self._shutdown: list[Startup] = []
         self._background: list[asyncio.Task[None]] = []
         self._background_factories: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._readiness: dict[str, Callable[[], Awaitable[bool]]] = {}
+        self.indexes: dict[str, list[IndexModel]] = {}
         self.app = FastAPI(title=title, description=description, version="1", lifespan=self._lifespan)
         self.app.state.runtime = self
         install_problem_handlers(self.app)
+        self.app.add_middleware(
+            LoadLimitMiddleware, limit=self.limit, timeout_seconds=settings.request_timeout_seconds
+        )
         self.app.include_router(self._health_router())
 
     # ------------------------------------------------------------------ building blocks
@@ -69,6 +95,10 @@ class ServiceRuntime:
 
     def collection(self, name: str) -> Collection:
         return self.db[name]
+
+    def declare_indexes(self, collection: str, *indexes: IndexModel) -> None:
+        """The indexes the queries on ``collection`` need; created at start (each query has one, decision 0016)."""
+        self.indexes.setdefault(collection, []).extend(indexes)
 
     def on_startup(self, step: Startup) -> None:
         self._startup.append(step)
@@ -88,8 +118,17 @@ class ServiceRuntime:
         self, topic_bases: Sequence[str], group: str, handlers: Mapping[type[EventData], Handler]
     ) -> None:
         """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``."""
+        if self.broker is None:
+            raise RuntimeError(f"{self.service} runs without Kafka and cannot consume")
         group_id = f"{self.settings.topic_prefix}{group}"
         names = [self.settings.topic(base) for base in topic_bases]
+
+        def observe(outcome: str, age: float | None) -> None:
+            if outcome == "processed" and age is not None:
+                self.metrics.observe_event_age(group, age)
+            elif outcome == "dead_lettered":
+                self.metrics.count_dead_letter(group)
+
         consumer = IdempotentConsumer(
             group_id=group_id,
             processed=self.db["processed_events"],
@@ -98,6 +137,7 @@ class ServiceRuntime:
             publish_dead_letter=self._publish_dead_letter,
             max_attempts=self.settings.consumer_max_attempts,
             retry_backoff_seconds=self.settings.consumer_retry_backoff_seconds,
+            observe=observe,
         )
         self.consumers.append(consumer)
 
@@ -116,32 +156,43 @@ class ServiceRuntime:
                 raise
 
         on_message.__name__ = f"consume_{group.replace('-', '_')}"
-        self.broker.subscriber(
+        subscriber = self.broker.subscriber(
             *names,
             group_id=group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
-        )(on_message)
+        )
+        subscriber(on_message)
+        self.metrics.add_lag_source(group, lambda: getattr(subscriber, "consumer", None))
 
     # ------------------------------------------------------------------ plumbing
 
     async def _publish(self, topic: str, key: str, value: str) -> None:
+        assert self.broker is not None
         await publish_event(self.broker, topic, value, key)
 
     async def _publish_dead_letter(
         self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
     ) -> None:
+        assert self.broker is not None
         async with asyncio.timeout(15):  # not wait_for: see publish_event
             await self.broker.publish(value, topic=topic, key=key, headers=headers)
 
     async def ready(self) -> dict[str, bool]:
-        names = ["database", "broker", *self._readiness]
-        results = await asyncio.gather(
-            ping(self.db), self._broker_ready(), *(check() for check in self._readiness.values())
-        )
-        return dict(zip(names, results, strict=True))
+        """Whether each dependency answers now (briefly: a slow dependency is not a ready one)."""
+        checks: dict[str, Awaitable[bool]] = {"database": self._database_ready()}
+        if self.broker is not None:
+            checks["broker"] = self._broker_ready()
+        checks.update({name: check() for name, check in self._readiness.items()})
+        results = await asyncio.gather(*checks.values())
+        return dict(zip(checks, results, strict=True))
+
+    async def _database_ready(self) -> bool:
+        with pymongo.timeout(2.0):
+            return await ping(self.db)
 
     async def _broker_ready(self) -> bool:
+        assert self.broker is not None
         try:
             return bool(await self.broker.ping(timeout=2.0))
         except Exception:
@@ -162,23 +213,42 @@ class ServiceRuntime:
                 {"status": "ready" if ok else "not_ready", "checks": checks}, status_code=200 if ok else 503
             )
 
+        @router.get("/metrics", include_in_schema=False)
+        async def metrics() -> Response:
+            return Response(await self.metrics.render(), media_type=CONTENT_TYPE)
+
         return router
 
     async def _ensure_indexes(self) -> None:
-        await self.relay.ensure_indexes()
-        await self.db["idempotency_keys"].create_index("at", name="idempotency_at")
+        await _retrying_conflicts(self.relay.ensure_indexes)
+        for name, indexes in self.indexes.items():
+            await _retrying_conflicts(partial(self.db[name].create_indexes, indexes))
+        # A retry comes within minutes; a week of keys is plenty and keeps the collection from growing forever.
+        await _retrying_conflicts(
+            lambda: self.db["idempotency_keys"].create_index(
+                "at", name="idempotency_expiry", expireAfterSeconds=7 * 24 * 3600
+            )
+        )
+        # Redeliveries come within minutes; remembering processed events for 30 days bounds the collection.
+        await _retrying_conflicts(
+            lambda: self.db["processed_events"].create_index(
+                "at", name="processed_expiry", expireAfterSeconds=30 * 24 * 3600
+            )
+        )
 
     async def start(self) -> None:
         await self._ensure_indexes()
         for step in self._startup:
             await step()
-        await self._start_broker()
-        self.relay.start()
+        if self.broker is not None:
+            await self._start_broker()
+            self.relay.start()
         for factory in self._background_factories:
             self._background.append(asyncio.create_task(factory()))
         log.info("service started", extra={"topic_prefix": self.settings.topic_prefix})
 
     async def _start_broker(self, attempts: int = 30) -> None:
+        assert self.broker is not None
         for attempt in range(1, attempts + 1):
             try:
                 await self.broker.start()
@@ -206,11 +276,15 @@ class ServiceRuntime:
         await self.relay.stop()
         for step in self._shutdown:
             await step()
-        try:
-            async with asyncio.timeout(15):  # commits and leaves the consumer groups; bounded like the rest
-                await self.broker.stop()
-        except TimeoutError:
-            log.error("kafka broker did not stop within 15 s")
+        await self.internal.close()
+        if self.broker is not None:
+            try:
+                async with asyncio.timeout(
+                    15
+                ):  # commits and leaves the consumer groups; bounded like the rest
+                    await self.broker.stop()
+            except TimeoutError:
+                log.error("kafka broker did not stop within 15 s")
         await self.client.close()
 
     @asynccontextmanager
@@ -220,6 +294,19 @@ class ServiceRuntime:
             yield
         finally:
             await self.stop()
+
+
+async def _retrying_conflicts(create: Callable[[], Awaitable[Any]], attempts: int = 10) -> None:
+    """Replicas starting together create the same indexes at once; PostgreSQL (under FerretDB) may then pick one
+    of them as a deadlock victim. The index is there, or will be, after a short pause."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await create()
+            return
+        except OperationFailure as exc:
+            if attempt == attempts or "deadlock" not in str(exc):
+                raise
+            await asyncio.sleep(0.1 * attempt)
 
 
 # Dependencies are ``async def``: FastAPI runs a plain ``def`` in its thread pool, a hop per request for work

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "borgerplan-development-only-jwt-secret-change-me"
 DEV_INTERNAL_SECRET = "borgerplan-development-only-internal-secret"
 
 Environment = Literal["development", "test", "production"]
+
+
+class TrustedIssuer(BaseModel):
+    """An OIDC issuer whose access tokens the gateway accepts, verified with its own keys only."""
+
+    issuer: str = Field(min_length=1)
+    jwks_url: str = Field(min_length=1)
 
 
 class Settings(BaseSettings):
@@ -43,6 +50,10 @@ class Settings(BaseSettings):
     jwt_algorithms: list[str] = ["HS256"]
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwks_url: str | None = None
+    # More issuers besides ``jwt_issuer`` (staff and citizens sign in at different providers), as JSON:
+    # [{"issuer": "https://...", "jwks_url": "https://.../jwks"}, ...]. Each token is checked against its own
+    # issuer's keys; with any JWKS configured the development secret is never used (decision 0014).
+    jwt_trusted_issuers: list[TrustedIssuer] = []
     internal_secret: SecretStr = SecretStr(DEV_INTERNAL_SECRET)
 
     # Consumers: how often one message is tried before it goes to the dead-letter topic.
@@ -50,6 +61,22 @@ class Settings(BaseSettings):
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_claim_seconds: float = Field(default=30.0, gt=0)
+
+    # Load is shed, not queued (decision 0016): each process works on at most ``max_in_flight`` requests; a
+    # request beyond that waits at most ``max_queue_ms`` for a slot (and only while ``max_queued`` others wait),
+    # otherwise it is answered 503 with Retry-After at once.
+    max_in_flight: int = Field(default=32, ge=1, le=10_000)
+    max_queued: int = Field(default=64, ge=0, le=10_000)
+    max_queue_ms: int = Field(default=50, ge=0, le=10_000)
+    # Every request has a deadline: its database calls (PyMongo's client-side operation timeout) and its calls
+    # to other services get what is left of it, so no query outlives the request that wanted it.
+    request_timeout_seconds: float = Field(default=5.0, gt=0)
+    # The deadline of a database call outside a request (background loops, start-up).
+    db_timeout_seconds: float = Field(default=10.0, gt=0)
+    db_pool_size: int = Field(default=40, ge=1, le=1000)
+    # Test-only: append the shape of every database query this process sends to this file (tests run explain
+    # on each of them). Never set in a deployment.
+    query_log: str | None = None
 
     plan_url: str = "http://127.0.0.1:8001"
     meetings_url: str = "http://127.0.0.1:8002"
@@ -76,8 +103,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_development_secrets_in_production(self) -> Self:
         if self.environment == "production":
-            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET and not self.jwks_url:
-                raise ValueError("production needs BORGERPLAN_JWKS_URL or a real BORGERPLAN_JWT_SECRET")
+            issuer_keys = self.jwks_url or self.jwt_trusted_issuers
+            if self.jwt_secret.get_secret_value() == DEV_JWT_SECRET and not issuer_keys:
+                raise ValueError(
+                    "production needs BORGERPLAN_JWKS_URL, BORGERPLAN_JWT_TRUSTED_ISSUERS or a real "
+                    "BORGERPLAN_JWT_SECRET"
+                )
             if self.internal_secret.get_secret_value() == DEV_INTERNAL_SECRET:
                 raise ValueError("production needs a real BORGERPLAN_INTERNAL_SECRET")
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -102,6 +102,11 @@ class WorkingDayCalendar:
 def local_date(moment: datetime) -> date:
     """The Copenhagen calendar date of an aware moment."""
     return moment.astimezone(COPENHAGEN).date()
+
+
+def today() -> date:
+    """Today in Copenhagen: the one "today" every deadline, validity and overdue flag is counted from."""
+    return local_date(datetime.now(UTC))
 
 
 DANISH = WorkingDayCalendar()

@@ -1,0 +1,135 @@
+"""Load is shed, not queued: a bound on the work in flight per process, and a deadline on every request.
+
+A process works on at most ``max_in_flight`` requests at once. A request that finds every slot taken waits at most
+``max_queue_ms`` for one, and only while fewer than ``max_queued`` others wait; otherwise it is answered at once with
+503 and ``Retry-After`` (RFC 9457 problem). So under a burst the answers stay fast, the refused ones included, and
+nothing piles up that nobody waits for any more: when the burst ends there is no backlog to work off.
+
+Each admitted request gets a deadline: the process's ``request_timeout_seconds``, or less when the caller says how
+long it will still wait (``X-Borgerplan-Deadline-Ms``, sent by the internal client). Database calls inside the
+request run under ``pymongo.timeout`` with what is left, and calls to other services take at most what is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from collections import deque
+from collections.abc import Iterable
+
+import pymongo
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from borgerplan_plumbing.problems import Problem, problem_response
+
+DEADLINE_HEADER = "x-borgerplan-deadline-ms"
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("borgerplan_deadline", default=None)
+# Paths that never queue or shed: an orchestrator must always learn whether the process is alive and ready.
+UNLIMITED = ("/healthz", "/readyz", "/metrics", "/api/v1/healthz", "/api/v1/readyz")
+
+
+def remaining(default: float) -> float:
+    """Seconds left of the current request's deadline (``default`` outside a request), never below 1 ms."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return default
+    return max(0.001, min(default, deadline - time.monotonic()))
+
+
+class Shed(Exception):
+    """No slot within the queue time: the caller gets 503 with Retry-After."""
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` holders; up to ``queue`` waiters, each for at most ``wait`` seconds (FIFO)."""
+
+    def __init__(self, limit: int, queue: int, wait: float) -> None:
+        self.limit = limit
+        self.queue = queue
+        self.wait = wait
+        self.in_flight = 0
+        self.shed_total = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    async def acquire(self) -> None:
+        if self.in_flight < self.limit and not self._waiters:
+            self.in_flight += 1
+            return
+        if len(self._waiters) >= self.queue or self.wait <= 0:
+            self.shed_total += 1
+            raise Shed
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(self.wait):
+                await waiter
+        except TimeoutError:
+            self.shed_total += 1
+            raise Shed from None
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        # release() handed its slot to this waiter: in_flight already counts it.
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot passes to the waiter directly
+                return
+        self.in_flight -= 1
+
+
+class LoadLimitMiddleware:
+    """Plain ASGI (no per-request task or stream): admit, set the deadline, or refuse at once."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: ConcurrencyLimit,
+        timeout_seconds: float,
+        unlimited: Iterable[str] = UNLIMITED,
+    ) -> None:
+        self.app = app
+        self.limit = limit
+        self.timeout_seconds = timeout_seconds
+        self.unlimited = tuple(unlimited)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].endswith(self.unlimited):
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.limit.acquire()
+        except Shed:
+            problem = Problem(
+                503,
+                "Service unavailable",
+                "The service is busy; try again shortly.",
+                kind="overloaded",
+                headers={"Retry-After": "1"},
+            )
+            await problem_response(problem, scope["path"])(scope, receive, send)
+            return
+        try:
+            budget = self.timeout_seconds
+            for name, value in scope.get("headers", ()):
+                if name == DEADLINE_HEADER.encode():
+                    try:
+                        budget = min(budget, max(0.001, int(value) / 1000))
+                    except ValueError:
+                        pass
+            token = _deadline.set(time.monotonic() + budget)
+            try:
+                with pymongo.timeout(budget):
+                    await self.app(scope, receive, send)
+            finally:
+                _deadline.reset(token)
+        finally:
+            self.limit.release()

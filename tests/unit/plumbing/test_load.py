@@ -1,0 +1,129 @@
+"""Load is shed, not queued: the concurrency limit and the request deadline (unit level, no servers)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from borgerplan_plumbing.load import DEADLINE_HEADER, ConcurrencyLimit, LoadLimitMiddleware, Shed, remaining
+from borgerplan_plumbing.problems import install_problem_handlers
+
+
+async def test_within_the_limit_requests_run_at_once() -> None:
+    limit = ConcurrencyLimit(limit=2, queue=0, wait=0.05)
+    await limit.acquire()
+    await limit.acquire()
+    assert limit.in_flight == 2
+    limit.release()
+    limit.release()
+    assert limit.in_flight == 0
+
+
+async def test_beyond_the_limit_with_no_queue_a_request_is_refused_at_once() -> None:
+    limit = ConcurrencyLimit(limit=1, queue=0, wait=1.0)
+    await limit.acquire()
+    began = time.perf_counter()
+    with pytest.raises(Shed):
+        await limit.acquire()
+    assert time.perf_counter() - began < 0.01
+    assert limit.shed_total == 1
+
+
+async def test_a_waiter_gets_the_slot_that_is_released() -> None:
+    limit = ConcurrencyLimit(limit=1, queue=1, wait=1.0)
+    await limit.acquire()
+    waiter = asyncio.create_task(limit.acquire())
+    await asyncio.sleep(0.01)
+    assert limit.waiting == 1
+    limit.release()
+    await asyncio.wait_for(waiter, 1)
+    assert limit.in_flight == 1 and limit.waiting == 0
+    limit.release()
+    assert limit.in_flight == 0
+
+
+async def test_a_waiter_gives_up_after_the_queue_time() -> None:
+    limit = ConcurrencyLimit(limit=1, queue=5, wait=0.05)
+    await limit.acquire()
+    began = time.perf_counter()
+    with pytest.raises(Shed):
+        await limit.acquire()
+    assert 0.04 < time.perf_counter() - began < 0.5
+    assert limit.waiting == 0 and limit.in_flight == 1
+
+
+async def test_a_full_queue_refuses_at_once() -> None:
+    limit = ConcurrencyLimit(limit=1, queue=1, wait=5.0)
+    await limit.acquire()
+    first = asyncio.create_task(limit.acquire())
+    await asyncio.sleep(0.01)
+    began = time.perf_counter()
+    with pytest.raises(Shed):
+        await limit.acquire()
+    assert time.perf_counter() - began < 0.01
+    limit.release()
+    await first
+    limit.release()
+
+
+def _app(limit: ConcurrencyLimit, timeout: float = 5.0) -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(LoadLimitMiddleware, limit=limit, timeout_seconds=timeout)
+    gate = asyncio.Event()
+    app.state.gate = gate
+
+    @app.get("/slow")
+    async def slow() -> dict[str, float]:
+        await gate.wait()
+        return {"left": remaining(99.0)}
+
+    @app.get("/deadline")
+    async def deadline() -> dict[str, float | None]:
+        return {"left": remaining(99.0), "mongo": _mongo_left()}
+
+    @app.get("/readyz")
+    async def ready() -> dict[str, str]:
+        return {"status": "ready"}
+
+    return app
+
+
+def _mongo_left() -> float | None:
+    from pymongo import _csot
+
+    return _csot.remaining()
+
+
+async def test_the_middleware_answers_503_problem_with_retry_after_and_keeps_probes_open() -> None:
+    limit = ConcurrencyLimit(limit=1, queue=0, wait=0.0)
+    app = _app(limit)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        busy = asyncio.create_task(client.get("/slow"))
+        await asyncio.sleep(0.05)
+        refused = await client.get("/slow")
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["type"] == "urn:borgerplan:problem:overloaded"
+        assert (await client.get("/readyz")).status_code == 200  # probes never queue
+        app.state.gate.set()
+        assert (await busy).status_code == 200
+    assert limit.in_flight == 0 and limit.shed_total == 1
+
+
+async def test_every_request_has_a_deadline_the_database_calls_inherit() -> None:
+    app = _app(ConcurrencyLimit(limit=4, queue=0, wait=0.0), timeout=3.0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        body = (await client.get("/deadline")).json()
+        assert 2.5 < body["left"] <= 3.0
+        assert body["mongo"] is not None and 2.5 < body["mongo"] <= 3.0
+        # A caller that will wait less says so; the request gets no more than that.
+        body = (await client.get("/deadline", headers={DEADLINE_HEADER: "400"})).json()
+        assert 0.2 < body["left"] <= 0.4
+        assert 0.2 < body["mongo"] <= 0.4
+    assert remaining(7.0) == 7.0  # outside a request: the default
