@@ -105,9 +105,9 @@ async def test_goal_history_shows_every_status_and_score_with_who_and_when(setti
             ("achieved", None),
         ]
         assert [(s["now"], s["citizen_disagrees"], s["citizen_view"]) for s in goal["scores"]] == [
-            ("2", False, None),
-            ("4", True, "Jeg synes 6"),
-            ("7", False, None),
+            (2, False, None),
+            (4, True, "Jeg synes 6"),
+            (7, False, None),
         ]
         assert all(
             entry["by"] == "t-caseworker" and entry["at"] for entry in goal["scores"] + goal["status_history"]

@@ -224,16 +224,20 @@ async def test_the_visual_plan_of_seed_003_filled_field_by_field(settings: Setti
             await plan.patch("", {"overview": {"own_words": {key: value}}})
 
         # SMART INDSATSMÅL 1-3 with score now / expected; måltrappen on the first
-        smart = [
-            ("Lave aftensmad selv tre dage om ugen", "3", "7"),
-            ("Møde i praktik to dage om ugen", "middel", "godt"),
-            ("Gå tur med hunden hver dag", "5", "8"),
+        # The visual plan scores 1-10; "Sæt ord på frem for tal, når det giver bedre mening for borgeren".
+        smart: list[tuple[str, dict[str, Any]]] = [
+            ("Lave aftensmad selv tre dage om ugen", {"scale": "1-10", "now": 3, "expected": 7}),
+            (
+                "Møde i praktik to dage om ugen",
+                {"scale": "words", "now_words": "middel", "expected_words": "godt"},
+            ),
+            ("Gå tur med hunden hver dag", {"scale": "1-10", "now": 5, "expected": 8}),
         ]
-        for title, _, _ in smart:
+        for title, _ in smart:
             await plan.post("/goals", {"title": title, "sof_theme": "independence_relations"})
         goals = plan.doc["goals"]
-        for goal, (_, now, expected) in zip(goals, smart, strict=True):
-            await plan.patch(f"/goals/{goal['goal_id']}", {"score": {"now": now, "expected": expected}})
+        for goal, (_, score) in zip(goals, smart, strict=True):
+            await plan.patch(f"/goals/{goal['goal_id']}", {"score": score})
         ladder = [
             {"title": "1. delmål: Lave en indkøbsliste", "achieved": True},
             {"title": "2. delmål: Handle ind med kontaktpersonen", "achieved": False},
@@ -246,8 +250,9 @@ async def test_the_visual_plan_of_seed_003_filled_field_by_field(settings: Setti
             f"/goals/{goals[1]['goal_id']}",
             {
                 "score": {
-                    "now": "lav",
-                    "expected": "godt",
+                    "scale": "words",
+                    "now_words": "lav",
+                    "expected_words": "godt",
                     "citizen_disagrees": True,
                     "citizen_view": "middel",
                 }
@@ -265,13 +270,12 @@ async def test_the_visual_plan_of_seed_003_filled_field_by_field(settings: Setti
             "employment": "Praktik i genbrugsbutikken to dage om ugen.",
             "notes": "Borgerguide deltog i forberedelsesmødet.",
         }
-        assert [g["title"] for g in stored["goals"]] == [t for t, _, _ in smart]
-        assert [(g["scores"][0]["now"], g["scores"][0]["expected"]) for g in stored["goals"]] == [
-            (now, expected) for _, now, expected in smart
-        ]
+        assert [g["title"] for g in stored["goals"]] == [t for t, _ in smart]
+        for goal, (_, score) in zip(stored["goals"], smart, strict=True):
+            assert {k: goal["scores"][0][k] for k in score} == score
         assert stored["goals"][0]["sub_goals"] == [{**s, "step": i} for i, s in enumerate(ladder, 1)]
         disputed = stored["goals"][1]["scores"][-1]
-        assert (disputed["now"], disputed["citizen_disagrees"], disputed["citizen_view"]) == (
+        assert (disputed["now_words"], disputed["citizen_disagrees"], disputed["citizen_view"]) == (
             "lav",
             True,
             "middel",

@@ -11,6 +11,21 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from borgerplan_api.plan import (
+    MAX_ACTORS,
+    MAX_GOALS,
+    ActorCreate,
+    ActorUpdate,
+    ChildFollowUpCreate,
+    FollowUpCreate,
+    GoalCreate,
+    GoalUpdate,
+    OverviewUpdate,
+    PlanCreate,
+    PlanUpdate,
+    ScoreIn,
+    ScorePublic,
+)
 from borgerplan_contracts import EventData
 from borgerplan_contracts.events.plan import (
     ActorAdded,
@@ -47,21 +62,8 @@ from plan_service.domain import (
     goal_transition,
     new_plan,
     remove_actor,
+    scores_on_a_scale,
     update_plan,
-)
-from plan_service.schemas import (
-    MAX_ACTORS,
-    MAX_GOALS,
-    ActorCreate,
-    ActorUpdate,
-    ChildFollowUpCreate,
-    FollowUpCreate,
-    GoalCreate,
-    GoalUpdate,
-    OverviewUpdate,
-    PlanCreate,
-    PlanUpdate,
-    ScoreIn,
 )
 
 STAMP = Stamp(at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC), by="u1", by_name="Mette", by_unit="unit-a")
@@ -434,7 +436,7 @@ def test_diff_gives_nested_field_paths() -> None:
 
 def test_close_as_replaced() -> None:
     outcome = close_as_replaced(stored(), "u1")
-    assert outcome.set == {"status": "closed", "replaced_by": "u1"}
+    assert outcome.set == {"status": "closed", "replaced_by": "u1", "active_kinds": []}
     assert outcome.changes == [
         {"field": "status", "from": "active", "to": "closed"},
         {"field": "replaced_by", "from": None, "to": "u1"},
@@ -516,6 +518,9 @@ def test_in_progress_steps(status: str, step: int | None, new_step: int | None, 
     outcome = change_goal(
         with_goal(status, step), "id-1", GoalUpdate(status="in_progress", step=new_step), STAMP
     )
+    if (status, step) == ("in_progress", expected):
+        assert outcome.empty  # nothing changes, so no new version
+        return
     [goal] = outcome.set["goals"]
     assert (goal["status"], goal["step"]) == ("in_progress", expected)
 
@@ -543,12 +548,14 @@ def test_same_status_and_step_is_no_change() -> None:
 
 
 def test_a_score_is_appended_with_who_and_when() -> None:
-    score = ScoreIn(now="4", expected="7", scale="1-10", citizen_disagrees=True, citizen_view="2")
+    score = ScoreIn(now=4, expected=7, scale="1-10", citizen_disagrees=True, citizen_score=2)
     outcome = change_goal(with_goal(), "id-1", GoalUpdate(score=score), STAMP)
     [goal] = outcome.set["goals"]
     assert goal["scores"] == [{**score.model_dump(), **STAMP.doc()}]
     assert goal["status"] == "baseline"
-    assert outcome.changes == [{"field": "goals.id-1.scores", "from": None, "to": "4", "expected": "7"}]
+    assert outcome.changes == [
+        {"field": "goals.id-1.scores", "from": None, "to": 4, "expected": 7, "scale": "1-10"}
+    ]
     [event] = outcome.events
     assert isinstance(event, ScoreRecorded) and event.citizen_disagrees is True
 
@@ -621,10 +628,62 @@ def test_an_unknown_goal_is_not_found(call: Callable[[Document], Any]) -> None:
 
 
 def test_citizen_disagreement_needs_the_citizens_view() -> None:
-    with pytest.raises(ValidationError, match="citizen_view"):
-        ScoreIn(now="3", citizen_disagrees=True)
+    with pytest.raises(ValidationError, match="record their own score or view"):
+        ScoreIn(now=3, citizen_disagrees=True)
     with pytest.raises(ValidationError, match="only when the citizen disagrees"):
-        ScoreIn(now="3", citizen_view="5")
+        ScoreIn(now=3, citizen_view="5")
+    with pytest.raises(ValidationError, match="only when the citizen disagrees"):
+        ScoreIn(now=3, citizen_score=5)
+    assert ScoreIn(now=3, citizen_disagrees=True, citizen_score=6).citizen_score == 6
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"now": 0}, "between 1 and 10"),
+        ({"now": 11}, "between 1 and 10"),
+        ({"scale": "0-4", "now": 5}, "between 0 and 4"),
+        ({"scale": "0-4", "now": 2, "expected": -1}, "between 0 and 4"),
+        ({"now": 3, "citizen_disagrees": True, "citizen_score": 12}, "between 1 and 10"),
+        ({"scale": "1-10"}, "needs now"),
+        ({"scale": "words"}, "needs now_words"),
+        ({"scale": "words", "now_words": "godt", "now": 3}, "takes no numbers"),
+        ({"now": "godt"}, "valid integer"),
+    ],
+)
+def test_a_score_stays_on_its_scale(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        ScoreIn.model_validate(data)
+
+
+def test_a_numeric_string_is_still_a_number() -> None:
+    # Integrators that sent "now": "3" before scales were declared keep working.
+    assert ScoreIn.model_validate({"now": "3", "expected": "7"}).now == 3
+
+
+@pytest.mark.parametrize(
+    ("stored", "scale", "now", "words"),
+    [
+        ({"now": "3", "expected": "7", "scale": "1-10"}, "1-10", 3, None),
+        ({"now": "3", "expected": None, "scale": None}, "1-10", 3, None),
+        ({"now": "2", "expected": "1", "scale": "0-4"}, "0-4", 2, None),
+        ({"now": "0", "expected": "2", "scale": None}, "0-4", 0, None),
+        ({"now": "godt", "expected": "bedre", "scale": "ord"}, "words", None, "godt"),
+        ({"now": "12", "expected": None, "scale": None}, "words", None, "12"),
+    ],
+)
+def test_stored_free_text_scores_move_onto_a_scale(
+    stored: dict[str, Any], scale: str, now: int | None, words: str | None
+) -> None:
+    plan = with_goal()
+    plan["goals"][0]["scores"] = [{**stored, "citizen_disagrees": False, "citizen_view": None, **STAMP.doc()}]
+    outcome = scores_on_a_scale(plan)
+    [score] = outcome.set["goals"][0]["scores"]
+    assert (score["scale"], score["now"], score["now_words"]) == (scale, now, words)
+    assert score["at"] == STAMP.at and outcome.changes[0]["from"] == stored["now"]
+    ScorePublic.model_validate(score)  # readable as a public score
+    plan["goals"] = outcome.set["goals"]
+    assert scores_on_a_scale(plan).empty  # once only
 
 
 @pytest.mark.parametrize("status", ["baseline", "achieved", "no_longer_relevant"])
@@ -708,8 +767,10 @@ def test_unknown_fields_are_refused(model: type[Any], data: dict[str, Any]) -> N
     ],
 )
 def test_legal_bases_are_canonicalised(typed: list[str], canonical: list[str]) -> None:
-    assert plan_body(legal_bases=typed).legal_bases == canonical
-    assert PlanUpdate(legal_bases=typed).legal_bases == canonical
+    doc, _ = new_plan(plan_body(legal_bases=typed), "p1", STAMP, iter(["x"]).__next__)
+    assert doc["legal_bases"] == canonical
+    outcome = update_plan(stored(), PlanUpdate(legal_bases=typed))
+    assert outcome.set.get("legal_bases", stored()["legal_bases"]) == canonical
 
 
 @pytest.mark.parametrize("reference", [" ", "x" * 61])
@@ -1100,8 +1161,9 @@ def test_events_never_carry_free_text() -> None:
                     "title": f"{M}title3",
                     "sub_goals": [{"title": f"{M}sub3"}],
                     "score": {
-                        "now": f"{M}now",
-                        "expected": f"{M}exp",
+                        "scale": "words",
+                        "now_words": f"{M}now",
+                        "expected_words": f"{M}exp",
                         "citizen_disagrees": True,
                         "citizen_view": f"{M}view",
                     },
@@ -1160,8 +1222,10 @@ def test_change_actor_with_null_for_a_required_field(key: str) -> None:
 def test_overview_own_words_cannot_be_null_but_a_part_can() -> None:
     with pytest.raises(ValidationError):
         OverviewUpdate.model_validate({"own_words": None})
-    outcome = update_plan(stored(), PlanUpdate.model_validate({"overview": {"own_words": {"dreams": None}}}))
-    assert outcome.set["overview"]["own_words"]["dreams"] is None
+    plan = stored()
+    plan["overview"] = {"own_words": {"dreams": "Egen lejlighed", "i_can": "Lave mad"}}
+    outcome = update_plan(plan, PlanUpdate.model_validate({"overview": {"own_words": {"dreams": None}}}))
+    assert outcome.set["overview"]["own_words"] == {"dreams": None, "i_can": "Lave mad"}
 
 
 def test_a_private_network_actor_made_authority_moves_to_its_default_category() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from pymongo import IndexModel
 
 from borgerplan_contracts import topics
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
+from plan_service import changes
+from plan_service.changes import ACTIVE_INDEX, Plans
 from plan_service.entrypoints.http import router
 
 
@@ -18,16 +21,31 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
         title="Borgerplan plan service",
         description="Citizens (CPR only here), plans, goals and actors.",
     )
-    citizens = runtime.store("citizens", topics.PLAN, "citizen")
-    plans = runtime.store("plans", topics.PLAN, "plan")
-    runtime.app.state.citizens = citizens
-    runtime.app.state.plans = plans
+    ctx = Plans(
+        citizens=runtime.store("citizens", topics.PLAN, "citizen"),
+        plans=runtime.store("plans", topics.PLAN, "plan"),
+    )
+    runtime.app.state.plans = ctx
+    runtime.declare_indexes("citizens", IndexModel("cpr", unique=True, name="citizen_cpr"))
+    runtime.declare_indexes(
+        "plans",
+        IndexModel([("citizen_id", 1), ("_id", 1)], name="plan_citizen"),
+        # One active plan per citizen and kind, across every replica (plan_service.changes).
+        IndexModel(
+            [("citizen_id", 1), ("active_kinds", 1)],
+            name=ACTIVE_INDEX,
+            unique=True,
+            partialFilterExpression={"status": "active"},
+        ),
+        IndexModel([("responsible_unit", 1), ("status", 1)], name="plan_responsible_unit"),
+        IndexModel([("actor_units", 1), ("status", 1)], name="plan_actor_units"),
+    )
+    migrations = runtime.collection("migrations")
 
-    async def indexes() -> None:
-        await citizens.collection.create_index("cpr", unique=True, name="citizen_cpr")
-        await plans.collection.create_index("citizen_id", name="plan_citizen")
+    async def migrate() -> None:
+        await changes.migrate_scores(ctx, migrations)
 
-    runtime.on_startup(indexes)
+    runtime.on_startup(migrate)
     runtime.app.include_router(router)
     return runtime
 

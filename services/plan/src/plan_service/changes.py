@@ -1,131 +1,245 @@
-"""Reading and writing around the plan's rules (``plan_service.domain``).
+"""The plan service's changes: read, let the plan's rules (``plan_service.domain``) decide, write once.
 
-Each change reads the plan, lets the domain decide, and writes the result as a new version with its history
-entry and its events in one single-document update. A change sent with ``If-Match`` applies only to that version
-(412 otherwise); a change without one (adding a goal, an actor, a follow-up) is re-read and retried a few times
-when another change lands in between, since it does not depend on what that change did.
+Most changes are one ``borgerplan_plumbing.change.change`` of one plan. Two need more than one document:
+
+- Registering a citizen: the CPR number is unique in the database, so two registrations of one person cannot both
+  succeed.
+- Activating a plan: one active plan per citizen and kind is a unique partial index over the kinds an active plan
+  holds (``active_kinds``), so two replicas activating at once cannot both win. A unified plan first holds only its
+  own kind, then closes the sector plans it replaces and takes their kinds; if a sector plan became active in between,
+  taking the kinds fails on the index, and the unified plan closes that one too and tries again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
-from borgerplan_contracts import new_event
+from borgerplan_api.cpr import birth_date_of
+from borgerplan_api.plan import (
+    ActorCreate,
+    ActorUpdate,
+    ChildFollowUpCreate,
+    CitizenCreate,
+    FollowUpCreate,
+    GoalCreate,
+    GoalUpdate,
+    PlanCreate,
+    PlanUpdate,
+)
+from borgerplan_contracts.events import CitizenRegistered
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.locks import document_lock
-from borgerplan_plumbing.store import AggregateStore, NotFoundError, VersionConflictError
+from borgerplan_plumbing.change import Outcome, Stamp, change, create
+from borgerplan_plumbing.mongo import Collection, Document
+from borgerplan_plumbing.problems import Problem
+from borgerplan_plumbing.store import AggregateStore, AlreadyExistsError, NotFoundError, VersionConflictError
 from plan_service import domain
-from plan_service.domain import Document, Outcome, PlanRuleError, Stamp
-from plan_service.schemas import PlanCreate, PlanUpdate
+from plan_service.domain import PlanRuleError
 
-RETRIES = 5
-NOT_IN_PLAN = ("history",)  # served by /plans/{id}/history; a plan's reads and changes skip it
+NOT_IN_PLAN = ("history",)  # served by /plans/{id}/history; a plan's reads and changes leave it out
+ACTIVE_INDEX = "plan_active_kinds"
+SCORES_MIGRATION = "scores-on-a-declared-scale"
+CLAIM_ATTEMPTS = 5
 
 
-def stamp_of(caller: Caller) -> Stamp:
-    return Stamp(at=datetime.now(UTC), by=caller.sub, by_name=caller.name, by_unit=caller.unit)
+@dataclass(frozen=True)
+class Plans:
+    """The plan service's stores, as the routes hand them to changes and queries."""
+
+    citizens: AggregateStore
+    plans: AggregateStore
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
 
 
-async def write(plans: AggregateStore, plan: Document, outcome: Outcome, stamp: Stamp) -> Document:
-    """Store ``outcome`` as the plan's next version (the plan as read is the expected version)."""
-    if outcome.empty:
-        return plan
-    entry = {"version": plan["version"] + 1, **stamp.doc(), "changes": outcome.changes}
-    return await plans.update(
-        plan["_id"],
-        plan["version"],
-        outcome.set,
-        [new_event(e, subject=plan["citizen_id"]) for e in outcome.events],
-        extra={"$push": {"history": entry}},
-    )
+def name_key(name: str) -> str:
+    """How a name is searched: case and spacing do not matter."""
+    return " ".join(name.split()).casefold()
 
 
-async def change(
-    plans: AggregateStore,
+async def register_citizen(ctx: Plans, body: CitizenCreate, caller: Caller) -> Document:
+    citizen_id = new_id()
+    doc = {
+        "_id": citizen_id,
+        "citizen_id": citizen_id,
+        "cpr": body.cpr,
+        "name": body.name,
+        "name_key": name_key(body.name),
+        "birth_date": birth_date_of(body.cpr).isoformat(),
+        "registered_by": caller.sub,
+    }
+    try:
+        return await create(ctx.citizens, doc, [CitizenRegistered(citizen_id=citizen_id)])
+    except AlreadyExistsError as exc:
+        raise Problem(
+            409, "Conflict", "A citizen with this CPR number is registered already.", kind="citizen-exists"
+        ) from exc
+
+
+async def plan_change(
+    ctx: Plans,
     plan_id: str,
     expected: int | None,
     caller: Caller,
     decide: Callable[[Document, Stamp], Outcome],
 ) -> Document:
-    """Apply ``decide`` to the plan at ``expected`` (412 when stale), or to its latest version with retries."""
-    for _ in range(RETRIES):
-        plan = await plans.get(plan_id, leave_out=NOT_IN_PLAN)
-        if expected is not None and plan["version"] != expected:
-            raise VersionConflictError(plan_id, expected)
-        stamp = stamp_of(caller)
-        try:
-            return await write(plans, plan, decide(plan, stamp), stamp)
-        except VersionConflictError:
-            if expected is not None:
-                raise
-    raise VersionConflictError(plan_id, -1)
-
-
-def citizen_lock(plans: AggregateStore, citizen_id: str) -> asyncio.Lock:
-    """Serializes activations of one citizen's plans in this process (the one-active-plan rule reads, then
-    writes; see decision 0011 for several replicas)."""
-    return document_lock(plans.collection, f"citizen-plans:{citizen_id}")
-
-
-async def _others(plans: AggregateStore, citizen_id: str) -> list[Document]:
-    return await plans.find({"citizen_id": citizen_id, "status": "active"}, limit=50)
-
-
-async def _close_replaced(
-    plans: AggregateStore, replaced: list[str], unified_id: str, caller: Caller
-) -> None:
-    for plan_id in replaced:
-        await change(plans, plan_id, None, caller, lambda plan, _: domain.close_as_replaced(plan, unified_id))
-
-
-async def create_plan(
-    plans: AggregateStore, citizens: AggregateStore, body: PlanCreate, caller: Caller
-) -> Document:
+    """One change of one plan, decided by a rule of ``plan_service.domain`` (412 on a stale ``expected``)."""
+    stamp = Stamp.of(caller)
     try:
-        await citizens.get(body.citizen_id)
+        return await change(
+            ctx.plans, plan_id, expected, stamp, lambda plan: decide(plan, stamp), leave_out=NOT_IN_PLAN
+        )
+    except AlreadyExistsError as exc:
+        raise _active_taken() from exc
+
+
+async def _active(ctx: Plans, citizen_id: str) -> list[Document]:
+    return await ctx.plans.find(
+        {"citizen_id": citizen_id, "status": "active"},
+        fields=("_id", "kind", "status", "citizen_id"),
+        limit=50,
+    )
+
+
+def _active_taken() -> PlanRuleError:
+    return PlanRuleError(
+        "status", "the citizen already has an active plan of this kind (or a unified plan replacing it)", 409
+    )
+
+
+async def create_plan(ctx: Plans, body: PlanCreate, caller: Caller) -> Document:
+    try:
+        await ctx.citizens.get(body.citizen_id)
     except NotFoundError as exc:
         raise PlanRuleError("citizen_id", "unknown citizen") from exc
     plan_id = new_id()
-    doc, events = domain.new_plan(body, plan_id, stamp_of(caller), new_id)
-    async with citizen_lock(plans, body.citizen_id):
-        replaced: list[str] = []
-        if body.status == "active":
-            replaced = domain.activation(body.kind, plan_id, await _others(plans, body.citizen_id))
-            doc["replaces"] = replaced
-            events.append(domain.activated({**doc, "version": 1}, replaced))
-        stored = await plans.insert(doc, [new_event(e, subject=body.citizen_id) for e in events])
-        await _close_replaced(plans, replaced, plan_id, caller)
+    stamp = Stamp.of(caller)
+    doc, events = domain.new_plan(body, plan_id, stamp, new_id)
+    if body.status == "active":
+        replaced = domain.activation(body.kind, plan_id, await _active(ctx, body.citizen_id))
+        events.append(domain.activated({**doc, "version": 1}, replaced))
+        doc["replaces"] = []  # named when the sector plans are closed (_claim_sectors)
+    try:
+        stored = await create(ctx.plans, doc, events)
+    except AlreadyExistsError as exc:
+        raise _active_taken() from exc
+    if body.status == "active" and body.kind == "unified":
+        stored = await _claim_sectors(ctx, plan_id, stamp)
+    stored.pop("history", None)
     return stored
 
 
-async def update_plan(
-    plans: AggregateStore, plan_id: str, expected: int, body: PlanUpdate, caller: Caller
+async def update_plan(ctx: Plans, plan_id: str, expected: int, body: PlanUpdate, caller: Caller) -> Document:
+    def decide(plan: Document, _: Stamp) -> Outcome:
+        outcome = domain.update_plan(plan, body)
+        if body.status == "active" and plan["status"] != "active":
+            replaced = domain.activation(plan["kind"], plan["_id"], others)
+            outcome.events.append(domain.activated({**plan, "version": plan["version"] + 1}, replaced))
+        return outcome
+
+    others: list[Document] = []
+    if body.status == "active":
+        current = await ctx.plans.get(plan_id, leave_out=NOT_IN_PLAN)
+        others = await _active(ctx, current["citizen_id"])
+    stored = await plan_change(ctx, plan_id, expected, caller, decide)
+    if body.status == "active" and stored["kind"] == "unified":
+        stored = await _claim_sectors(ctx, plan_id, Stamp.of(caller))
+    return stored
+
+
+async def _claim_sectors(ctx: Plans, unified_id: str, stamp: Stamp) -> Document:
+    """Close the citizen's active sector plans as replaced, then let the unified plan hold their kinds."""
+    plan = await ctx.plans.get(unified_id, leave_out=NOT_IN_PLAN)
+    replaced: list[str] = []
+    for _ in range(CLAIM_ATTEMPTS):
+        for sector in await _active(ctx, plan["citizen_id"]):
+            if sector["kind"] not in domain.SECTOR_KINDS:
+                continue
+            await change(
+                ctx.plans,
+                sector["_id"],
+                None,
+                stamp,
+                lambda p: domain.close_as_replaced(p, unified_id) if p["status"] == "active" else Outcome(),
+                leave_out=NOT_IN_PLAN,
+            )
+            replaced.append(sector["_id"])
+        try:
+            return await change(
+                ctx.plans,
+                unified_id,
+                None,
+                stamp,
+                lambda p: domain.claim_sectors(p, replaced),
+                leave_out=NOT_IN_PLAN,
+            )
+        except AlreadyExistsError:
+            continue  # a sector plan became active meanwhile: close it too
+    raise VersionConflictError(unified_id, -1)
+
+
+async def add_goal(
+    ctx: Plans, plan_id: str, expected: int | None, body: GoalCreate, goal_id: str, caller: Caller
 ) -> Document:
-    def plain(current: Document, _: Stamp) -> Outcome:
-        return domain.update_plan(current, body)
+    return await plan_change(
+        ctx, plan_id, expected, caller, lambda p, s: domain.add_goal(p, body, goal_id, s)
+    )
 
-    if body.status != "active":
-        return await change(plans, plan_id, expected, caller, plain)
-    plan = await plans.get(plan_id, leave_out=NOT_IN_PLAN)
-    if plan["status"] == "active":
-        return await change(plans, plan_id, expected, caller, plain)
-    async with citizen_lock(plans, plan["citizen_id"]):
-        others = await _others(plans, plan["citizen_id"])
 
-        def activate(current: Document, _: Stamp) -> Outcome:
-            outcome = domain.update_plan(current, body)
-            replaced = domain.activation(current["kind"], current["_id"], others)
-            outcome.set["replaces"] = replaced
-            outcome.events.append(domain.activated({**current, "version": current["version"] + 1}, replaced))
-            return outcome
+async def change_goal(
+    ctx: Plans, plan_id: str, goal_id: str, expected: int, body: GoalUpdate, caller: Caller
+) -> Document:
+    return await plan_change(
+        ctx, plan_id, expected, caller, lambda p, s: domain.change_goal(p, goal_id, body, s)
+    )
 
-        stored = await change(plans, plan_id, expected, caller, activate)
-        await _close_replaced(plans, stored.get("replaces", []), plan_id, caller)
-    return stored
+
+async def add_follow_up(
+    ctx: Plans, plan_id: str, goal_id: str, body: FollowUpCreate, caller: Caller
+) -> Document:
+    return await plan_change(
+        ctx, plan_id, None, caller, lambda p, s: domain.add_follow_up(p, goal_id, body, s)
+    )
+
+
+async def add_actor(
+    ctx: Plans, plan_id: str, expected: int | None, body: ActorCreate, actor_id: str, caller: Caller
+) -> Document:
+    return await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id))
+
+
+async def change_actor(
+    ctx: Plans, plan_id: str, actor_id: str, expected: int, body: ActorUpdate, caller: Caller
+) -> Document:
+    return await plan_change(
+        ctx, plan_id, expected, caller, lambda p, _: domain.change_actor(p, actor_id, body)
+    )
+
+
+async def remove_actor(ctx: Plans, plan_id: str, actor_id: str, expected: int, caller: Caller) -> Document:
+    return await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.remove_actor(p, actor_id))
+
+
+async def add_child_follow_up(
+    ctx: Plans, plan_id: str, body: ChildFollowUpCreate, caller: Caller
+) -> Document:
+    return await plan_change(ctx, plan_id, None, caller, lambda p, s: domain.add_child_follow_up(p, body, s))
+
+
+async def migrate_scores(ctx: Plans, migrations: Collection) -> int:
+    """Scores stored as free strings move onto a declared scale: once per database, at start-up.
+
+    Each plan is a versioned change by the system with a history entry, so replicas starting together cannot
+    migrate a plan twice or overwrite a caseworker's change; the marker document makes later starts skip the scan.
+    """
+    if await migrations.find_one({"_id": SCORES_MIGRATION}):
+        return 0
+    stamp = Stamp.system()
+    legacy = await ctx.plans.find({"goals.scores.now": {"$type": "string"}}, fields=("_id",))
+    for plan in legacy:
+        await change(ctx.plans, plan["_id"], None, stamp, domain.scores_on_a_scale, leave_out=NOT_IN_PLAN)
+    await migrations.update_one({"_id": SCORES_MIGRATION}, {"$set": {"done_at": stamp.at}}, upsert=True)
+    return len(legacy)

@@ -1,18 +1,33 @@
 """The plan's rules, without I/O.
 
-Every function takes the stored plan (a dict), the caller's stamp and the validated input, and returns what to
-change: the fields to set, the field-level history and the events. It raises ``PlanRuleError`` (a 4xx problem
-naming the field) when a rule refuses the change; nothing is stored then. ``plan_service.changes`` does the
-reading and writing around these.
+Every function takes the stored plan (a dict), the caller's stamp and the validated input, and returns an
+``Outcome``: the fields to set, the field-level history and the events (an empty one when nothing changes). It
+raises ``PlanRuleError`` (a 4xx problem naming the field) when a rule refuses the change; nothing is stored then.
+``borgerplan_plumbing.change`` and ``plan_service.changes`` do the reading and writing around these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
+from borgerplan_api.plan import (
+    MAX_ACTORS,
+    MAX_GOALS,
+    ActorCreate,
+    ActorUpdate,
+    ChildFollowUpCreate,
+    ChildSections,
+    CollaborationAgreement,
+    FollowUpCreate,
+    GoalCreate,
+    GoalUpdate,
+    PlanCreate,
+    PlanKind,
+    PlanUpdate,
+    score_on_a_scale,
+)
 from borgerplan_contracts import EventData
 from borgerplan_contracts.events.plan import (
     ActorAdded,
@@ -29,22 +44,11 @@ from borgerplan_contracts.events.plan import (
     PlanCreated,
     ScoreRecorded,
 )
+from borgerplan_plumbing.change import Outcome, Stamp
 from borgerplan_plumbing.problems import RuleViolation
-from plan_service.schemas import (
-    MAX_ACTORS,
-    MAX_GOALS,
-    ActorCreate,
-    ActorUpdate,
-    ChildFollowUpCreate,
-    ChildSections,
-    CollaborationAgreement,
-    FollowUpCreate,
-    GoalCreate,
-    GoalUpdate,
-    PlanCreate,
-    PlanUpdate,
-)
-from plan_service.vocabulary import PlanKind
+from plan_service.vocabulary import canonical_legal_basis
+
+__all__ = ["Document", "Outcome", "PlanRuleError", "Stamp"]
 
 Document = dict[str, Any]
 
@@ -55,32 +59,6 @@ SECTOR_KINDS: set[str] = {"adult", "child"}
 
 class PlanRuleError(RuleViolation):
     """A change the plan's rules refuse."""
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """Who made a change and when (from the caller the gateway signed)."""
-
-    at: datetime
-    by: str
-    by_name: str
-    by_unit: str
-
-    def doc(self) -> Document:
-        return {"at": self.at, "by": self.by, "by_name": self.by_name, "by_unit": self.by_unit}
-
-
-@dataclass
-class Outcome:
-    """What a change does: fields to set on the plan, the history's field-level entries, the events."""
-
-    set: Document = field(default_factory=dict)
-    changes: list[Document] = field(default_factory=list)
-    events: list[EventData] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not self.changes
 
 
 def diff(old: Any, new: Any, path: str = "") -> list[Document]:
@@ -172,6 +150,37 @@ def activation(kind: PlanKind, plan_id: str, others: Sequence[Document]) -> list
     return [p["_id"] for p in active if p["kind"] in SECTOR_KINDS]
 
 
+def active_kinds(kind: str, *, claim_sectors: bool) -> list[str]:
+    """The kinds an active plan holds for its citizen, kept unique per citizen by a unique partial index.
+
+    A sector plan holds its own kind. A unified plan holds ``unified`` and, once it has closed the sector plans it
+    replaces (``claim_sectors``), ``adult`` and ``child`` too, so no sector plan can become active beside it. The
+    database enforces this across replicas; ``activation`` only words the refusal before anything is written.
+    """
+    if kind == "unified" and claim_sectors:
+        return ["unified", *sorted(SECTOR_KINDS)]
+    return [kind]
+
+
+def legal_bases(references: Sequence[str]) -> list[str]:
+    """The references in their maintained spelling, each once, in the order given."""
+    seen: list[str] = []
+    for reference in references:
+        canonical = canonical_legal_basis(reference)
+        if canonical not in seen:
+            seen.append(canonical)
+    return seen
+
+
+def _child_document(child: ChildSections | None) -> Document | None:
+    if child is None:
+        return None
+    doc = child.model_dump(mode="json")
+    for measure in doc["measures"]:
+        measure["granted_under"] = canonical_legal_basis(measure["granted_under"])
+    return doc
+
+
 def new_plan(body: PlanCreate, plan_id: str, stamp: Stamp, new_id: Any) -> tuple[Document, list[EventData]]:
     """The document of a new plan and its events (``new_id()`` makes goal and actor ids)."""
     if body.status == "closed":
@@ -185,9 +194,13 @@ def new_plan(body: PlanCreate, plan_id: str, stamp: Stamp, new_id: Any) -> tuple
         actors.append(actor_document(actor, new_id(), field_prefix=f"actors.{i}."))
     doc: Document = {
         "_id": plan_id,
-        **body.model_dump(mode="json", exclude={"goals", "actors"}),
+        **body.model_dump(mode="json", exclude={"goals", "actors", "legal_bases", "child"}),
+        "legal_bases": legal_bases(body.legal_bases),
+        "child": _child_document(body.child),
         "goals": goals,
         "actors": actors,
+        "actor_units": actor_units(actors),
+        "active_kinds": active_kinds(body.kind, claim_sectors=False) if body.status == "active" else [],
         "child_follow_ups": [],
         "created_by": stamp.by,
         "history": [
@@ -202,7 +215,7 @@ def new_plan(body: PlanCreate, plan_id: str, stamp: Stamp, new_id: Any) -> tuple
             kind=body.kind,
             status=body.status,
             responsible_unit=body.responsible_unit,
-            legal_bases=body.legal_bases,
+            legal_bases=doc["legal_bases"],
             valid_from=body.valid_from,
             valid_to=body.valid_to,
             actor_units=actor_units(actors),
@@ -227,6 +240,10 @@ def update_plan(plan: Document, body: PlanUpdate) -> Outcome:
     """A change of the plan's own fields; status changes are checked here, activation's rule by the caller."""
     _refuse_when_closed(plan)
     requested = body.model_dump(mode="json", exclude_unset=True)
+    if requested.get("legal_bases") is not None:
+        requested["legal_bases"] = legal_bases(requested["legal_bases"])
+    if "child" in requested:
+        requested["child"] = _child_document(body.child)
     if "overview" in requested:
         overview = {**(plan.get("overview") or {}), **requested["overview"]}
         if "own_words" in requested["overview"]:
@@ -245,9 +262,15 @@ def update_plan(plan: Document, body: PlanUpdate) -> Outcome:
         check_child_sections(plan["kind"], body.child)
     check_collaboration_agreement(body.collaboration_agreement)
     changes = diff({k: plan.get(k) for k in requested}, requested)
-    outcome = Outcome(set=requested, changes=changes)
     if not changes:
-        return outcome
+        return Outcome()
+    outcome = Outcome(set=requested, changes=changes)
+    if status and status != plan["status"]:
+        # Activation holds the plan's kind (the caller claims a unified plan's sector kinds afterwards); a
+        # closed plan holds none.
+        requested["active_kinds"] = (
+            active_kinds(plan["kind"], claim_sectors=False) if status == "active" else []
+        )
     version = plan["version"] + 1
     citizen = plan["citizen_id"]
     others = sorted({c["field"].split(".")[0] for c in changes} - {"status"})
@@ -280,7 +303,7 @@ def update_plan(plan: Document, body: PlanUpdate) -> Outcome:
 def close_as_replaced(plan: Document, unified_id: str) -> Outcome:
     """A sector plan closed because the citizen's unified plan replaced it."""
     return Outcome(
-        set={"status": "closed", "replaced_by": unified_id},
+        set={"status": "closed", "replaced_by": unified_id, "active_kinds": []},
         changes=[
             {"field": "status", "from": plan["status"], "to": "closed"},
             {"field": "replaced_by", "from": None, "to": unified_id},
@@ -296,6 +319,19 @@ def close_as_replaced(plan: Document, unified_id: str) -> Outcome:
             )
         ],
     )
+
+
+def claim_sectors(plan: Document, replaced: list[str]) -> Outcome:
+    """The unified plan, having closed the sector plans it replaces, now holds their kinds."""
+    kinds = active_kinds(plan["kind"], claim_sectors=True)
+    known = list(plan.get("replaces") or [])
+    replaces = known + [p for p in replaced if p not in known]
+    if plan.get("active_kinds") == kinds and replaces == known:
+        return Outcome()
+    changed: list[Document] = [{"field": "replaces", "from": known, "to": replaces}]
+    if replaces == known:
+        changed = [{"field": "active_kinds", "from": plan.get("active_kinds"), "to": kinds}]
+    return Outcome(set={"active_kinds": kinds, "replaces": replaces}, changes=changed)
 
 
 # --- goals ----------------------------------------------------------------------------------------------------
@@ -389,13 +425,16 @@ def change_goal(plan: Document, goal_id: str, body: GoalUpdate, stamp: Stamp) ->
     if body.score is not None:
         if goal["status"] in FINAL_GOAL_STATUSES:
             raise PlanRuleError("score", f"the goal is {goal['status']}; it takes no more scores", status=409)
-        goal["scores"] = [*goal.get("scores", []), {**body.score.model_dump(), **stamp.doc()}]
+        score = body.score
+        goal["scores"] = [*goal.get("scores", []), {**score.model_dump(), **stamp.doc()}]
+        words = score.scale == "words"
         outcome.changes.append(
             {
                 "field": f"goals.{goal_id}.scores",
                 "from": None,
-                "to": body.score.now,
-                "expected": body.score.expected,
+                "to": score.now_words if words else score.now,
+                "expected": score.expected_words if words else score.expected,
+                "scale": score.scale,
             }
         )
         outcome.events.append(
@@ -433,8 +472,31 @@ def change_goal(plan: Document, goal_id: str, body: GoalUpdate, stamp: Stamp) ->
                     step=step,
                 )
             )
+    if not outcome.changes:
+        return Outcome()
     outcome.set = {"goals": goals}
     return outcome
+
+
+def scores_on_a_scale(plan: Document) -> Outcome:
+    """Scores of the free-text era (``"now": "3"``) rewritten on a declared scale; other fields untouched."""
+    goals = [dict(g) for g in plan.get("goals", [])]
+    changes = []
+    for goal in goals:
+        scores = []
+        for stored in goal.get("scores", []):
+            if not isinstance(stored.get("now"), str):
+                scores.append(stored)
+                continue
+            new = {**stored, **score_on_a_scale(stored)}
+            new.setdefault("citizen_score", None)
+            shown = new["now"] if new["now"] is not None else new["now_words"]
+            changes.append({"field": f"goals.{goal['goal_id']}.scores", "from": stored["now"], "to": shown})
+            scores.append(new)
+        goal["scores"] = scores
+    if not changes:
+        return Outcome()
+    return Outcome(set={"goals": goals}, changes=changes, record={"reason": "scores_on_a_declared_scale"})
 
 
 def add_follow_up(plan: Document, goal_id: str, body: FollowUpCreate, stamp: Stamp) -> Outcome:
@@ -539,7 +601,7 @@ def add_actor(plan: Document, body: ActorCreate, actor_id: str) -> Outcome:
     actor = actor_document(body, actor_id)
     actors = [*plan.get("actors", []), actor]
     return Outcome(
-        set={"actors": actors},
+        set={"actors": actors, "actor_units": actor_units(actors)},
         changes=[{"field": f"actors.{actor_id}", "from": None, "to": actor["name"]}],
         events=[_actor_event(ActorAdded, plan["_id"], plan["citizen_id"], actor, actors)],
     )
@@ -576,7 +638,7 @@ def change_actor(plan: Document, actor_id: str, body: ActorUpdate) -> Outcome:
     if not changed:
         return Outcome()
     return Outcome(
-        set={"actors": actors},
+        set={"actors": actors, "actor_units": actor_units(actors)},
         changes=[{**c, "field": f"actors.{actor_id}.{c['field']}"} for c in changed],
         events=[
             _actor_event(
@@ -596,7 +658,7 @@ def remove_actor(plan: Document, actor_id: str) -> Outcome:
     actors, actor = _find_actor(plan, actor_id)
     remaining = [a for a in actors if a["actor_id"] != actor_id]
     return Outcome(
-        set={"actors": remaining},
+        set={"actors": remaining, "actor_units": actor_units(remaining)},
         changes=[{"field": f"actors.{actor_id}", "from": actor["name"], "to": None}],
         events=[_actor_event(ActorRemoved, plan["_id"], plan["citizen_id"], actor, remaining)],
     )

@@ -1,49 +1,17 @@
-"""The plan's fixed vocabularies: legal bases, themes, network-map categories, child-plan options.
+"""The maintained list of legal bases, with their Danish labels, and how a typed reference is matched to it.
 
-The enumerations the events carry live in the contracts (``borgerplan_contracts.events.plan``); this module adds
-what only the plan service needs: the maintained list of legal bases with their Danish labels, and how a
-reference typed by a caseworker is matched to it.
+The enumerations (kinds, themes, network-map categories, child-plan options) are part of the public models
+(``borgerplan_api.plan``) and the event contracts; this is what only the plan service needs.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-from borgerplan_contracts.events.plan import (
-    ActorKind,
-    GoalStatus,
-    NetworkCategory,
-    PlanKind,
-    PlanStatus,
-    Section70Assessment,
-    SofTheme,
-    VumTheme,
-)
+from borgerplan_api.plan import PlanKind
 
-__all__ = [
-    "LEGAL_BASES",
-    "ActorKind",
-    "Anchor",
-    "ChildEffort",
-    "GoalStatus",
-    "LegalBasis",
-    "MeasureKind",
-    "NetworkCategory",
-    "PlanKind",
-    "PlanStatus",
-    "Section70Assessment",
-    "SofTheme",
-    "VumTheme",
-    "canonical_legal_basis",
-]
-
-MeasureKind = Literal["placement", "preventive"]
-# "Handleplan for" in the children's template: what the plan covers.
-ChildEffort = Literal["placement", "preventive", "aftercare", "youth_sanction", "network_council"]
-# The two anchor roles around the citizen (DOMAIN.md, Parties).
-Anchor = Literal["contact_person", "caseworker"]
+__all__ = ["LEGAL_BASES", "LegalBasis", "canonical_legal_basis"]
 
 
 @dataclass(frozen=True)

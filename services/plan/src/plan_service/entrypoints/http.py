@@ -1,31 +1,26 @@
-"""HTTP routes of the plan service. The gateway forwards ``/api/v1/...`` here with the caller signed."""
+"""HTTP routes of the plan service. The gateway forwards ``/api/v1/...`` here with the caller signed.
+
+Routes parse, hand over to ``plan_service.changes`` or ``plan_service.queries``, and shape the answer; they never
+touch a store themselves.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
-from borgerplan_contracts import new_event
-from borgerplan_contracts.events import CitizenRegistered
-from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.http import etag, parse_if_match
-from borgerplan_plumbing.mongo import Document
-from borgerplan_plumbing.problems import Problem
-from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime, ServiceRuntime
-from borgerplan_plumbing.store import AggregateStore
-from plan_service import changes, domain
-from plan_service.changes import NOT_IN_PLAN
-from plan_service.cpr import birth_date_of
-from plan_service.schemas import (
+from borgerplan_api.plan import (
     ActorCreate,
     ActorUpdate,
+    CaseloadRow,
     ChildFollowUpCreate,
     CitizenCreate,
+    CitizenLookup,
+    CitizenName,
+    CitizenPlans,
     CitizenPublic,
     FollowUpCreate,
     GoalCreate,
@@ -34,17 +29,26 @@ from plan_service.schemas import (
     LegalBasisPublic,
     PlanCreate,
     PlanPublic,
+    PlanRef,
     PlanUpdate,
 )
+from borgerplan_plumbing.http import etag, parse_if_match
+from borgerplan_plumbing.mongo import Document
+from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
+from plan_service import changes, queries
+from plan_service.changes import Plans
 from plan_service.vocabulary import LEGAL_BASES
 
 router = APIRouter()
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def _stores(request: Request) -> tuple[AggregateStore, AggregateStore]:
-    state = request.app.state
-    return state.citizens, state.plans
+async def _plans(request: Request) -> Plans:
+    ctx: Plans = request.app.state.plans
+    return ctx
+
+
+Ctx = Annotated[Plans, Depends(_plans)]
 
 
 def citizen_public(doc: Document) -> CitizenPublic:
@@ -57,6 +61,39 @@ def plan_public(doc: Document) -> PlanPublic:
     return PlanPublic.model_validate({**doc, "plan_id": doc["_id"]})
 
 
+def _versioned(response: Response, public: PlanPublic) -> PlanPublic:
+    response.headers["ETag"] = etag(public.version)
+    return public
+
+
+async def _created(
+    runtime: Runtime,
+    caller: CurrentCaller,
+    key: str | None,
+    scope: str,
+    body: BaseModel,
+    location: Callable[[Document], str | None],
+    write: Callable[[], Awaitable[Document]],
+    public: Callable[[Document], CitizenPublic | PlanPublic] = plan_public,
+) -> Response:
+    """A create or an addition: 201 with ETag (and Location), a retry with the same Idempotency-Key answered
+    with the first result."""
+
+    async def create() -> tuple[int, object, dict[str, str]]:
+        doc = await write()
+        shown = public(doc)
+        headers = {"ETag": etag(shown.version)}
+        where = location(doc)
+        if where:
+            headers["Location"] = where
+        return 201, shown, headers
+
+    return await runtime.idempotency.run(scope=f"{scope}:{caller.sub}", key=key, payload=body, create=create)
+
+
+# --- citizens -------------------------------------------------------------------------------------------------
+
+
 @router.post(
     "/citizens",
     status_code=201,
@@ -65,70 +102,48 @@ def plan_public(doc: Document) -> PlanPublic:
     tags=["citizens"],
 )
 async def register_citizen(
-    body: CitizenCreate, request: Request, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
+    body: CitizenCreate, ctx: Ctx, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    citizens, _ = _stores(request)
-
-    async def create() -> tuple[int, object, dict[str, str]]:
-        if await citizens.collection.count_documents({"cpr": body.cpr}, limit=1):
-            raise Problem(
-                409,
-                "Conflict",
-                "A citizen with this CPR number is registered already.",
-                kind="citizen-exists",
-            )
-        citizen_id = str(uuid.uuid4())
-        doc = await citizens.insert(
-            {
-                "_id": citizen_id,
-                "cpr": body.cpr,
-                "name": body.name,
-                "birth_date": birth_date_of(body.cpr).isoformat(),
-                "registered_by": caller.sub,
-            },
-            [new_event(CitizenRegistered(citizen_id=citizen_id), subject=citizen_id)],
-        )
-        public = citizen_public(doc)
-        return 201, public, {"Location": f"/citizens/{citizen_id}", "ETag": etag(public.version)}
-
-    return await runtime.idempotency.run(scope=f"citizen:{caller.sub}", key=key, payload=body, create=create)
+    return await _created(
+        runtime,
+        caller,
+        key,
+        "citizen",
+        body,
+        lambda doc: f"/citizens/{doc['_id']}",
+        lambda: changes.register_citizen(ctx, body, caller),
+        citizen_public,
+    )
 
 
 @router.get(
     "/citizens", response_model=list[CitizenPublic], operation_id="find_citizen_by_cpr", tags=["citizens"]
 )
 async def find_citizen(
-    request: Request, cpr: Annotated[str, Query(min_length=10, max_length=11)]
+    ctx: Ctx, cpr: Annotated[str, Query(min_length=10, max_length=11)]
 ) -> list[CitizenPublic]:
-    from plan_service.cpr import normalise_cpr
+    return [citizen_public(d) for d in await queries.citizens_by_cpr(ctx, cpr)]
 
-    citizens, _ = _stores(request)
-    try:
-        number = normalise_cpr(cpr)
-    except ValueError as exc:
-        raise Problem(
-            422,
-            "Invalid request",
-            str(exc),
-            kind="validation",
-            errors=[{"field": "cpr", "message": str(exc)}],
-        ) from exc
-    return [citizen_public(d) for d in await citizens.find({"cpr": number}, limit=1)]
+
+@router.post(
+    "/citizens/lookup",
+    response_model=list[CitizenName],
+    operation_id="citizen_names",
+    tags=["citizens"],
+    summary="Names of citizens by id (internal: worklists)",
+)
+async def citizen_names(body: CitizenLookup, ctx: Ctx) -> list[CitizenName]:
+    found = await queries.citizen_names(ctx, body.citizen_ids)
+    return [CitizenName(citizen_id=d["_id"], name=d["name"], birth_date=d["birth_date"]) for d in found]
 
 
 @router.get(
     "/citizens/{citizen_id}", response_model=CitizenPublic, operation_id="get_citizen", tags=["citizens"]
 )
-async def get_citizen(citizen_id: str, request: Request, response: Response) -> CitizenPublic:
-    citizens, _ = _stores(request)
-    public = citizen_public(await citizens.get(citizen_id))
+async def get_citizen(citizen_id: str, ctx: Ctx, response: Response) -> CitizenPublic:
+    public = citizen_public(await queries.citizen(ctx, citizen_id))
     response.headers["ETag"] = etag(public.version)
     return public
-
-
-class CitizenPlans(BaseModel):
-    citizen: CitizenPublic
-    plans: list[PlanPublic]
 
 
 @router.get(
@@ -138,45 +153,63 @@ class CitizenPlans(BaseModel):
     tags=["citizens"],
     summary="The citizen and their plans in one answer (the composed view's read)",
 )
-async def citizen_with_plans(citizen_id: str, request: Request) -> CitizenPlans:
-    citizens, plans = _stores(request)
-    citizen, docs = await asyncio.gather(
-        citizens.get(citizen_id),
-        plans.find({"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100, leave_out=NOT_IN_PLAN),
-    )
-    return CitizenPlans(citizen=citizen_public(citizen), plans=[plan_public(d) for d in docs])
+async def citizen_with_plans(citizen_id: str, ctx: Ctx) -> CitizenPlans:
+    citizen, plans = await queries.citizen_with_plans(ctx, citizen_id)
+    return CitizenPlans(citizen=citizen_public(citizen), plans=[plan_public(d) for d in plans])
+
+
+@router.get(
+    "/citizens/{citizen_id}/plan-refs",
+    response_model=list[PlanRef],
+    operation_id="plan_refs",
+    tags=["citizens"],
+    summary="The citizen's plans as relations: kind, status, responsible unit, actors' units (internal)",
+)
+async def plan_refs(citizen_id: str, ctx: Ctx) -> list[PlanRef]:
+    return [
+        PlanRef.model_validate({**d, "plan_id": d["_id"]}) for d in await queries.plan_refs(ctx, citizen_id)
+    ]
+
+
+@router.get(
+    "/units/{unit}/citizens",
+    response_model=list[CaseloadRow],
+    operation_id="unit_caseload",
+    tags=["citizens"],
+    summary="The citizens whose current plans the unit is responsible for or takes part in (internal)",
+)
+async def unit_caseload(
+    unit: str, ctx: Ctx, name: Annotated[str | None, Query(max_length=200)] = None
+) -> list[CaseloadRow]:
+    return [CaseloadRow.model_validate(r) for r in await queries.caseload(ctx, unit, name)]
+
+
+# --- plans ----------------------------------------------------------------------------------------------------
 
 
 @router.post("/plans", status_code=201, response_model=PlanPublic, operation_id="create_plan", tags=["plans"])
 async def create_plan(
-    body: PlanCreate, request: Request, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
+    body: PlanCreate, ctx: Ctx, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    citizens, plans = _stores(request)
-
-    async def create() -> tuple[int, object, dict[str, str]]:
-        public = plan_public(await changes.create_plan(plans, citizens, body, caller))
-        return 201, public, {"Location": f"/plans/{public.plan_id}", "ETag": etag(public.version)}
-
-    return await runtime.idempotency.run(scope=f"plan:{caller.sub}", key=key, payload=body, create=create)
+    return await _created(
+        runtime,
+        caller,
+        key,
+        "plan",
+        body,
+        lambda doc: f"/plans/{doc['_id']}",
+        lambda: changes.create_plan(ctx, body, caller),
+    )
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic, operation_id="get_plan", tags=["plans"])
-async def get_plan(plan_id: str, request: Request, response: Response) -> PlanPublic:
-    _, plans = _stores(request)
-    public = plan_public(await plans.get(plan_id, leave_out=NOT_IN_PLAN))
-    response.headers["ETag"] = etag(public.version)
-    return public
+async def get_plan(plan_id: str, ctx: Ctx, response: Response) -> PlanPublic:
+    return _versioned(response, plan_public(await queries.plan(ctx, plan_id)))
 
 
 @router.get("/plans", response_model=list[PlanPublic], operation_id="list_plans", tags=["plans"])
-async def list_plans(request: Request, citizen_id: Annotated[str, Query(max_length=100)]) -> list[PlanPublic]:
-    _, plans = _stores(request)
-    return [
-        plan_public(d)
-        for d in await plans.find(
-            {"citizen_id": citizen_id}, sort=[("_id", 1)], limit=100, leave_out=NOT_IN_PLAN
-        )
-    ]
+async def list_plans(ctx: Ctx, citizen_id: Annotated[str, Query(max_length=100)]) -> list[PlanPublic]:
+    return [plan_public(d) for d in await queries.plans_of(ctx, citizen_id)]
 
 
 @router.patch(
@@ -184,58 +217,70 @@ async def list_plans(request: Request, citizen_id: Annotated[str, Query(max_leng
     response_model=PlanPublic,
     operation_id="update_plan",
     tags=["plans"],
-    summary="Change overview, legal bases, validity, status, child sections or the collaboration agreement "
-    "(If-Match); a new version with history",
+    summary="Change overview, legal bases, validity, status, child sections or the collaboration agreement",
 )
 async def update_plan(
     plan_id: str,
     body: PlanUpdate,
-    request: Request,
+    ctx: Ctx,
     response: Response,
     caller: CurrentCaller,
     if_match: IfMatch = None,
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
-    _, plans = _stores(request)
-    return _versioned(
-        response, plan_public(await changes.update_plan(plans, plan_id, expected, body, caller))
-    )
+    return _versioned(response, plan_public(await changes.update_plan(ctx, plan_id, expected, body, caller)))
 
 
 @router.get(
-    "/plans/{plan_id}/history",
-    response_model=list[HistoryEntry],
-    operation_id="plan_history",
-    tags=["plans"],
-    summary="Every version: who, when, what changed",
+    "/plans/{plan_id}/history", response_model=list[HistoryEntry], operation_id="plan_history", tags=["plans"]
 )
-async def plan_history(plan_id: str, request: Request) -> list[HistoryEntry]:
-    _, plans = _stores(request)
-    doc = await plans.get(plan_id)
-    return [HistoryEntry.model_validate(h) for h in doc.get("history", [])]
+async def plan_history(plan_id: str, ctx: Ctx) -> list[HistoryEntry]:
+    return [HistoryEntry.model_validate(h) for h in await queries.history(ctx, plan_id)]
+
+
+@router.post(
+    "/plans/{plan_id}/goals",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="add_goal",
+    tags=["goals"],
+)
+async def add_goal(
+    plan_id: str,
+    body: GoalCreate,
+    ctx: Ctx,
+    runtime: Runtime,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+    key: IdempotencyKey = None,
+) -> Response:
+    expected = parse_if_match(if_match) if if_match else None
+    goal_id = changes.new_id()
+    return await _created(
+        runtime,
+        caller,
+        key,
+        f"goal:{plan_id}",
+        body,
+        lambda _: f"/plans/{plan_id}/goals/{goal_id}",
+        lambda: changes.add_goal(ctx, plan_id, expected, body, goal_id, caller),
+    )
 
 
 @router.patch(
-    "/plans/{plan_id}/goals/{goal_id}",
-    response_model=PlanPublic,
-    operation_id="update_goal",
-    tags=["goals"],
-    summary="Change a goal's content, or record its new status or a score (If-Match); kept as history",
+    "/plans/{plan_id}/goals/{goal_id}", response_model=PlanPublic, operation_id="update_goal", tags=["goals"]
 )
 async def update_goal(
     plan_id: str,
     goal_id: str,
     body: GoalUpdate,
-    request: Request,
+    ctx: Ctx,
     response: Response,
     caller: CurrentCaller,
     if_match: IfMatch = None,
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
-    _, plans = _stores(request)
-    doc = await changes.change(
-        plans, plan_id, expected, caller, lambda p, stamp: domain.change_goal(p, goal_id, body, stamp)
-    )
+    doc = await changes.change_goal(ctx, plan_id, goal_id, expected, body, caller)
     return _versioned(response, plan_public(doc))
 
 
@@ -245,60 +290,24 @@ async def update_goal(
     response_model=PlanPublic,
     operation_id="add_follow_up",
     tags=["goals"],
-    summary="A dated follow-up entry by the caller",
 )
 async def add_follow_up(
     plan_id: str,
     goal_id: str,
     body: FollowUpCreate,
-    request: Request,
+    ctx: Ctx,
     runtime: Runtime,
     caller: CurrentCaller,
     key: IdempotencyKey = None,
 ) -> Response:
-    return await _add(
-        request,
+    return await _created(
         runtime,
         caller,
         key,
-        body,
-        plan_id,
-        None,
         f"follow-up:{plan_id}:{goal_id}",
-        None,
-        lambda p, stamp: domain.add_follow_up(p, goal_id, body, stamp),
-    )
-
-
-@router.post(
-    "/plans/{plan_id}/goals",
-    status_code=201,
-    response_model=PlanPublic,
-    operation_id="add_goal",
-    tags=["goals"],
-    summary="Add a goal with themes, category, sub-goal ladder and agreements (If-Match optional)",
-)
-async def add_goal(
-    plan_id: str,
-    body: GoalCreate,
-    request: Request,
-    runtime: Runtime,
-    caller: CurrentCaller,
-    if_match: IfMatch = None,
-    key: IdempotencyKey = None,
-) -> Response:
-    goal_id = changes.new_id()
-    return await _add(
-        request,
-        runtime,
-        caller,
-        key,
         body,
-        plan_id,
-        if_match,
-        f"goal:{plan_id}",
-        f"goals/{goal_id}",
-        lambda p, stamp: domain.add_goal(p, body, goal_id, stamp),
+        lambda _: None,
+        lambda: changes.add_follow_up(ctx, plan_id, goal_id, body, caller),
     )
 
 
@@ -308,29 +317,26 @@ async def add_goal(
     response_model=PlanPublic,
     operation_id="add_actor",
     tags=["actors"],
-    summary="Add a collaboration partner to the plan and its network map (If-Match optional)",
 )
 async def add_actor(
     plan_id: str,
     body: ActorCreate,
-    request: Request,
+    ctx: Ctx,
     runtime: Runtime,
     caller: CurrentCaller,
     if_match: IfMatch = None,
     key: IdempotencyKey = None,
 ) -> Response:
+    expected = parse_if_match(if_match) if if_match else None
     actor_id = changes.new_id()
-    return await _add(
-        request,
+    return await _created(
         runtime,
         caller,
         key,
-        body,
-        plan_id,
-        if_match,
         f"actor:{plan_id}",
-        f"actors/{actor_id}",
-        lambda p, _: domain.add_actor(p, body, actor_id),
+        body,
+        lambda _: f"/plans/{plan_id}/actors/{actor_id}",
+        lambda: changes.add_actor(ctx, plan_id, expected, body, actor_id, caller),
     )
 
 
@@ -339,22 +345,18 @@ async def add_actor(
     response_model=PlanPublic,
     operation_id="update_actor",
     tags=["actors"],
-    summary="Change an actor (If-Match)",
 )
 async def update_actor(
     plan_id: str,
     actor_id: str,
     body: ActorUpdate,
-    request: Request,
+    ctx: Ctx,
     response: Response,
     caller: CurrentCaller,
     if_match: IfMatch = None,
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
-    _, plans = _stores(request)
-    doc = await changes.change(
-        plans, plan_id, expected, caller, lambda p, _: domain.change_actor(p, actor_id, body)
-    )
+    doc = await changes.change_actor(ctx, plan_id, actor_id, expected, body, caller)
     return _versioned(response, plan_public(doc))
 
 
@@ -363,22 +365,14 @@ async def update_actor(
     response_model=PlanPublic,
     operation_id="remove_actor",
     tags=["actors"],
-    summary="Remove an actor from the plan (If-Match); the history keeps that they were there",
 )
 async def remove_actor(
-    plan_id: str,
-    actor_id: str,
-    request: Request,
-    response: Response,
-    caller: CurrentCaller,
-    if_match: IfMatch = None,
+    plan_id: str, actor_id: str, ctx: Ctx, response: Response, caller: CurrentCaller, if_match: IfMatch = None
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
-    _, plans = _stores(request)
-    doc = await changes.change(
-        plans, plan_id, expected, caller, lambda p, _: domain.remove_actor(p, actor_id)
+    return _versioned(
+        response, plan_public(await changes.remove_actor(ctx, plan_id, actor_id, expected, caller))
     )
-    return _versioned(response, plan_public(doc))
 
 
 @router.post(
@@ -387,71 +381,31 @@ async def remove_actor(
     response_model=PlanPublic,
     operation_id="add_child_follow_up",
     tags=["plans"],
-    summary="The § 70 follow-up of a child plan for a period, with the assessment's options",
 )
 async def add_child_follow_up(
     plan_id: str,
     body: ChildFollowUpCreate,
-    request: Request,
+    ctx: Ctx,
     runtime: Runtime,
     caller: CurrentCaller,
     key: IdempotencyKey = None,
 ) -> Response:
-    return await _add(
-        request,
+    return await _created(
         runtime,
         caller,
         key,
-        body,
-        plan_id,
-        None,
         f"child-follow-up:{plan_id}",
-        None,
-        lambda p, stamp: domain.add_child_follow_up(p, body, stamp),
+        body,
+        lambda _: None,
+        lambda: changes.add_child_follow_up(ctx, plan_id, body, caller),
     )
 
 
 @router.get(
-    "/legal-bases",
-    response_model=list[LegalBasisPublic],
-    operation_id="list_legal_bases",
-    tags=["plans"],
-    summary="The maintained list of legal bases (others may be typed as free additions)",
+    "/legal-bases", response_model=list[LegalBasisPublic], operation_id="list_legal_bases", tags=["plans"]
 )
 async def list_legal_bases() -> list[LegalBasisPublic]:
     return [
         LegalBasisPublic(reference=b.reference, label=b.label, plan_kinds=list(b.plan_kinds))
         for b in LEGAL_BASES
     ]
-
-
-async def _add(
-    request: Request,
-    runtime: ServiceRuntime,
-    caller: Caller,
-    key: str | None,
-    body: BaseModel,
-    plan_id: str,
-    if_match: str | None,
-    scope: str,
-    location: str | None,
-    decide: Callable[[Document, domain.Stamp], domain.Outcome],
-) -> Response:
-    """Add something to a plan: ``If-Match`` optional, a retry with the same ``Idempotency-Key`` answered
-    with the first result; ``location`` is relative to the plan."""
-    _, plans = _stores(request)
-    expected = parse_if_match(if_match) if if_match else None
-
-    async def create() -> tuple[int, object, dict[str, str]]:
-        public = plan_public(await changes.change(plans, plan_id, expected, caller, decide))
-        headers = {"ETag": etag(public.version)}
-        if location:
-            headers["Location"] = f"/plans/{plan_id}/{location}"
-        return 201, public, headers
-
-    return await runtime.idempotency.run(scope=f"{scope}:{caller.sub}", key=key, payload=body, create=create)
-
-
-def _versioned(response: Response, public: PlanPublic) -> PlanPublic:
-    response.headers["ETag"] = etag(public.version)
-    return public
