@@ -1,46 +1,80 @@
-"""HTTP routes of the consent service."""
+"""HTTP routes of the consent service. The gateway forwards ``/api/v1/...`` here with the caller signed.
+
+Routes parse, hand over to ``consent_service.changes``, ``queries`` or ``decisions``, and shape the answer; they
+never touch a store themselves. The routes tagged ``decisions`` and ``POST /disclosures`` are internal: the gateway
+and the meetings service call them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from borgerplan_plumbing import pages
-from borgerplan_plumbing.http import etag, parse_if_match
-from borgerplan_plumbing.mongo import Document
-from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
-from consent_service.schemas import (
+from borgerplan_api.consent import (
+    BatchDecisionRequest,
+    CitizenDecision,
     ConsentCreate,
     ConsentNarrowing,
     ConsentPublic,
     ConsentRenewal,
     Decision,
+    DecisionPreview,
     DecisionRequest,
     DisclosureCreate,
     DisclosurePublic,
+    PreviewRequest,
     RevocationCreate,
 )
-from consent_service.service import ConsentService
+from borgerplan_plumbing import pages
+from borgerplan_plumbing.http import etag, parse_if_match
+from borgerplan_plumbing.mongo import Document
+from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
+from consent_service import changes, decisions, domain, queries
+from consent_service.changes import Consents
 
 router = APIRouter()
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-def _service(request: Request) -> ConsentService:
-    service: ConsentService = request.app.state.consent_service
-    return service
+async def _consents(request: Request) -> Consents:
+    ctx: Consents = request.app.state.consents
+    return ctx
+
+
+Ctx = Annotated[Consents, Depends(_consents)]
 
 
 def consent_public(doc: Document) -> ConsentPublic:
     return ConsentPublic.model_validate({**doc, "consent_id": doc["_id"]})
 
 
-async def _changed(response: Response, change: Callable[[], Awaitable[Document]]) -> ConsentPublic:
-    public = consent_public(await change())
+def disclosure_public(doc: Document) -> DisclosurePublic:
+    return DisclosurePublic.model_validate({**doc, "disclosure_id": doc["_id"]})
+
+
+def decision_answer(
+    decision: domain.Decision, consents: list[Document] | None = None, disclosure_id: str | None = None
+) -> Decision:
+    return Decision(
+        permit=decision.permit,
+        relation=decision.relation,
+        categories=list(decision.categories),
+        consent_ids=list(decision.consent_ids),
+        basis=decision.basis,
+        reason=decision.reason,
+        consents=None if consents is None else [consent_public(d) for d in consents],
+        disclosure_id=disclosure_id,
+    )
+
+
+def _versioned(response: Response, doc: Document) -> ConsentPublic:
+    public = consent_public(doc)
     response.headers["ETag"] = etag(public.version)
     return public
+
+
+# --- consents -------------------------------------------------------------------------------------------------
 
 
 @router.post(
@@ -52,10 +86,10 @@ async def _changed(response: Response, change: Callable[[], Awaitable[Document]]
     summary="Record a consent (or statutory basis) for a receiving unit",
 )
 async def grant_consent(
-    body: ConsentCreate, request: Request, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
+    body: ConsentCreate, ctx: Ctx, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
     async def create() -> tuple[int, object, dict[str, str]]:
-        public = consent_public(await _service(request).grant(body, caller))
+        public = consent_public(await changes.grant(ctx, body, caller))
         return 201, public, {"Location": f"/consents/{public.consent_id}", "ETag": etag(public.version)}
 
     return await runtime.idempotency.run(scope=f"consent:{caller.sub}", key=key, payload=body, create=create)
@@ -64,10 +98,8 @@ async def grant_consent(
 @router.get(
     "/consents/{consent_id}", response_model=ConsentPublic, operation_id="get_consent", tags=["consents"]
 )
-async def get_consent(consent_id: str, request: Request, response: Response) -> ConsentPublic:
-    public = consent_public(await _service(request).consents.get(consent_id))
-    response.headers["ETag"] = etag(public.version)
-    return public
+async def get_consent(consent_id: str, ctx: Ctx, response: Response) -> ConsentPublic:
+    return _versioned(response, await queries.consent(ctx, consent_id))
 
 
 @router.patch(
@@ -75,18 +107,18 @@ async def get_consent(consent_id: str, request: Request, response: Response) -> 
     response_model=ConsentPublic,
     operation_id="narrow_consent",
     tags=["consents"],
-    summary="Narrow a consent to fewer categories or purposes (a new version)",
+    summary="Narrow a consent to fewer categories or purposes (a new version; If-Match)",
 )
 async def narrow_consent(
     consent_id: str,
     body: ConsentNarrowing,
-    request: Request,
+    ctx: Ctx,
     response: Response,
     caller: CurrentCaller,
     if_match: IfMatch = None,
 ) -> ConsentPublic:
     expected = parse_if_match(if_match)
-    return await _changed(response, lambda: _service(request).narrow(consent_id, expected, body, caller))
+    return _versioned(response, await changes.narrow(ctx, consent_id, expected, body, caller))
 
 
 @router.post(
@@ -94,18 +126,18 @@ async def narrow_consent(
     response_model=ConsentPublic,
     operation_id="renew_consent",
     tags=["consents"],
-    summary="Extend a consent's validity (a new version)",
+    summary="Extend a consent's validity (a new version; If-Match)",
 )
 async def renew_consent(
     consent_id: str,
     body: ConsentRenewal,
-    request: Request,
+    ctx: Ctx,
     response: Response,
     caller: CurrentCaller,
     if_match: IfMatch = None,
 ) -> ConsentPublic:
     expected = parse_if_match(if_match)
-    return await _changed(response, lambda: _service(request).renew(consent_id, expected, body, caller))
+    return _versioned(response, await changes.renew(ctx, consent_id, expected, body, caller))
 
 
 @router.post(
@@ -113,19 +145,22 @@ async def renew_consent(
     response_model=ConsentPublic,
     operation_id="revoke_consent",
     tags=["consents"],
-    summary="Revoke a consent; it stops covering anything at once",
+    summary="Revoke a consent; it stops covering anything at once. No If-Match needed (one sent is accepted and "
+    "ignored); revoking a revoked consent answers the revocation that stands",
 )
 async def revoke_consent(
     consent_id: str,
-    request: Request,
+    ctx: Ctx,
     response: Response,
     caller: CurrentCaller,
     body: RevocationCreate | None = None,
-    if_match: IfMatch = None,
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description="accepted and ignored: a revocation never answers 412"),
+    ] = None,
 ) -> ConsentPublic:
-    expected = parse_if_match(if_match)
-    reason = body.reason if body else None
-    return await _changed(response, lambda: _service(request).revoke(consent_id, expected, reason, caller))
+    # GDPR art. 7(3): withdrawing consent is as easy as giving it, so no version check can refuse it.
+    return _versioned(response, await changes.revoke(ctx, consent_id, body, caller))
 
 
 @router.get(
@@ -136,6 +171,7 @@ async def revoke_consent(
 )
 async def list_consents(
     citizen_id: str,
+    ctx: Ctx,
     request: Request,
     response: Response,
     limit: pages.Limit = pages.MAX_LIMIT,
@@ -144,16 +180,11 @@ async def list_consents(
         str | None, Query(max_length=200, description="only consents this unit received or registered")
     ] = None,
 ) -> list[ConsentPublic]:
-    consents = _service(request).consents
-
-    async def find(query: Document, sort: list[tuple[str, int]], n: int) -> list[Document]:
-        return await consents.find(query, sort=sort, limit=n)
-
-    query: Document = {"citizen_id": citizen_id}
-    if unit is not None:
-        query["$or"] = [{"grantee_unit": unit}, {"granted_by_unit": unit}]
-    docs = await pages.page(find, query, "valid_from", limit, cursor, request, response)
+    docs = await queries.consents_page(ctx, citizen_id, unit, limit, cursor, request, response)
     return [consent_public(d) for d in docs]
+
+
+# --- decisions (internal) -------------------------------------------------------------------------------------
 
 
 @router.post(
@@ -163,39 +194,39 @@ async def list_consents(
     tags=["decisions"],
     summary="May unit U use categories C for purpose P about citizen X now? (internal)",
 )
-async def decide(body: DecisionRequest, request: Request, caller: CurrentCaller) -> Decision:
-    service = _service(request)
-    result, docs = await service.decide(
-        body.citizen_id, body.unit, body.purpose, body.categories, all_consents=body.include_consents
-    )
-    consents = None
-    if body.include_consents and result.relation != "none":
-        consents = [
-            consent_public(d)
-            for d in docs
-            if result.relation == "responsible" or d["grantee_unit"] == body.unit
-        ]
-    disclosure_id = None
-    if body.disclose and result.permit and result.relation == "actor":
-        disclosure = DisclosureCreate(
-            citizen_id=body.citizen_id,
-            unit=body.unit,
-            purpose=body.purpose,
-            categories=list(result.categories),
-            consent_ids=list(result.consent_ids),
-            what=body.disclose,
-        )
-        disclosure_id = (await service.record_disclosure(disclosure, caller))["_id"]
-    return Decision(
-        consents=consents,
-        disclosure_id=disclosure_id,
-        permit=result.permit,
-        relation=result.relation,
-        categories=list(result.categories),
-        consent_ids=list(result.consent_ids),
-        basis=result.basis,
-        reason=result.reason,
-    )
+async def decide(body: DecisionRequest, ctx: Ctx, caller: CurrentCaller) -> Decision:
+    decision, consents, disclosure_id = await decisions.decide(ctx, body, caller)
+    return decision_answer(decision, consents, disclosure_id)
+
+
+@router.post(
+    "/decisions/batch",
+    response_model=list[CitizenDecision],
+    operation_id="decide_batch",
+    tags=["decisions"],
+    summary="May one unit see each of these citizens (all categories asked)? In the order asked (internal)",
+)
+async def decide_batch(body: BatchDecisionRequest, ctx: Ctx, caller: CurrentCaller) -> list[CitizenDecision]:
+    return [
+        CitizenDecision(citizen_id=citizen_id, permit=d.permit, categories=list(d.categories))
+        for citizen_id, d in await decisions.decide_batch(ctx, body)
+    ]
+
+
+@router.post(
+    "/decisions/preview",
+    response_model=DecisionPreview,
+    operation_id="preview_decision",
+    tags=["decisions"],
+    summary="What the unit may see now, and would see with a proposed, changed or revoked consent (internal; "
+    "nothing is stored)",
+)
+async def preview_decision(body: PreviewRequest, ctx: Ctx, caller: CurrentCaller) -> DecisionPreview:
+    before, after = await decisions.preview(ctx, body)
+    return DecisionPreview(before=decision_answer(before), after=decision_answer(after))
+
+
+# --- disclosures ----------------------------------------------------------------------------------------------
 
 
 @router.post(
@@ -206,11 +237,8 @@ async def decide(body: DecisionRequest, request: Request, caller: CurrentCaller)
     tags=["disclosures"],
     summary="Record that data left the system on a permit (internal)",
 )
-async def record_disclosure(
-    body: DisclosureCreate, request: Request, caller: CurrentCaller
-) -> DisclosurePublic:
-    doc = await _service(request).record_disclosure(body, caller)
-    return DisclosurePublic.model_validate({**doc, "disclosure_id": doc["_id"]})
+async def record_disclosure(body: DisclosureCreate, ctx: Ctx, caller: CurrentCaller) -> DisclosurePublic:
+    return disclosure_public(await changes.record_disclosure(ctx, body, caller))
 
 
 @router.get(
@@ -218,21 +246,15 @@ async def record_disclosure(
     response_model=list[DisclosurePublic],
     operation_id="list_disclosures",
     tags=["disclosures"],
-    summary="Who received what about the citizen, and when",
+    summary="Who received what about the citizen, and when (newest first)",
 )
 async def list_disclosures(
     citizen_id: str,
+    ctx: Ctx,
     request: Request,
     response: Response,
     limit: pages.Limit = pages.DEFAULT_LIMIT,
     cursor: pages.Cursor = None,
 ) -> list[DisclosurePublic]:
-    disclosures = _service(request).disclosures
-
-    async def find(query: Document, sort: list[tuple[str, int]], n: int) -> list[Document]:
-        return [d async for d in disclosures.find(query, sort=sort, limit=n)]
-
-    docs = await pages.page(
-        find, {"citizen_id": citizen_id}, "at", limit, cursor, request, response, newest_first=True
-    )
-    return [DisclosurePublic.model_validate({**d, "disclosure_id": d["_id"]}) for d in docs]
+    docs = await queries.disclosures_page(ctx, citizen_id, limit, cursor, request, response)
+    return [disclosure_public(d) for d in docs]
