@@ -1,26 +1,41 @@
-"""Wiring of the meetings service."""
+"""Wiring of the meetings service: one process with its HTTP API, its Kafka broker and its database."""
 
 from __future__ import annotations
 
-import httpx
 from fastapi import FastAPI
+from pymongo import IndexModel
 
 from borgerplan_contracts import topics
 from borgerplan_plumbing.projections import plan_references
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from borgerplan_plumbing.workdays import WorkingDayCalendar
-from meetings_service.consent_client import ConsentClient
+from meetings_service import changes
+from meetings_service.changes import Meetings
 from meetings_service.entrypoints.http import router
-from meetings_service.service import MeetingService
+
+# Every query the service sends, and the index it uses (decision 0008). ``plan_refs`` is read by ``_id`` only.
+INDEXES = (
+    # A citizen's meetings by start (GET /meetings?citizen_id=, GET /citizens/{id}/meetings). The name is the one
+    # this index always had, so a database made before keeps it.
+    IndexModel([("citizen_id", 1), ("start", 1)], name="meeting_citizen"),
+    # The worklist: the citizens' next meetings (citizen_id $in, scheduled, from now) ...
+    IndexModel([("citizen_id", 1), ("status", 1), ("start", 1)], name="meeting_citizen_upcoming"),
+    # ... and their open meetings (minutes to send, tasks to do).
+    IndexModel([("citizen_id", 1), ("outstanding", 1)], name="meeting_citizen_outstanding"),
+    # The overdue pass: only meetings with something to report, the longest waiting first.
+    IndexModel([("next_overdue_on", 1)], name="meeting_overdue_pass"),
+    # A unit's deadlines: tasks it is responsible for, meetings it coordinates, upcoming meetings it is invited to.
+    IndexModel([("minutes.tasks.responsible_unit", 1), ("outstanding", 1)], name="meeting_task_unit"),
+    IndexModel([("coordinator_unit", 1), ("outstanding", 1)], name="meeting_coordinator"),
+    IndexModel([("participants.unit", 1), ("status", 1), ("start", 1)], name="meeting_participant_unit"),
+)
 
 
 def build(
-    settings: Settings | None = None,
-    *,
-    consent_transport: httpx.AsyncBaseTransport | None = None,
-    overdue_interval_seconds: float | None = 300.0,
+    settings: Settings | None = None, *, overdue_interval_seconds: float | None = 300.0
 ) -> ServiceRuntime:
+    """The service; ``overdue_interval_seconds`` None leaves the overdue pass to the caller (tests)."""
     settings = settings or Settings(service_name="meetings")
     runtime = ServiceRuntime(
         settings,
@@ -28,31 +43,29 @@ def build(
         title="Borgerplan meetings service",
         description="Network meetings: participants, agenda, minutes, tasks and deadlines.",
     )
-    meetings = runtime.store("meetings", topics.MEETINGS, "meeting")
     plan_refs = runtime.collection("plan_refs")
-    consent = ConsentClient(
-        settings.consent_url,
-        settings.internal_secret.get_secret_value(),
-        consent_transport,
-        timeout=settings.upstream_timeout_seconds,
+    ctx = Meetings(
+        meetings=runtime.store("meetings", topics.MEETINGS, "meeting"),
+        plan_refs=plan_refs,
+        internal=runtime.internal,
+        calendar=WorkingDayCalendar.with_closing_days(settings.closing_days),
     )
-    calendar = WorkingDayCalendar.with_closing_days(settings.closing_days)
-    service = MeetingService(meetings, plan_refs, consent, calendar)
-    runtime.app.state.meeting_service = service
+    runtime.app.state.meetings = ctx
+    runtime.declare_indexes("meetings", *INDEXES)
+    migrations = runtime.collection("migrations")
 
-    async def indexes() -> None:
-        await meetings.collection.create_index([("citizen_id", 1), ("start", 1)], name="meeting_citizen")
-        await meetings.collection.create_index([("status", 1), ("start", 1)], name="meeting_status")
+    async def backfill() -> None:
+        await changes.backfill_query_fields(ctx, migrations)
 
-    runtime.on_startup(indexes)
-    runtime.on_shutdown(consent.close)
+    runtime.on_startup(backfill)
     runtime.consume([topics.PLAN], "meetings", plan_references(plan_refs))
-    if overdue_interval_seconds is not None:  # None: tests drive run_overdue themselves
+    if overdue_interval_seconds is not None:
         interval = overdue_interval_seconds
-        runtime.background(lambda: service.overdue_loop(interval))
+        runtime.background(lambda: changes.overdue_loop(ctx, interval))
     runtime.app.include_router(router)
     return runtime
 
 
 def create_app() -> FastAPI:
+    """``uvicorn --factory meetings_service.bootstrap:create_app``"""
     return build().app
