@@ -1,22 +1,31 @@
-"""Notify against a real SMTP server the test runs, real Kafka, FerretDB and the real meetings service."""
+"""Notify against a real SMTP server the test runs, real Kafka, FerretDB and the real meetings service.
+
+The other services run in-process; notify reaches them through its one internal client
+(``build(settings, transport=...)`` hands the client an httpx transport to them).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+import httpx
 import icalendar
 import pytest
 
 from borgerplan_contracts import CloudEvent, new_event, topics
 from borgerplan_contracts.events import PlanCreated
+from borgerplan_contracts.events.consent import ConsentExpiring, ConsentRevoked
 from borgerplan_plumbing.kafka import publish_event
 from borgerplan_plumbing.settings import Settings
 from meetings_service.bootstrap import build as build_meetings
+from notify_service import changes
 from notify_service.bootstrap import build as build_notify
+from notify_service.domain import Notice, Recipient
+from plan_service.bootstrap import build as build_plan
 from tests.support.kafka import TopicProbe
 from tests.support.routing import RoutingTransport
 from tests.support.services import running
@@ -96,7 +105,7 @@ async def test_invitations_retries_failures_and_redelivery(settings: Settings) -
                 event = next(iter(_ics(ok[0]).walk("VEVENT")))
                 assert str(event["UID"]) == f"{meeting['meeting_id']}@borgerplan"
                 assert event.decoded("DTSTART") == datetime.fromisoformat(meeting["start"])
-                body = ok[0].get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+                body = _text(ok[0])
                 assert "Borgeren" not in body and CITIZEN not in body
 
                 # 451 twice, then accepted: delivered on the third try.
@@ -142,6 +151,7 @@ async def test_invitations_retries_failures_and_redelivery(settings: Settings) -
                     settings.kafka_bootstrap_servers, settings.topic(topics.MEETINGS)
                 ) as mprobe:
                     original = await mprobe.wait_for_event("dk.borgerplan.meetings.meeting_scheduled.v1")
+                assert meetings_rt.broker is not None
                 await publish_event(meetings_rt.broker, settings.topic(topics.MEETINGS), original, CITIZEN)
                 marker = await _schedule(meetings, meetings_rt, settings, ["marker@kommune.example.dk"])
                 await _until(lambda: smtp.to("marker@kommune.example.dk"))  # processed after the redelivery
@@ -169,7 +179,7 @@ async def test_a_reminder_scheduled_before_a_restart_is_sent_after_it(settings: 
             data={},
         )
         async with running(build_notify, settings) as (runtime, _):
-            service = runtime.app.state.notification_service
+            ctx: changes.Notify = runtime.app.state.notify
             due = datetime.now(UTC) + timedelta(seconds=3)
             values = {
                 "link": "http://localhost:8000/api/v1/meetings/m-r",
@@ -179,14 +189,171 @@ async def test_a_reminder_scheduled_before_a_restart_is_sent_after_it(settings: 
                 "time": "09.00",
                 "due": "26.05.2026",
             }
-            await service._create(
-                cause,
-                "agenda_reminder",
-                {"participant_id": "p-r", "kind": "authority", "email": "rem@kommune.example.dk"},
-                values,
-                due=due,
-            )
+            recipient = Recipient("p-r", "authority", email="rem@kommune.example.dk")
+            notice = Notice("agenda_reminder", recipient, values, due=due)
+            assert await changes.store_notices(ctx, cause, [notice]) == 1
         assert smtp.to("rem@kommune.example.dk") == [], "not due before the restart"
         async with running(build_notify, settings):
             mails = await _until(lambda: smtp.to("rem@kommune.example.dk"), timeout=30)
         assert mails[0]["Subject"] == "Påmindelse: dagsordenen lukker 26.05.2026"
+
+
+CASEWORKER_UNIT = "t-authority"
+PROVIDER_UNIT = "t-bosted"
+CPR = "0707804321"
+
+
+async def _plan_with_actors(plan: Any) -> tuple[str, dict[str, str]]:
+    """A citizen with an active plan: the responsible caseworker, two provider staff, a private contact."""
+    citizen = await plan.post("/citizens", json={"cpr": CPR, "name": "Karen Testborger"})
+    assert citizen.status_code == 201, citizen.text
+    citizen_id: str = citizen.json()["citizen_id"]
+    actors = [
+        {"name": "Anne", "role": "Sagsbehandler", "kind": "authority", "unit": CASEWORKER_UNIT,
+         "email": "anne@kommune.example.dk"},
+        {"name": "Bo", "role": "Bostøtte", "kind": "provider", "unit": PROVIDER_UNIT,
+         "network_category": "housing", "email": "bo@bosted.example.dk"},
+        {"name": "Sara", "role": "Pædagog", "kind": "provider", "unit": PROVIDER_UNIT,
+         "network_category": "everyday_home", "email": "sara@bosted.example.dk"},
+        {"name": "Lise", "role": "Søster", "kind": "private_network", "phone": "+45 12 34 56 78",
+         "attention_points": "Ring efter kl. 16"},
+    ]  # fmt: skip
+    created = await plan.post(
+        "/plans",
+        json={
+            "citizen_id": citizen_id,
+            "kind": "adult",
+            "responsible_unit": CASEWORKER_UNIT,
+            "overview": {"purpose": "Egen bolig inden sommer"},
+            "actors": actors,
+        },
+    )
+    assert created.status_code == 201, created.text
+    return citizen_id, {a["email"]: a["actor_id"] for a in created.json()["actors"] if a.get("email")}
+
+
+async def test_consent_notices_reach_the_plans_actors_asked_of_the_plan_service(settings: Settings) -> None:
+    settings = settings.model_copy(update={"notify_poll_seconds": 0.2})
+    with ScriptedSmtp() as smtp:
+        settings = settings.model_copy(update={"smtp_port": smtp.port})
+        async with running(build_plan, settings) as (plan_rt, plan):
+            citizen_id, actor_ids = await _plan_with_actors(plan)
+            transport = httpx.ASGITransport(app=plan_rt.app)
+            async with running(lambda s: build_notify(s, transport=transport), settings) as (_, notify):
+                consent_topic = settings.topic(topics.CONSENT)
+                revoked = ConsentRevoked(
+                    consent_id="k-revoked",
+                    citizen_id=citizen_id,
+                    grantee_unit=PROVIDER_UNIT,
+                    revoked_at=datetime.now(UTC),
+                )
+                expiring = ConsentExpiring(
+                    consent_id="k-expiring",
+                    citizen_id=citizen_id,
+                    grantee_unit=PROVIDER_UNIT,
+                    valid_until=date.today() + timedelta(days=20),
+                )
+                assert plan_rt.broker is not None
+                for data in (revoked, expiring):
+                    event = new_event(data, subject=citizen_id)
+                    await publish_event(plan_rt.broker, consent_topic, event, citizen_id)
+
+                # Revoked: the unit that lost the consent. Expiring: the responsible caseworker.
+                bo = await _until(lambda: smtp.to("bo@bosted.example.dk"))
+                sara = await _until(lambda: smtp.to("sara@bosted.example.dk"))
+                anne = await _until(lambda: smtp.to("anne@kommune.example.dk"))
+                assert [m["Subject"] for m in bo] == [m["Subject"] for m in sara]
+                assert len(bo) == len(sara) == len(anne) == 1
+                assert "k-revoked" in _text(bo[0]) and "k-expiring" in _text(anne[0])
+                for mail in (*bo, *sara, *anne):
+                    text = str(mail["Subject"]) + _text(mail)
+                    for sensitive in ("Karen", CPR, citizen_id, "Egen bolig", "Ring efter", "Lise"):
+                        assert sensitive not in text
+
+                async def kinds() -> dict[str, tuple[str, str]]:
+                    response = await notify.get("/notifications", params={"citizen_id": citizen_id})
+                    assert response.status_code == 200, response.text
+                    return {n["recipient_id"]: (n["kind"], n["status"]) for n in response.json()}
+
+                listed = await _until(lambda: _all_sent(kinds, 3))
+                assert listed == {
+                    actor_ids["bo@bosted.example.dk"]: ("consent_revoked", "sent"),
+                    actor_ids["sara@bosted.example.dk"]: ("consent_revoked", "sent"),
+                    actor_ids["anne@kommune.example.dk"]: ("consent_expiring", "sent"),
+                }
+                assert len(smtp.messages) == 3, "the private network is not told, nor anyone twice"
+
+
+async def _all_sent(kinds: Callable[[], Any], expected: int) -> Any:
+    current = await kinds()
+    if len(current) >= expected and all(status == "sent" for _, status in current.values()):
+        return current
+    return None
+
+
+def _text(mail: EmailMessage) -> str:
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+async def test_a_consent_notice_whose_actors_cannot_be_fetched_is_dead_lettered(settings: Settings) -> None:
+    """Fail closed: with the plan service away nobody is told on a guess; the event is parked, not dropped."""
+    settings = settings.model_copy(update={"consumer_max_attempts": 2})
+    nowhere = RoutingTransport({})  # every internal call is refused
+    async with running(lambda s: build_notify(s, transport=nowhere), settings) as (runtime, notify):
+        event = new_event(
+            ConsentRevoked(
+                consent_id="k-1", citizen_id=CITIZEN, grantee_unit=PROVIDER_UNIT, revoked_at=datetime.now(UTC)
+            ),
+            subject=CITIZEN,
+        )
+        consent_topic = settings.topic(topics.CONSENT)
+        assert runtime.broker is not None
+        await publish_event(runtime.broker, consent_topic, event, CITIZEN)
+        dead_letters = topics.dead_letter_topic(consent_topic, f"{settings.topic_prefix}notify-consent")
+        async with TopicProbe(settings.kafka_bootstrap_servers, dead_letters) as probe:
+            parked = await probe.wait_for_event("dk.borgerplan.consent.consent_revoked.v1", consent_id="k-1")
+        assert parked.id == event.id
+        listed = await notify.get("/notifications", params={"citizen_id": CITIZEN})
+        assert listed.json() == []
+
+
+async def test_moving_and_cancelling_a_meeting_cancels_its_pending_reminders(settings: Settings) -> None:
+    settings = settings.model_copy(update={"notify_poll_seconds": 0.2})
+    with ScriptedSmtp() as smtp:
+        settings = settings.model_copy(update={"smtp_port": smtp.port})
+        async with running(build_meetings, settings) as (meetings_rt, meetings):
+            transport = RoutingTransport({settings.meetings_url: meetings_rt.app})
+            async with running(lambda s: build_notify(s, transport=transport), settings) as (_, notify):
+                meeting = await _schedule(meetings, meetings_rt, settings, ["moved@kommune.example.dk"])
+                await _until(lambda: smtp.to("moved@kommune.example.dk"))
+
+                async def reminders() -> list[str]:
+                    listed = await notify.get("/notifications", params={"citizen_id": CITIZEN})
+                    return [n["status"] for n in listed.json() if n["kind"] == "agenda_reminder"]
+
+                assert await reminders() == ["pending"]
+                start = datetime.fromisoformat(meeting["start"]) + timedelta(days=1)
+                moved = await meetings.patch(
+                    f"/meetings/{meeting['meeting_id']}",
+                    json={"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()},
+                    headers={"If-Match": f'"{meeting["version"]}"'},
+                )
+                assert moved.status_code == 200, moved.text
+                updates = await _until(lambda: len(smtp.to("moved@kommune.example.dk")) >= 2 or None)
+                assert updates
+                update = smtp.to("moved@kommune.example.dk")[1]
+                assert next(iter(_ics(update).walk("VEVENT"))).decoded("DTSTART") == start
+                assert sorted(await reminders()) == ["cancelled", "pending"], (
+                    "the old one cancelled, a new one"
+                )
+
+                cancelled = await meetings.patch(
+                    f"/meetings/{meeting['meeting_id']}",
+                    json={"status": "cancelled"},
+                    headers={"If-Match": moved.headers["ETag"]},
+                )
+                assert cancelled.status_code == 200, cancelled.text
+                await _until(lambda: len(smtp.to("moved@kommune.example.dk")) >= 3 or None)
+                assert await reminders() == ["cancelled", "cancelled"]

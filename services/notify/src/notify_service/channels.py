@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from typing import Literal, Protocol
+from typing import Protocol
 
 import aiosmtplib
 import httpx
 
-Outcome = Literal["delivered", "temporary", "permanent"]
+from notify_service.domain import DeliveryResult
+
+__all__ = ["Channel", "DeliveryResult", "DigitalPostChannel", "EmailChannel", "OutgoingMessage", "SmsChannel"]
 
 
 @dataclass(frozen=True)
@@ -31,16 +33,12 @@ class OutgoingMessage:
     attachments: tuple[tuple[str, str, bytes], ...] = field(default=())  # (filename, content type, content)
 
 
-@dataclass(frozen=True)
-class DeliveryResult:
-    outcome: Outcome
-    code: str
-
-
 class Channel(Protocol):
     name: str
 
     async def send(self, message: OutgoingMessage) -> DeliveryResult: ...
+
+    async def close(self) -> None: ...
 
 
 class EmailChannel:
@@ -69,6 +67,9 @@ class EmailChannel:
             return DeliveryResult("temporary", type(exc).__name__)
         return DeliveryResult("delivered", "smtp_250")
 
+    async def close(self) -> None:
+        pass  # one connection per message: nothing held open
+
 
 class _HttpChannel:
     name = "http"
@@ -91,6 +92,9 @@ class _HttpChannel:
         if response.status_code == 429 or response.status_code >= 500:
             return DeliveryResult("temporary", code)
         return DeliveryResult("permanent", code)
+
+    async def close(self) -> None:
+        await self.client.aclose()
 
 
 class SmsChannel(_HttpChannel):
