@@ -1,18 +1,20 @@
 # Borgerplan: the verbs people expect. `make dev` runs the whole system, `make test` passes the tests.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
-LINT_PATHS := contracts/src libs/plumbing/src cli/src services/plan/src services/meetings/src \
-	services/consent/src services/notify/src services/gateway/src
+LINT_PATHS := contracts/src libs/api/src libs/plumbing/src cli/src services/plan/src services/meetings/src \
+	services/consent/src services/notify/src services/gateway/src services/web/src
 
-.PHONY: setup dev test test-unit lint format stop status schemas bench
+.PHONY: setup dev test test-unit lint format stop status schemas contracts client bench
 
 setup:  ## install uv if missing, then the workspace (Python 3.11+, locked)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
+	@bash services/web/build.sh  # the pages' assets (dkfds, htmx, axe-core) and the PDF's libraries
 
 dev: setup  ## start Kafka, FerretDB, the SMTP sink and the five services; load the demo citizen
 	$(UV) run borgerplan dev
 
-test: setup  ## all tests: unit, integration (real Kafka + FerretDB) and e2e (running services)
+test: setup  ## all tests: unit, integration (real Kafka + FerretDB), e2e (running services) and the browser suite
+	@bash services/web/build.sh chromium  # Debian's Chromium for tests/browser, when missing
 	$(UV) run pytest
 
 test-unit: setup
@@ -23,13 +25,22 @@ lint: setup  ## ruff, formatting and mypy --strict, as CI runs them
 	$(UV) run ruff format --check .
 	$(UV) run mypy $(LINT_PATHS)
 	$(UV) run python -m borgerplan_contracts.schemas --check
+	$(UV) run python -m borgerplan_contracts.asyncapi --check
+	$(UV) run python -m gateway_service.openapi --check
 
 format: setup
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
 
-schemas: setup  ## regenerate contracts/schemas from the event models
+schemas: contracts
+
+contracts: setup  ## regenerate the committed contracts: the events' JSON Schemas, AsyncAPI, the gateway's OpenAPI
 	$(UV) run python -m borgerplan_contracts.schemas
+	$(UV) run python -m borgerplan_contracts.asyncapi
+	$(UV) run python -m gateway_service.openapi
+
+client: setup  ## generate the Python client from contracts/openapi.json into .build/client (openapi-python-client)
+	$(UV) run python -m tests.support.client
 
 bench: setup  ## benchmarks: print their numbers
 	@for b in bench/*.py; do echo "== $$b"; $(UV) run python $$b || exit 1; done

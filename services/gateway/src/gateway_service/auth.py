@@ -5,18 +5,27 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from borgerplan_plumbing.auth import AuthenticationError, Caller, JwtVerifier
 
+# Documents the scheme in the OpenAPI; the token is checked below (a missing one is our 401 problem).
+bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="An access token of the municipality's identity provider (audience borgerplan), or locally "
+    "`borgerplan token`.",
+)
+
 
 async def authenticated_caller(
-    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Caller:
-    if not authorization or not authorization.lower().startswith("bearer "):
+    if credentials is None or credentials.scheme.lower() != "bearer":
         raise AuthenticationError("missing bearer token")
     verifier: JwtVerifier = request.app.state.verifier
-    token = authorization.split(" ", 1)[1].strip()
+    token = credentials.credentials.strip()
     if verifier.must_fetch_keys(token):  # reading the issuer's keys blocks; not on the event loop
         return await asyncio.to_thread(verifier.verify, token)
     return verifier.verify(token)

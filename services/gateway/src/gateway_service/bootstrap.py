@@ -1,16 +1,26 @@
-"""Wiring of the gateway: the only service exposed outside the cluster."""
+"""Wiring of the gateway: the only service exposed outside the cluster.
+
+It publishes and consumes nothing, so it runs without Kafka (no producer, no outbox relay), and its readiness is the
+database (the access log) and the services it calls.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from pymongo import IndexModel
 
 from borgerplan_plumbing.auth import JwtVerifier
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
+from gateway_service import openapi
 from gateway_service.access_log import AccessLog
 from gateway_service.entrypoints.http import router
+from gateway_service.forwarding import Context
+from gateway_service.forwarding import router as table_router
 from gateway_service.limits import LimitsMiddleware, TokenBucket
-from gateway_service.upstream import Upstreams
+from gateway_service.routes import ROUTES
+
+SERVICES = ("plan", "meetings", "consent", "notify")
 
 
 def build(settings: Settings | None = None) -> ServiceRuntime:
@@ -19,30 +29,34 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
         settings,
         "gateway",
         title="Borgerplan API",
-        description="The public API of Borgerplan: one shared plan for the citizen.",
+        description=openapi.DESCRIPTION,
+        kafka=False,
     )
-    upstreams = Upstreams(settings)
-    runtime.app.state.upstreams = upstreams
-    runtime.app.state.verifier = JwtVerifier(settings)
+    app = runtime.app
+    app.state.verifier = JwtVerifier(settings)
     access_log = AccessLog(runtime.collection("access_log"), runtime.collection("access_log_heads"))
-    runtime.app.state.access_log = access_log
+    app.state.access_log = access_log
+    context = Context(runtime.internal, access_log)
+    app.state.context = context
     runtime.on_shutdown(access_log.flush)
-    runtime.app.add_middleware(
+    app.add_middleware(
         LimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
         bucket=TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst),
     )
-    for name in ("plan", "meetings", "consent", "notify"):
-        runtime.readiness_check(name, lambda name=name: upstreams.ready(name))  # type: ignore[misc]
+    for name in SERVICES:
+        runtime.readiness_check(name, lambda name=name: runtime.internal.ready(name))  # type: ignore[misc]
+    runtime.declare_indexes(
+        "access_log", IndexModel([("citizen_id", 1), ("seq", 1)], name="access_log_citizen")
+    )
 
-    async def indexes() -> None:
-        await runtime.collection("access_log").create_index(
-            [("citizen_id", 1), ("seq", 1)], name="by_citizen"
-        )
+    def context_of(request: Request) -> Context:
+        found: Context = request.app.state.context
+        return found
 
-    runtime.on_startup(indexes)
-    runtime.on_shutdown(upstreams.close)
-    runtime.app.include_router(router)
+    app.include_router(router)
+    app.include_router(table_router(ROUTES, context_of))
+    openapi.install(app)
     return runtime
 
 

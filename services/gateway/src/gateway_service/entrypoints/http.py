@@ -1,154 +1,48 @@
-"""The public API (``/api/v1``): authentication, forwarding to the owning services, the composed view."""
+"""The public API's operations that the gateway composes or filters itself; the rest is the forwarding table
+(``gateway_service.routes``)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from borgerplan_api.consent import ConsentPublic
+from borgerplan_api.plan import CitizenPublic
+from borgerplan_api.views import (
+    AccessLogPage,
+    Health,
+    MeetingShown,
+    MyCitizen,
+    MyDeadline,
+    PlanShown,
+    PlanView,
+    Readiness,
+)
 from borgerplan_plumbing import pages
 from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
-from gateway_service import authz
+from borgerplan_plumbing.relations import Relation
+from gateway_service import composition, policy, worklists
+from gateway_service import facts as facts_of
 from gateway_service.access_log import AccessLog
 from gateway_service.auth import Authenticated
-from gateway_service.authz import Action, Relation
-from gateway_service.upstream import (
-    UpstreamResponse,
-    Upstreams,
-    UpstreamUnavailableError,
-    fetch_one,
-    relay_response,
-    unavailable,
-)
-from gateway_service.view import compose, decide, single_meeting, single_plan
+from gateway_service.forwarding import check_ids
+from gateway_service.problems import problem_responses
+from gateway_service.upstream import relay_response
 
 router = APIRouter(prefix="/api/v1")
+Id = Annotated[str, Path(json_schema_extra={"format": "uuid"})]
+READ = problem_responses(body=False, change=False, if_match=False)
 
 
-def _upstreams(request: Request) -> Upstreams:
-    upstreams: Upstreams = request.app.state.upstreams
-    return upstreams
-
-
-async def _forward(
-    request: Request, service: str, path: str, caller: Caller, params: dict[str, str] | None = None
-) -> Response:
-    body = await request.body()
-    try:
-        upstream = await _upstreams(request).request(
-            service,
-            request.method,
-            path,
-            caller,
-            content=body or None,
-            params=params,
-            headers=dict(request.headers),
-        )
-    except UpstreamUnavailableError as exc:
-        raise unavailable(exc.service) from exc
-    return relay_response(upstream)
-
-
-def _require(caller: Caller, action: Action) -> None:
-    """Writes and lookups by the matrix (docs/authorization.md); they do not depend on the relation."""
-    relation: Relation = "self" if caller.has_role("citizen") else "responsible"
-    if authz.decide(action, caller, relation) not in ("allow", "allow_with_consent"):
-        raise Problem(403, "Forbidden", "Your role does not allow this.", kind="forbidden")
-
-
-async def _change_plan(request: Request, plan_id: str, caller: Caller, who: str, path: str) -> Response:
-    """Forward a change of a plan when the caller's role and relation allow it."""
-    _require(caller, "change_plan")
-    await _may_change_plan(request, plan_id, caller, who)
-    return await _forward(request, "plan", path, caller)
-
-
-async def _may_change_plan(request: Request, plan_id: str, caller: Caller, who: str) -> None:
-    """Only the plan's own parties change it: its responsible authority unit, and for goals, scores and
-    follow-ups also the units of its actors. Anyone else learns nothing (404), an actor asking for more 403."""
-    response = await fetch_one(_upstreams(request), "plan", f"/plans/{plan_id}", caller, "plan")
-    plan = response.json()
-    if caller.unit_kind == "authority" and plan["responsible_unit"] == caller.unit:
-        return
-    if caller.unit not in {
-        a.get("unit") for a in plan.get("actors", []) if a.get("kind") != "private_network"
-    }:
-        raise Problem(404, "Not found", "No plan with that id.")
-    if who == "responsible":
-        raise Problem(
-            403,
-            "Forbidden",
-            "Only the plan's responsible unit changes this; actors record goals, scores and follow-ups.",
-            kind="forbidden",
-        )
-
-
-async def _plan_id_of(request: Request) -> str:
-    try:
-        plan_id = json.loads(await request.body()).get("plan_id")
-    except (ValueError, AttributeError):
-        plan_id = None
-    if not isinstance(plan_id, str) or not plan_id:
-        raise Problem(
-            422,
-            "Invalid request",
-            "Name the plan the meeting belongs to.",
-            kind="validation",
-            errors=[{"field": "plan_id", "message": "required"}],
-        )
-    return plan_id
-
-
-async def _meeting_party(request: Request, meeting_id: str, caller: Caller, *, manage: bool) -> None:
-    """Who may act on a meeting: the coordinating unit and the plan's responsible unit manage it (change it,
-    write and publish the minutes); the invited take part (answer, add agenda items, complete their tasks).
-    Anyone else gets 404; a related unit asking for more than its part 403."""
-    response = await fetch_one(_upstreams(request), "meetings", f"/meetings/{meeting_id}", caller, "meeting")
-    meeting = response.json()
-    if caller.has_role("citizen"):
-        if caller.citizen_id != meeting["citizen_id"]:
-            raise Problem(404, "Not found", "No meeting with that id.")
-        if manage:
-            raise Problem(403, "Forbidden", "The coordinator manages the meeting.", kind="forbidden")
-        return
-    if caller.unit == meeting["coordinator_unit"]:
-        return
-    invited = any(p.get("unit") == caller.unit for p in meeting.get("participants", []))
-    if invited and not manage:
-        return
-    decision = await decide(_upstreams(request), meeting["citizen_id"], caller, "view_plan")
-    relation = decision["relation"] if decision else "none"
-    if relation == "responsible":
-        return
-    if invited or relation == "actor":
-        raise Problem(
-            403, "Forbidden", "The coordinator and the responsible unit manage the meeting.", kind="forbidden"
-        )
-    raise Problem(404, "Not found", "No meeting with that id.")
-
-
-async def _consent_party(request: Request, consent_id: str, caller: Caller) -> tuple[str, UpstreamResponse]:
-    """A consent is read and changed by its parties: the citizen (reading), the unit that registered it, the unit
-    that received it, and the responsible unit of the citizen's plan. Anyone else gets 404. Returns the citizen
-    and the consent as read."""
-    response = await fetch_one(_upstreams(request), "consent", f"/consents/{consent_id}", caller, "consent")
-    consent = response.json()
-    citizen_id: str = consent["citizen_id"]
-    if caller.has_role("citizen"):
-        if caller.citizen_id != citizen_id:
-            raise Problem(404, "Not found", "No consent with that id.")
-        return citizen_id, response
-    if caller.unit in (consent.get("granted_by_unit"), consent["grantee_unit"]):
-        return citizen_id, response
-    decision = await decide(_upstreams(request), citizen_id, caller, "view_plan")
-    if decision is None or decision["relation"] != "responsible":
-        raise Problem(404, "Not found", "No consent with that id.")
-    return citizen_id, response
+def _client(request: Request) -> InternalClient:
+    client: InternalClient = request.app.state.runtime.internal
+    return client
 
 
 async def _audit(
@@ -158,16 +52,33 @@ async def _audit(
     await log.append(caller, citizen_id, purpose, sections, request.headers.get("x-request-id"))
 
 
-@router.post(
-    "/citizens",
-    operation_id="register_citizen",
-    tags=["citizens"],
-    status_code=201,
-    summary="Register a citizen (CPR validated)",
-)
-async def register_citizen(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "register_citizen")
-    return await _forward(request, "plan", "/citizens", caller)
+async def _disclose(
+    request: Request, caller: Caller, citizen_id: str, permission: composition.Permission, what: str
+) -> None:
+    """Data leaves on another unit's consent: recorded before it leaves (by the consent service with its answer;
+    here only if it did not)."""
+    decided = permission.decision
+    if decided is None or decided.get("disclosure_id"):
+        return
+    body = {
+        "citizen_id": citizen_id,
+        "unit": caller.unit,
+        "purpose": "view_plan",
+        "categories": decided["categories"],
+        "consent_ids": decided["consent_ids"],
+        "what": what,
+    }
+    try:
+        response = await _client(request).post("consent", "/disclosures", caller, json=body)
+    except UnavailableError:
+        response = None
+    if response is None or response.status_code != 201:
+        raise Problem(
+            503,
+            "Service unavailable",
+            "The disclosure could not be recorded; nothing was sent.",
+            headers={"Retry-After": "2"},
+        )
 
 
 @router.get(
@@ -175,118 +86,55 @@ async def register_citizen(request: Request, caller: Authenticated) -> Response:
     operation_id="find_citizen_by_cpr",
     tags=["citizens"],
     summary="Look up a citizen by CPR (authority roles; always audited)",
+    response_model=list[CitizenPublic],
+    responses=READ,
 )
 async def find_citizen(
-    request: Request, caller: Authenticated, cpr: Annotated[str, Query(max_length=11)]
+    request: Request,
+    caller: Authenticated,
+    cpr: Annotated[str, Query(min_length=10, max_length=11, examples=["0101901234"])],
 ) -> Response:
-    _require(caller, "lookup_by_cpr")
-    response = await _forward(request, "plan", "/citizens", caller, params={"cpr": cpr})
-    if response.status_code == 200:
-        for found in json.loads(bytes(response.body)):
+    if policy.decide("lookup_by_cpr", caller) != "allow":
+        raise Problem(403, "Forbidden", "Only authority caseworkers look up by CPR.", kind="forbidden")
+    try:
+        upstream = await _client(request).get("plan", "/citizens", caller, params={"cpr": cpr})
+    except UnavailableError as exc:
+        raise facts_of.unavailable("plan") from exc
+    if upstream.status_code == 200:
+        for found in upstream.json():
             await _audit(request, caller, found["citizen_id"], "lookup_by_cpr", ["citizen"])
-    return response
-
-
-@router.post("/plans", operation_id="create_plan", tags=["plans"], status_code=201)
-async def create_plan(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "create_plan")
-    return await _forward(request, "plan", "/plans", caller)
-
-
-@router.patch(
-    "/plans/{plan_id}",
-    operation_id="update_plan",
-    tags=["plans"],
-    summary="Change overview, legal bases, validity or status (If-Match); a new version with history",
-)
-async def update_plan(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}")
-
-
-@router.patch(
-    "/plans/{plan_id}/goals/{goal_id}",
-    operation_id="update_goal",
-    tags=["plans"],
-    summary="Record a goal's new status or a score (If-Match); kept as history",
-)
-async def update_goal(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(request, plan_id, caller, "related", f"/plans/{plan_id}/goals/{goal_id}")
-
-
-@router.post(
-    "/plans/{plan_id}/goals/{goal_id}/follow-ups",
-    operation_id="add_follow_up",
-    tags=["plans"],
-    status_code=201,
-    summary="A dated follow-up entry by the caller",
-)
-async def add_follow_up(plan_id: str, goal_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(
-        request, plan_id, caller, "related", f"/plans/{plan_id}/goals/{goal_id}/follow-ups"
-    )
-
-
-@router.post(
-    "/plans/{plan_id}/goals",
-    operation_id="add_goal",
-    tags=["plans"],
-    status_code=201,
-    summary="Add a goal: themes, information category, sub-goal ladder, agreements",
-)
-async def add_goal(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(request, plan_id, caller, "related", f"/plans/{plan_id}/goals")
-
-
-@router.post(
-    "/plans/{plan_id}/actors",
-    operation_id="add_actor",
-    tags=["plans"],
-    status_code=201,
-    summary="Add a collaboration partner / network-map entry",
-)
-async def add_actor(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/actors")
-
-
-@router.patch(
-    "/plans/{plan_id}/actors/{actor_id}",
-    operation_id="update_actor",
-    tags=["plans"],
-    summary="Change a collaboration partner (If-Match)",
-)
-async def update_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/actors/{actor_id}")
-
-
-@router.delete(
-    "/plans/{plan_id}/actors/{actor_id}",
-    operation_id="remove_actor",
-    tags=["plans"],
-    summary="Remove a collaboration partner (If-Match)",
-)
-async def remove_actor(plan_id: str, actor_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/actors/{actor_id}")
-
-
-@router.post(
-    "/plans/{plan_id}/child-follow-ups",
-    operation_id="add_child_follow_up",
-    tags=["plans"],
-    status_code=201,
-    summary="The § 70 follow-up of a child plan",
-)
-async def add_child_follow_up(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    return await _change_plan(request, plan_id, caller, "responsible", f"/plans/{plan_id}/child-follow-ups")
+    return relay_response(upstream)
 
 
 @router.get(
-    "/legal-bases",
-    operation_id="list_legal_bases",
-    tags=["plans"],
-    summary="The maintained list of legal bases",
+    "/citizens/{citizen_id}/plan-view",
+    operation_id="get_plan_view",
+    tags=["view"],
+    summary="The single composed view of the citizen's plan, as the caller may see it (audited)",
+    response_model=PlanView,
+    responses=READ,
 )
-async def legal_bases(request: Request, caller: Authenticated) -> Response:
-    return await _forward(request, "plan", "/legal-bases", caller)
+async def plan_view(citizen_id: Id, request: Request, caller: Authenticated) -> JSONResponse:
+    check_ids({"citizen_id": citizen_id})
+    began = time.perf_counter()
+    view = await composition.compose(_client(request), caller, citizen_id)
+    composed = time.perf_counter()
+    sections = [s for s in ("citizen", "plans", "meetings", "consent_summary") if view.body.get(s)]
+    # Both records are written before the response leaves; they are independent, so at the same time.
+    await asyncio.gather(
+        _audit(request, caller, citizen_id, "view_plan", sections),
+        _disclose(request, caller, citizen_id, view.permission, "plan_view"),
+    )
+    recorded = time.perf_counter()
+    # Server-Timing (W3C) tells an operator where the time went: fetching and composing, then the records.
+    timing = ", ".join(
+        [
+            f"compose;dur={(composed - began) * 1000:.1f}",
+            *(f"{name};dur={ms:.1f}" for name, ms in view.timings.items()),
+            f"record;dur={(recorded - composed) * 1000:.1f}",
+        ]
+    )
+    return JSONResponse(view.body, headers={"Server-Timing": timing})
 
 
 @router.get(
@@ -294,164 +142,17 @@ async def legal_bases(request: Request, caller: Authenticated) -> Response:
     operation_id="get_plan",
     tags=["plans"],
     summary="One plan as the caller may see it (consent applies as in the composed view; audited)",
+    response_model=PlanShown,
+    responses=READ,
 )
-async def get_plan(plan_id: str, request: Request, caller: Authenticated) -> JSONResponse:
-    found = await single_plan(_upstreams(request), plan_id, caller)
-    plan, decision = found["plan"], found["_decision"]
-    records = [_audit(request, caller, plan["citizen_id"], "view_plan", ["plan"])]
-    if decision is not None and not decision.get("disclosure_id"):
-        records.append(_disclose(request, caller, plan["citizen_id"], decision, what="plan"))
-    await asyncio.gather(*records)
-    headers = {"ETag": found["etag"]} if found["etag"] else {}
-    return JSONResponse({**plan, "withheld": found["withheld"]}, headers=headers)
-
-
-@router.get(
-    "/plans/{plan_id}/history",
-    operation_id="plan_history",
-    tags=["plans"],
-    summary="Every version: who, when, what changed (the citizen and the responsible unit)",
-)
-async def plan_history(plan_id: str, request: Request, caller: Authenticated) -> Response:
-    found = await single_plan(_upstreams(request), plan_id, caller)
-    if not found["full_access"]:
-        raise Problem(
-            403,
-            "Forbidden",
-            "The history holds every category of the plan; only the citizen and the responsible unit read it.",
-            kind="forbidden",
-        )
-    await _audit(request, caller, found["plan"]["citizen_id"], "view_history", ["history"])
-    return await _forward(request, "plan", f"/plans/{plan_id}/history", caller)
-
-
-@router.post("/consents", operation_id="grant_consent", tags=["consents"], status_code=201)
-async def grant_consent(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "manage_consent")
-    return await _forward(request, "consent", "/consents", caller)
-
-
-@router.get("/consents/{consent_id}", operation_id="get_consent", tags=["consents"])
-async def get_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    if not caller.has_role("citizen"):
-        _require(caller, "manage_consent")
-    citizen_id, consent = await _consent_party(request, consent_id, caller)
-    await _audit(request, caller, citizen_id, "view_consents", ["consent"])
-    return relay_response(consent)
-
-
-@router.patch(
-    "/consents/{consent_id}",
-    operation_id="narrow_consent",
-    tags=["consents"],
-    summary="Narrow a consent to fewer categories or purposes (If-Match)",
-)
-async def narrow_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "manage_consent")
-    await _consent_party(request, consent_id, caller)
-    return await _forward(request, "consent", f"/consents/{consent_id}", caller)
-
-
-@router.post(
-    "/consents/{consent_id}/renewal",
-    operation_id="renew_consent",
-    tags=["consents"],
-    summary="Extend a consent's validity (If-Match)",
-)
-async def renew_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "manage_consent")
-    await _consent_party(request, consent_id, caller)
-    return await _forward(request, "consent", f"/consents/{consent_id}/renewal", caller)
-
-
-@router.post(
-    "/consents/{consent_id}/revocation",
-    operation_id="revoke_consent",
-    tags=["consents"],
-    summary="Revoke a consent (If-Match); it takes effect on the very next request",
-)
-async def revoke_consent(consent_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "manage_consent")
-    await _consent_party(request, consent_id, caller)
-    return await _forward(request, "consent", f"/consents/{consent_id}/revocation", caller)
-
-
-@router.get("/citizens/{citizen_id}/consents", operation_id="list_consents", tags=["consents"])
-async def list_consents(
-    citizen_id: str,
-    request: Request,
-    caller: Authenticated,
-    limit: pages.Limit = pages.MAX_LIMIT,
-    cursor: pages.Cursor = None,
-) -> Response:
-    params = _page_params(limit, cursor)
-    related = True
-    if caller.has_role("citizen"):
-        if caller.citizen_id != citizen_id:
-            raise Problem(404, "Not found", "No citizen with that id.")
-    elif not caller.has_role("admin"):
-        _require(caller, "manage_consent")
-        decision = await decide(_upstreams(request), citizen_id, caller, "view_plan")
-        if decision is None:
-            raise Problem(
-                503, "Service unavailable", "Consent could not be checked.", headers={"Retry-After": "5"}
-            )
-        if decision["relation"] != "responsible":  # another unit: the consents it received or registered
-            params["unit"] = caller.unit
-            related = decision["relation"] != "none"
-    response = await _forward(request, "consent", f"/citizens/{citizen_id}/consents", caller, params=params)
-    if response.status_code == 200:
-        if not related and response.body == b"[]" and not cursor:
-            raise Problem(404, "Not found", "No citizen with that id.")
-        await _audit(request, caller, citizen_id, "view_consents", ["consents"])
-    return response
-
-
-@router.get(
-    "/citizens/{citizen_id}/disclosures",
-    operation_id="list_disclosures",
-    tags=["consents"],
-    summary="Who received what about the citizen, when (the citizen, admin)",
-)
-async def list_disclosures(
-    citizen_id: str,
-    request: Request,
-    caller: Authenticated,
-    limit: pages.Limit = pages.DEFAULT_LIMIT,
-    cursor: pages.Cursor = None,
-) -> Response:
-    if not (caller.has_role("admin") or (caller.has_role("citizen") and caller.citizen_id == citizen_id)):
-        raise Problem(404, "Not found", "No citizen with that id.")
-    response = await _forward(
-        request, "consent", f"/citizens/{citizen_id}/disclosures", caller, params=_page_params(limit, cursor)
+async def get_plan(plan_id: Id, request: Request, caller: Authenticated) -> JSONResponse:
+    check_ids({"plan_id": plan_id})
+    plan, permission, etag = await composition.one_plan(_client(request), caller, plan_id)
+    await asyncio.gather(
+        _audit(request, caller, plan["citizen_id"], "view_plan", ["plan"]),
+        _disclose(request, caller, plan["citizen_id"], permission, "plan"),
     )
-    if response.status_code == 200:
-        await _audit(request, caller, citizen_id, "view_disclosures", ["disclosures"])
-    return response
-
-
-def _page_params(limit: int, cursor: str | None) -> dict[str, str]:
-    return {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
-
-
-@router.post("/meetings", operation_id="schedule_meeting", tags=["meetings"], status_code=201)
-async def schedule_meeting(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "schedule_meeting")
-    await _may_change_plan(request, await _plan_id_of(request), caller, "related")
-    return await _forward(request, "meetings", "/meetings", caller)
-
-
-@router.get(
-    "/deadlines/outreach",
-    operation_id="outreach_deadlines",
-    tags=["deadlines"],
-    summary="The outreach workflow's deadlines in Danish working days, from the milestones given",
-)
-async def outreach_deadlines(request: Request, caller: Authenticated) -> Response:
-    _require(caller, "schedule_meeting")
-    return await _forward(
-        request, "meetings", "/deadlines/outreach", caller, params=dict(request.query_params)
-    )
+    return JSONResponse(plan, headers={"ETag": etag} if etag else {})
 
 
 @router.get(
@@ -460,184 +161,103 @@ async def outreach_deadlines(request: Request, caller: Authenticated) -> Respons
     tags=["meetings"],
     summary="One meeting as the caller may see it (the citizen, the coordinator, the responsible unit, an "
     "invited unit, a unit with consent to see the plan; audited)",
+    response_model=MeetingShown,
+    responses=READ,
 )
-async def get_meeting(meeting_id: str, request: Request, caller: Authenticated) -> JSONResponse:
-    found = await single_meeting(_upstreams(request), meeting_id, caller)
-    meeting = found["meeting"]
+async def get_meeting(meeting_id: Id, request: Request, caller: Authenticated) -> JSONResponse:
+    check_ids({"meeting_id": meeting_id})
+    meeting, citizen_id, etag = await composition.one_meeting(_client(request), caller, meeting_id)
     sections = ["meeting", *(["minutes"] if meeting.get("minutes") else [])]
-    await _audit(request, caller, found["citizen_id"], "view_meeting", sections)
-    headers = {"ETag": found["etag"]} if found["etag"] else {}
-    return JSONResponse({**meeting, "withheld": found["withheld"]}, headers=headers)
-
-
-@router.patch(
-    "/meetings/{meeting_id}",
-    operation_id="update_meeting",
-    tags=["meetings"],
-    summary="Reschedule, move, cancel (status: cancelled) or name the minute-taker (If-Match)",
-)
-async def update_meeting(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "schedule_meeting")
-    await _meeting_party(request, meeting_id, caller, manage=True)
-    return await _forward(request, "meetings", f"/meetings/{meeting_id}", caller)
-
-
-@router.post(
-    "/meetings/{meeting_id}/participants/{participant_id}/response",
-    operation_id="respond_to_invitation",
-    tags=["meetings"],
-    summary="Accept, decline (with apologies) or answer tentatively",
-)
-async def respond_to_invitation(
-    meeting_id: str, participant_id: str, request: Request, caller: Authenticated
-) -> Response:
-    _require(caller, "take_part")
-    await _meeting_party(request, meeting_id, caller, manage=False)
-    return await _forward(
-        request, "meetings", f"/meetings/{meeting_id}/participants/{participant_id}/response", caller
-    )
-
-
-@router.post(
-    "/meetings/{meeting_id}/agenda-items",
-    operation_id="add_agenda_item",
-    tags=["meetings"],
-    status_code=201,
-    summary="A participant adds an item (closed 4 working days before the meeting)",
-)
-async def add_agenda_item(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "take_part")
-    await _meeting_party(request, meeting_id, caller, manage=False)
-    return await _forward(request, "meetings", f"/meetings/{meeting_id}/agenda-items", caller)
-
-
-@router.put(
-    "/meetings/{meeting_id}/minutes",
-    operation_id="put_minutes",
-    tags=["minutes"],
-    summary="Attendance, decisions, tasks (who, what, due) (If-Match)",
-)
-async def put_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "write_minutes")
-    await _meeting_party(request, meeting_id, caller, manage=True)
-    return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes", caller)
-
-
-@router.post(
-    "/meetings/{meeting_id}/minutes/publication",
-    operation_id="publish_minutes",
-    tags=["minutes"],
-    summary="Publish the minutes to the participants permitted to receive them (If-Match)",
-)
-async def publish_minutes(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "write_minutes")
-    await _meeting_party(request, meeting_id, caller, manage=True)
-    return await _forward(request, "meetings", f"/meetings/{meeting_id}/minutes/publication", caller)
-
-
-@router.post(
-    "/meetings/{meeting_id}/tasks/{task_id}/completion", operation_id="complete_task", tags=["minutes"]
-)
-async def complete_task(meeting_id: str, task_id: str, request: Request, caller: Authenticated) -> Response:
-    _require(caller, "schedule_meeting")
-    await _meeting_party(request, meeting_id, caller, manage=False)
-    return await _forward(request, "meetings", f"/meetings/{meeting_id}/tasks/{task_id}/completion", caller)
+    await _audit(request, caller, citizen_id, "view_meeting", sections)
+    return JSONResponse(meeting, headers={"ETag": etag} if etag else {})
 
 
 @router.get(
     "/meetings/{meeting_id}/invitation.ics",
     operation_id="get_invitation_ics",
     tags=["meetings"],
-    summary="The invitation as iCalendar (same UID on updates, SEQUENCE raised)",
+    summary="The invitation as iCalendar (same UID on updates, SEQUENCE raised; the meeting's readers; audited)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}, **READ},
 )
-async def invitation_ics(meeting_id: str, request: Request, caller: Authenticated) -> Response:
-    found = await single_meeting(_upstreams(request), meeting_id, caller)  # the same access as the meeting
-    response = await _forward(request, "meetings", f"/meetings/{meeting_id}/invitation.ics", caller)
-    if response.status_code == 200:
-        await _audit(request, caller, found["citizen_id"], "export_calendar", ["meeting"])
-    return response
+async def invitation_ics(meeting_id: Id, request: Request, caller: Authenticated) -> Response:
+    check_ids({"meeting_id": meeting_id})
+    client = _client(request)
+    _, citizen_id, _ = await composition.one_meeting(client, caller, meeting_id)
+    try:
+        upstream = await client.get("meetings", path("/meetings/{}/invitation.ics", meeting_id), caller)
+    except UnavailableError as exc:
+        raise facts_of.unavailable("meetings") from exc
+    if upstream.status_code == 200:
+        await _audit(request, caller, citizen_id, "export_calendar", ["meeting"])
+    return relay_response(upstream)
 
 
 @router.get(
-    "/citizens/{citizen_id}/plan-view",
-    operation_id="get_plan_view",
-    tags=["view"],
-    summary="The single composed view of the citizen's plan, as the caller may see it",
+    "/citizens/{citizen_id}/consents",
+    operation_id="list_consents",
+    tags=["consents"],
+    summary="The citizen's consents: all for the citizen and the responsible unit, a unit's own otherwise (audited)",
+    response_model=list[ConsentPublic],
+    responses=READ,
 )
-async def plan_view(citizen_id: str, request: Request, caller: Authenticated) -> JSONResponse:
-    began = time.perf_counter()
-    view: dict[str, Any] = await compose(_upstreams(request), citizen_id, caller)
-    composed = time.perf_counter()
-    sections = ["citizen", "plans", "meetings", "consent_summary"]
-    decision = view.pop("_decision", None)
-    upstream_timings = view.pop("_timings", {})
-    # Both records are written before the response leaves; they are independent, so at the same time.
-    records = [_audit(request, caller, citizen_id, "view_plan", [s for s in sections if view.get(s)])]
-    if decision is not None and not decision.get("disclosure_id"):
-        # data left on another unit's consent and the consent service did not record it with its answer
-        records.append(_disclose(request, caller, citizen_id, decision))
-    await asyncio.gather(*records)
-    recorded = time.perf_counter()
-    # Server-Timing (W3C) tells an operator where the time went: fetching and composing, then the records.
-    timing = ", ".join(
-        [
-            f"compose;dur={(composed - began) * 1000:.1f}",
-            *(f"{name};dur={ms:.1f}" for name, ms in upstream_timings.items()),
-            f"record;dur={(recorded - composed) * 1000:.1f}",
-        ]
-    )
-    return JSONResponse(view, headers={"Server-Timing": timing})
-
-
-async def _disclose(
-    request: Request, caller: Caller, citizen_id: str, decision: dict[str, Any], what: str = "plan_view"
-) -> None:
-    body = {
-        "citizen_id": citizen_id,
-        "unit": caller.unit,
-        "purpose": "view_plan",
-        "categories": decision["categories"],
-        "consent_ids": decision["consent_ids"],
-        "what": what,
-    }
+async def list_consents(
+    citizen_id: Id,
+    request: Request,
+    caller: Authenticated,
+    limit: pages.Limit = pages.MAX_LIMIT,
+    cursor: pages.Cursor = None,
+) -> Response:
+    check_ids({"citizen_id": citizen_id})
+    client = _client(request)
+    found = await facts_of.about_citizen(client, caller, citizen_id)
+    verdict = policy.decide("list_consents", caller, found.facts)
+    if verdict == "forbidden":
+        raise Problem(403, "Forbidden", "Your role does not handle consents.", kind="forbidden")
+    params = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
+    if verdict != "allow":
+        params["unit"] = caller.unit  # the consents it received or registered
     try:
-        response = await _upstreams(request).request("consent", "POST", "/disclosures", caller, json=body)
-    except UpstreamUnavailableError as exc:
-        raise Problem(
-            503,
-            "Service unavailable",
-            "The disclosure could not be recorded; nothing was sent.",
-            headers={"Retry-After": "5"},
-        ) from exc
-    if response.status_code != 201:
-        raise Problem(503, "Service unavailable", "The disclosure could not be recorded; nothing was sent.")
+        upstream = await client.get(
+            "consent", path("/citizens/{}/consents", citizen_id), caller, params=params
+        )
+    except UnavailableError as exc:
+        raise facts_of.unavailable("consent") from exc
+    if upstream.status_code == 200:
+        if verdict == "not_found" and upstream.content.strip() == b"[]" and not cursor:
+            raise facts_of.not_found("citizen")
+        await _audit(request, caller, citizen_id, "view_consents", ["consents"])
+    return relay_response(upstream)
 
 
 @router.get(
     "/citizens/{citizen_id}/access-log",
     operation_id="get_access_log",
     tags=["access log"],
-    summary="Who read this citizen's data, when, what and why (the citizen; admin also sees the person)",
+    summary="Who read this citizen's data, when, what and why (the citizen; administrators also see the person)",
+    response_model=AccessLogPage,
+    responses=READ,
 )
 async def access_log(
-    citizen_id: str,
+    citizen_id: Id,
     request: Request,
     caller: Authenticated,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before_seq: Annotated[int | None, Query(ge=1, description="page: entries older than this one")] = None,
 ) -> JSONResponse:
+    check_ids({"citizen_id": citizen_id})
     relation: Relation = "self" if caller.citizen_id == citizen_id else "none"
-    outcome = authz.decide("read_access_log", caller, relation)
-    if outcome == "not_found":
-        raise Problem(404, "Not found", "No citizen with that id.")
-    if outcome != "allow":
+    verdict = policy.decide("read_access_log", caller, policy.Facts(relation=relation))
+    if verdict == "not_found":
+        raise facts_of.not_found("citizen")
+    if verdict != "allow":
         raise Problem(
             403, "Forbidden", "Only the citizen and administrators read the access log.", kind="forbidden"
         )
     log: AccessLog = request.app.state.access_log
     entries = await log.read(citizen_id, limit, before_seq)
     admin = caller.has_role("admin")
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "seq": e["seq"],
             "at": e["at"].isoformat(),
@@ -652,12 +272,60 @@ async def access_log(
     return JSONResponse({"items": items, "next_before_seq": next_page})
 
 
-@router.get("/healthz", operation_id="gateway_healthz", tags=["health"])
-async def healthz() -> dict[str, str]:
-    return {"status": "ok", "service": "gateway"}
+@router.get(
+    "/me/citizens",
+    operation_id="list_my_citizens",
+    tags=["worklists"],
+    summary="Mine borgere: the citizens my unit is responsible for or takes part in; overdue first, then the "
+    "next meeting, then by name",
+    response_model=list[MyCitizen],
+    responses=READ,
+)
+async def my_citizens(
+    request: Request,
+    caller: Authenticated,
+    name: Annotated[str | None, Query(max_length=200, description="only names containing this")] = None,
+) -> JSONResponse:
+    if policy.decide("read_worklist", caller) != "allow":
+        raise Problem(403, "Forbidden", "Worklists are for staff.", kind="forbidden")
+    return JSONResponse(await worklists.my_citizens(_client(request), caller, name))
 
 
-@router.get("/readyz", operation_id="gateway_readyz", tags=["health"])
+@router.get(
+    "/me/deadlines",
+    operation_id="list_my_deadlines",
+    tags=["worklists"],
+    summary="My unit's deadlines and tasks, overdue first (Danish working days)",
+    response_model=list[MyDeadline],
+    responses=READ,
+)
+async def my_deadlines(request: Request, caller: Authenticated) -> JSONResponse:
+    if policy.decide("read_worklist", caller) != "allow":
+        raise Problem(403, "Forbidden", "Worklists are for staff.", kind="forbidden")
+    return JSONResponse(await worklists.my_deadlines(_client(request), caller))
+
+
+@router.get(
+    "/healthz",
+    operation_id="gateway_healthz",
+    tags=["health"],
+    summary="Liveness",
+    response_model=Health,
+    openapi_extra={"security": []},
+)
+async def healthz() -> Health:
+    return Health(status="ok", service="gateway")
+
+
+@router.get(
+    "/readyz",
+    operation_id="gateway_readyz",
+    tags=["health"],
+    summary="Readiness: the database and the services answer",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "not ready: see which check failed"}},
+    openapi_extra={"security": []},
+)
 async def readyz(request: Request) -> JSONResponse:
     checks = await request.app.state.runtime.ready()
     ok = all(checks.values())

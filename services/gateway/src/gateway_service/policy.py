@@ -1,0 +1,163 @@
+"""Who may do what: the gateway's one policy, pure (docs/authorization.md).
+
+``decide(action, caller, facts)`` answers from the caller's token (roles, unit kind) and the facts about the
+resource the gateway read from its owning service (``Facts``): the caller's unit's relation to the citizen, and for
+a consent or a meeting the caller's part in it. The relations themselves have one definition, in
+``borgerplan_plumbing.relations``. The final word on another unit's reading is the citizen's consent, decided live by
+the consent service: ``allow_with_consent`` says the gateway must ask it.
+
+Refusals are ``not_found`` (404) when the caller has no relation to the citizen, since the existence of a plan is
+itself sensitive, and ``forbidden`` (403) when a related caller asks for more than its part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.relations import Relation
+
+Action = Literal[
+    # without a citizen yet
+    "register_citizen",
+    "lookup_by_cpr",
+    "create_plan",
+    "grant_consent",
+    "read_vocabulary",
+    "outreach_deadlines",
+    "read_worklist",
+    # a citizen's plan
+    "read_plan",
+    "read_history",
+    "change_plan",
+    "record_progress",
+    # a citizen's meetings
+    "schedule_meeting",
+    "read_meeting",
+    "manage_meeting",
+    "take_part",
+    "complete_task",
+    # a citizen's consents and records
+    "read_consent",
+    "change_consent",
+    "revoke_consent",
+    "list_consents",
+    "preview_consent",
+    "list_disclosures",
+    "read_access_log",
+]
+Verdict = Literal["allow", "allow_with_consent", "forbidden", "not_found"]
+
+STAFF = ("caseworker", "contact_person", "case_system", "admin")
+# Roles that handle a citizen's case (the case system reads; it does not change plans, meetings or consents).
+HANDLING = ("caseworker", "contact_person", "admin")
+# Actions that need no citizen: the caller's token alone decides.
+WITHOUT_CITIZEN: frozenset[Action] = frozenset(
+    {
+        "register_citizen",
+        "lookup_by_cpr",
+        "create_plan",
+        "grant_consent",
+        "read_vocabulary",
+        "outreach_deadlines",
+        "read_worklist",
+    }
+)
+# What the citizen may do about their own plan: read all of it, take part in meetings, withdraw a consent.
+CITIZEN_MAY: frozenset[Action] = frozenset(
+    {
+        "read_plan",
+        "read_history",
+        "read_meeting",
+        "take_part",
+        "read_consent",
+        "revoke_consent",
+        "list_consents",
+        "preview_consent",
+        "list_disclosures",
+        "read_access_log",
+        "read_vocabulary",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the gateway learnt about the caller and the resource before deciding."""
+
+    relation: Relation = "none"
+    consent_party: bool = False  # the caller's unit received or registered the consent in question
+    manages_meeting: bool = False  # the meeting's coordinating unit, or the responsible unit
+    meeting_participant: bool = False  # the caller's unit is invited to the meeting
+
+
+NO_CITIZEN = Facts()
+
+
+def decide(action: Action, caller: Caller, facts: Facts = NO_CITIZEN) -> Verdict:
+    if caller.has_role("citizen"):
+        return _citizen(action, facts)
+    if action in WITHOUT_CITIZEN:
+        return _by_token(action, caller)
+    if not caller.has_role(*STAFF):  # type: ignore[arg-type]
+        return "forbidden"
+    handles = caller.has_role(*HANDLING)  # type: ignore[arg-type]
+    relation = facts.relation
+    related = relation in ("responsible", "actor")
+    if action == "read_plan":
+        return "allow" if relation == "responsible" else "allow_with_consent" if related else "not_found"
+    if action == "read_history":
+        return "allow" if relation == "responsible" else "forbidden" if related else "not_found"
+    if action in ("change_plan", "preview_consent"):
+        return _related(related, handles and relation == "responsible")
+    if action in ("record_progress", "schedule_meeting"):
+        return _related(related, handles)
+    if action == "read_meeting":
+        if facts.manages_meeting:
+            return "allow"
+        return "allow_with_consent" if facts.meeting_participant or related else "not_found"
+    if action == "manage_meeting":
+        return _related(related or facts.meeting_participant, handles and facts.manages_meeting)
+    if action in ("take_part", "complete_task"):
+        part = facts.manages_meeting or facts.meeting_participant
+        return _related(related or part, part and (handles or action == "take_part"))
+    if action in ("read_consent", "change_consent", "revoke_consent"):
+        return _related(facts.consent_party or relation == "responsible", handles)
+    if action == "list_consents":
+        if caller.has_role("admin") or (handles and relation == "responsible"):
+            return "allow"
+        if not (related or facts.consent_party):
+            return "not_found"
+        return "allow_with_consent" if handles else "forbidden"  # its own consents only
+    if action == "list_disclosures":
+        return "allow" if caller.has_role("admin") else "not_found"
+    if action == "read_access_log":
+        return "allow" if caller.has_role("admin") else "forbidden"
+    return "forbidden"
+
+
+def _related(related: bool, allowed: bool) -> Verdict:
+    """A caller with no relation learns nothing (404); a related one asking for more than its part gets 403."""
+    if not related:
+        return "not_found"
+    return "allow" if allowed else "forbidden"
+
+
+def _citizen(action: Action, facts: Facts) -> Verdict:
+    if action in WITHOUT_CITIZEN:
+        return "allow" if action == "read_vocabulary" else "forbidden"
+    if facts.relation != "self":
+        return "not_found"
+    return "allow" if action in CITIZEN_MAY else "forbidden"
+
+
+def _by_token(action: Action, caller: Caller) -> Verdict:
+    authority = caller.unit_kind == "authority"
+    if action in ("register_citizen", "lookup_by_cpr", "create_plan"):
+        return "allow" if authority and caller.has_role("caseworker", "admin") else "forbidden"
+    if action in ("grant_consent", "outreach_deadlines"):
+        return "allow" if caller.has_role(*HANDLING) else "forbidden"  # type: ignore[arg-type]
+    if action in ("read_vocabulary", "read_worklist"):
+        return "allow" if caller.has_role(*STAFF) else "forbidden"  # type: ignore[arg-type]
+    return "forbidden"
