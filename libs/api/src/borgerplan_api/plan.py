@@ -43,6 +43,7 @@ ChildEffort = Literal["placement", "preventive", "aftercare", "youth_sanction", 
 # The two anchor roles around the citizen (DOMAIN.md, Parties).
 Anchor = Literal["contact_person", "caseworker"]
 
+CPR_PATTERN = r"^\s*[0-9]{6}-?[0-9]{4}\s*$"
 MAX_GOALS = 10
 MAX_ACTORS = 50
 MAX_SUB_GOALS = 10
@@ -58,7 +59,9 @@ def _text(max_length: int = 2000) -> Any:
 
 
 class CitizenCreate(In):
-    cpr: str = Field(description="CPR number, DDMMYY-SSSS or DDMMYYSSSS", examples=["0101901234"])
+    cpr: str = Field(
+        description="CPR number, DDMMYY-SSSS or DDMMYYSSSS", examples=["0101901234"], pattern=CPR_PATTERN
+    )
     name: str = Field(min_length=1, max_length=200)
 
     @field_validator("cpr")

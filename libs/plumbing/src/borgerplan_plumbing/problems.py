@@ -100,6 +100,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return problem_response(
+                Problem(400, "Bad request", "The body is not valid JSON.", kind="bad-request"),
+                request.url.path,
+            )
         return problem_response(
             Problem(
                 422,

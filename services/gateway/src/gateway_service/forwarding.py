@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
@@ -154,6 +155,21 @@ async def forward(
     return relay_response(upstream)
 
 
+async def check_body(route: Route, request: Request) -> None:
+    """The body as the contract documents it, strictly: a date is a string, a number is a number, an optional body
+    is left out rather than null. The services are lenient readers; the door is where the contract holds."""
+    if route.body is None:
+        return
+    raw = await request.body()
+    if not raw.strip() and route.body_optional:
+        return
+    try:
+        route.body.model_validate_json(raw or b"null", strict=True)
+    except ValidationError as exc:
+        errors = [{**err, "loc": ("body", *err["loc"])} for err in exc.errors()]
+        raise RequestValidationError(errors) from exc
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body() or b"{}")
@@ -183,6 +199,7 @@ def handler(route: Route, context: Callable[[Request], Context]) -> Callable[...
         verdict = policy.decide(route.action, caller, found.facts)
         if verdict not in ("allow", "allow_with_consent"):
             raise refuse(verdict, WHAT.get(route.params[0], "resource") if route.params else _what(route))
+        await check_body(route, request)
         return found
 
     async def endpoint(request: Request, caller: Caller, found: facts_of.Found, **kwargs: Any) -> Response:

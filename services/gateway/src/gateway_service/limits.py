@@ -1,4 +1,9 @@
-"""Edge limits: request body size (413) and a per-caller rate limit (429), both as problem details.
+"""Edge checks: request body size (413), a per-caller rate limit (429), and no encoded slash in a path (404), all as
+problem details.
+
+A path segment is decoded before routing, so an id holding an encoded slash (``%2F``) would be read as two segments
+and could select another route (``/plans/{id}%2Fhistory`` → the history route). No id holds a slash, so such a
+path names nothing.
 
 The rate limit is a token bucket per caller (the token's ``sub``, else the client address) in each gateway
 process: with N replicas the effective limit is N times higher, which is acceptable for abuse protection; a shared
@@ -71,6 +76,8 @@ class LimitsMiddleware:
                     "Slow down and try again shortly.",
                     headers={"Retry-After": str(max(1, round(wait)))},
                 )
+        if problem is None and b"%2f" in scope.get("raw_path", b"").lower():
+            problem = Problem(404, "Not found", "No resource has a slash in its id.")
         length = request.headers.get("content-length")
         if problem is None and length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             problem = Problem(

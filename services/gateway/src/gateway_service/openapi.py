@@ -59,11 +59,25 @@ def build(app: FastAPI) -> dict[str, Any]:
                 if status.isdigit() and int(status) >= 400 and "application/json" in content:
                     content[PROBLEM] = content.pop("application/json")
             operation.setdefault("security", [{"HTTPBearer": []}])
+            _optional_body(operation)
     schemas = doc.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         if unused in schemas and unused not in json.dumps(doc["paths"]):
             del schemas[unused]
     return doc
+
+
+def _optional_body(operation: dict[str, Any]) -> None:
+    """An optional body is documented as "may be left out" (``required: false``), not as "may be null": clients
+    generated from the contract then send nothing, rather than a JSON null, when the caller gives none."""
+    body = operation.get("requestBody")
+    if not body or body.get("required"):
+        return
+    schema = body["content"]["application/json"]["schema"]
+    options = [s for s in schema.get("anyOf", []) if s.get("type") != "null"]
+    if len(options) == 1 and len(schema["anyOf"]) == 2:
+        extra = {k: v for k, v in schema.items() if k != "anyOf"}
+        body["content"]["application/json"]["schema"] = {**options[0], **extra}
 
 
 def render(doc: dict[str, Any]) -> str:

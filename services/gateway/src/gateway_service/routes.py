@@ -6,7 +6,6 @@ source documents' shelter case (seed 000: a citizen at the shelter, the homeless
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Query
@@ -17,6 +16,7 @@ from borgerplan_plumbing import pages
 from gateway_service.forwarding import Route
 
 HOMELESS_UNIT, TREATMENT = "kk-hjemloeseenheden", "kk-rusmiddelenheden"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SHELTER_CITIZEN = "3f1c2a9e-6b2d-4c1e-9a7f-2d8e5b0c4a11"
 SHELTER_PLAN = "8a0e7c52-1f3b-4d9a-b6e2-5c7d9f1a2b34"
 
@@ -479,7 +479,14 @@ ROUTES: tuple[Route, ...] = (
         "deadlines",
         answer=list[meetings.OutreachDeadline],
         query={
-            name: Annotated[date | None, Query(description=f"the {name.replace('_', ' ')} date")]
+            name: Annotated[
+                str | None,
+                Query(
+                    pattern=DATE,
+                    description=f"the {name.replace('_', ' ')} date",
+                    json_schema_extra={"format": "date"},
+                ),
+            ]
             for name in ("referral", "first_contact", "first_meeting", "course_ended")
         },
     ),

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from borgerplan_api.consent import ConsentPublic
-from borgerplan_api.plan import CitizenPublic
+from borgerplan_api.plan import CPR_PATTERN, CitizenPublic
 from borgerplan_api.views import (
     AccessLogPage,
     Health,
@@ -92,7 +92,7 @@ async def _disclose(
 async def find_citizen(
     request: Request,
     caller: Authenticated,
-    cpr: Annotated[str, Query(min_length=10, max_length=11, examples=["0101901234"])],
+    cpr: Annotated[str, Query(min_length=10, max_length=11, pattern=CPR_PATTERN, examples=["0101901234"])],
 ) -> Response:
     if policy.decide("lookup_by_cpr", caller) != "allow":
         raise Problem(403, "Forbidden", "Only authority caseworkers look up by CPR.", kind="forbidden")
