@@ -29,7 +29,7 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     runtime.declare_indexes("citizens", IndexModel("cpr", unique=True, name="citizen_cpr"))
     runtime.declare_indexes(
         "plans",
-        IndexModel([("citizen_id", 1), ("_id", 1)], name="plan_citizen"),
+        IndexModel("citizen_id", name="plan_citizen"),
         # One active plan per citizen and kind, across every replica (plan_service.changes).
         IndexModel(
             [("citizen_id", 1), ("active_kinds", 1)],

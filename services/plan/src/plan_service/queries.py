@@ -40,17 +40,19 @@ async def citizen_with_plans(ctx: Plans, citizen_id: str) -> tuple[Document, lis
     return found, plans
 
 
+# A citizen's plans are few: they are ordered here, not by the database, whose planner would otherwise walk the
+# primary key in order (every plan of every citizen) instead of the citizen's index.
 async def plans_of(ctx: Plans, citizen_id: str) -> list[Document]:
-    return await ctx.plans.find(
-        {"citizen_id": citizen_id}, sort=[("_id", 1)], limit=MAX_PLANS_PER_CITIZEN, leave_out=NOT_IN_PLAN
+    found = await ctx.plans.find(
+        {"citizen_id": citizen_id}, limit=MAX_PLANS_PER_CITIZEN, leave_out=NOT_IN_PLAN
     )
+    return sorted(found, key=lambda p: str(p["_id"]))
 
 
 async def plan_refs(ctx: Plans, citizen_id: str) -> list[Document]:
     """What others need to know of the citizen's plans to decide relations: kind, status, units."""
-    return await ctx.plans.find(
-        {"citizen_id": citizen_id}, sort=[("_id", 1)], limit=MAX_PLANS_PER_CITIZEN, fields=REF_FIELDS
-    )
+    found = await ctx.plans.find({"citizen_id": citizen_id}, limit=MAX_PLANS_PER_CITIZEN, fields=REF_FIELDS)
+    return sorted(found, key=lambda p: str(p["_id"]))
 
 
 async def plan(ctx: Plans, plan_id: str) -> Document:
