@@ -8,7 +8,6 @@ Idempotency-Keys, so loading twice creates nothing new.
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,19 +77,11 @@ def token_for(settings: Settings, persona: str, citizen_id: str | None = None) -
 
 
 def _post(client: httpx.Client, token: str, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
-    for _ in range(60):
-        response = client.post(
-            path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}
-        )
-        # The meetings service learns about the plan from its event a moment after the plan is created.
-        if response.status_code == 422 and "unknown plan" in response.text:
-            time.sleep(0.5)
-            continue
-        if response.status_code >= 400:
-            raise RuntimeError(f"POST {path} failed: {response.status_code} {response.text}")
-        result: dict[str, Any] = response.json()
-        return result
-    raise RuntimeError(f"POST {path} kept failing: {response.status_code} {response.text}")
+    response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+    if response.status_code >= 400:
+        raise RuntimeError(f"POST {path} failed: {response.status_code} {response.text}")
+    result: dict[str, Any] = response.json()
+    return result
 
 
 def load(gateway_url: str, settings: Settings, state_file: Path) -> dict[str, str]:
