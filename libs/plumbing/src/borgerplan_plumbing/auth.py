@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import httpx
@@ -98,30 +99,53 @@ class JwksCache:
 class JwtVerifier:
     """RFC 8725: an algorithm allow-list (never ``none``), explicit typing, ``iss``/``aud``/``exp``/``nbf``.
 
-    With ``jwks_url`` set (production) tokens are checked against the issuer's keys, and only asymmetric
-    algorithms are accepted, each key only with its own; otherwise against the development issuer's secret.
+    With ``jwks_url`` or ``jwt_trusted_issuers`` set (production) tokens are checked against their issuer's
+    keys, and only asymmetric algorithms are accepted, each key only with its own; otherwise against the
+    development issuer's secret. With several issuers the token's unverified ``iss`` only picks the key set;
+    the signature by that issuer's key and ``iss`` itself are then verified in full, so one issuer can never
+    sign for another.
     """
 
-    def __init__(self, settings: Settings, jwks: JwksCache | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        jwks: JwksCache | None = None,
+        issuers: Mapping[str, JwksCache] | None = None,
+    ) -> None:
         self.settings = settings
         self.algorithms = [a for a in settings.jwt_algorithms if a.lower() != "none"]
         self._jwks = jwks or (JwksCache(settings.jwks_url) if settings.jwks_url else None)
+        self._issuers: dict[str, JwksCache] = {}
         if self._jwks is not None:
+            self._issuers[settings.jwt_issuer] = self._jwks
+        for trusted in settings.jwt_trusted_issuers:
+            self._issuers.setdefault(trusted.issuer, JwksCache(trusted.jwks_url))
+        self._issuers.update(issuers or {})
+        if self._issuers:
             self.algorithms = [a for a in self.algorithms if not a.upper().startswith("HS")]
+
+    def _issuer(self, token: str) -> str:
+        if not self._issuers:
+            return self.settings.jwt_issuer
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        if not isinstance(issuer, str) or issuer not in self._issuers:
+            raise AuthenticationError("untrusted issuer")
+        return issuer
 
     def must_fetch_keys(self, token: str) -> bool:
         """Whether verifying ``token`` will read the issuer's keys over the network first."""
-        if self._jwks is None:
+        if not self._issuers:
             return False
         try:
-            return self._jwks.must_fetch(jwt.get_unverified_header(token).get("kid"))
-        except jwt.PyJWTError:
+            cache = self._issuers[self._issuer(token)]
+            return cache.must_fetch(jwt.get_unverified_header(token).get("kid"))
+        except (jwt.PyJWTError, AuthenticationError):
             return False
 
-    def _key(self, header: dict[str, Any]) -> tuple[Any, list[str]]:
-        if self._jwks is None:
+    def _key(self, header: dict[str, Any], issuer: str) -> tuple[Any, list[str]]:
+        if not self._issuers:
             return self.settings.jwt_secret.get_secret_value(), self.algorithms
-        key = self._jwks.key(header.get("kid"))
+        key = self._issuers[issuer].key(header.get("kid"))
         algorithm = key.algorithm_name
         if algorithm not in self.algorithms:
             raise AuthenticationError("the key's algorithm is not allowed")
@@ -132,13 +156,14 @@ class JwtVerifier:
             header = jwt.get_unverified_header(token)
             if header.get("typ", "").lower() not in (TOKEN_TYPE, "jwt"):
                 raise AuthenticationError("unexpected token type")
-            key, algorithms = self._key(header)
+            issuer = self._issuer(token)
+            key, algorithms = self._key(header, issuer)
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=algorithms,
                 audience=self.settings.jwt_audience,
-                issuer=self.settings.jwt_issuer,
+                issuer=issuer,
                 options={"require": ["exp", "iss", "aud", "sub"]},
                 leeway=30,
             )

@@ -1,4 +1,5 @@
-"""HTTP conventions shared by the services: ETag/If-Match versions and Idempotency-Key on creates."""
+"""HTTP conventions shared by the services: ETag/If-Match versions, Idempotency-Key on creates, and the few helpers
+every service's routes use (its stores from ``app.state``, an answer with its ETag, a create's 201)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,25 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Response
+from fastapi import Depends, Header, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pymongo.errors import DuplicateKeyError
 
 from borgerplan_plumbing.mongo import Collection
 from borgerplan_plumbing.problems import Problem
+
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
 
 
 def etag(version: int) -> str:
@@ -39,6 +50,21 @@ def parse_if_match(value: str | None) -> int:
             kind="stale-version",
         )
     return int(text)
+
+
+def state(name: str) -> Any:
+    """A dependency handing a route what the service's bootstrap put on ``app.state.<name>`` (its stores)."""
+
+    async def from_state(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return Depends(from_state)
+
+
+def versioned(response: Response, public: V) -> V:
+    """The answer with its version as ``ETag``."""
+    response.headers["ETag"] = etag(public.version)
+    return public
 
 
 class IdempotencyKeys:
@@ -113,3 +139,26 @@ class IdempotencyKeys:
         headers = dict(record.get("headers") or {})
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(record["body"], status_code=record["status"], headers=headers)
+
+
+async def created(
+    keys: IdempotencyKeys,
+    *,
+    scope: str,
+    key: str | None,
+    body: Any,
+    write: Callable[[], Awaitable[V]],
+    location: Callable[[V], str | None],
+) -> Response:
+    """A create (or an addition to an aggregate): 201 with ``ETag`` and ``Location``; a retry with the same
+    ``Idempotency-Key`` answered with the first result."""
+
+    async def create() -> tuple[int, object, dict[str, str]]:
+        public = await write()
+        headers = {"ETag": etag(public.version)}
+        where = location(public)
+        if where:
+            headers["Location"] = where
+        return 201, public, headers
+
+    return await keys.run(scope=scope, key=key, payload=body, create=create)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from borgerplan_api.consent import (
     BatchDecisionRequest,
@@ -27,22 +27,14 @@ from borgerplan_api.consent import (
     RevocationCreate,
 )
 from borgerplan_plumbing import pages
-from borgerplan_plumbing.http import etag, parse_if_match
+from borgerplan_plumbing.http import IfMatch, created, parse_if_match, state, versioned
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
 from consent_service import changes, decisions, domain, queries
 from consent_service.changes import Consents
 
 router = APIRouter()
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-
-
-async def _consents(request: Request) -> Consents:
-    ctx: Consents = request.app.state.consents
-    return ctx
-
-
-Ctx = Annotated[Consents, Depends(_consents)]
+Ctx = Annotated[Consents, state("consents")]
 
 
 def consent_public(doc: Document) -> ConsentPublic:
@@ -69,9 +61,7 @@ def decision_answer(
 
 
 def _versioned(response: Response, doc: Document) -> ConsentPublic:
-    public = consent_public(doc)
-    response.headers["ETag"] = etag(public.version)
-    return public
+    return versioned(response, consent_public(doc))
 
 
 # --- consents -------------------------------------------------------------------------------------------------
@@ -88,11 +78,17 @@ def _versioned(response: Response, doc: Document) -> ConsentPublic:
 async def grant_consent(
     body: ConsentCreate, ctx: Ctx, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    async def create() -> tuple[int, object, dict[str, str]]:
-        public = consent_public(await changes.grant(ctx, body, caller))
-        return 201, public, {"Location": f"/consents/{public.consent_id}", "ETag": etag(public.version)}
+    async def stored() -> ConsentPublic:
+        return consent_public(await changes.grant(ctx, body, caller))
 
-    return await runtime.idempotency.run(scope=f"consent:{caller.sub}", key=key, payload=body, create=create)
+    return await created(
+        runtime.idempotency,
+        scope=f"consent:{caller.sub}",
+        key=key,
+        body=body,
+        write=stored,
+        location=lambda consent: f"/consents/{consent.consent_id}",
+    )
 
 
 @router.get(

@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from borgerplan_api.meetings import (
     AgendaItemCreate,
@@ -27,7 +27,7 @@ from borgerplan_api.meetings import (
     ParticipantResponse,
     UnitDeadline,
 )
-from borgerplan_plumbing.http import etag, parse_if_match
+from borgerplan_plumbing.http import IfMatch, created, parse_if_match, state, versioned
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
@@ -35,15 +35,7 @@ from meetings_service import changes, domain, ics, queries
 from meetings_service.changes import Meetings
 
 router = APIRouter()
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-
-
-async def _meetings(request: Request) -> Meetings:
-    ctx: Meetings = request.app.state.meetings
-    return ctx
-
-
-Ctx = Annotated[Meetings, Depends(_meetings)]
+Ctx = Annotated[Meetings, state("meetings")]
 
 
 def meeting_public(doc: Document) -> MeetingPublic:
@@ -51,9 +43,7 @@ def meeting_public(doc: Document) -> MeetingPublic:
 
 
 async def _versioned(response: Response, change: Awaitable[Document]) -> MeetingPublic:
-    public = meeting_public(await change)
-    response.headers["ETag"] = etag(public.version)
-    return public
+    return versioned(response, meeting_public(await change))
 
 
 # --- meetings -------------------------------------------------------------------------------------------------
@@ -70,11 +60,17 @@ async def _versioned(response: Response, change: Awaitable[Document]) -> Meeting
 async def schedule_meeting(
     body: MeetingCreate, ctx: Ctx, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    async def create() -> tuple[int, object, dict[str, str]]:
-        public = meeting_public(await changes.schedule(ctx, body, caller))
-        return 201, public, {"Location": f"/meetings/{public.meeting_id}", "ETag": etag(public.version)}
+    async def stored() -> MeetingPublic:
+        return meeting_public(await changes.schedule(ctx, body, caller))
 
-    return await runtime.idempotency.run(scope=f"meeting:{caller.sub}", key=key, payload=body, create=create)
+    return await created(
+        runtime.idempotency,
+        scope=f"meeting:{caller.sub}",
+        key=key,
+        body=body,
+        write=stored,
+        location=lambda meeting: f"/meetings/{meeting.meeting_id}",
+    )
 
 
 @router.get("/meetings", response_model=list[MeetingPublic], operation_id="list_meetings", tags=["meetings"])

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from borgerplan_api.notify import NotificationPublic, PreferenceIn, PreferencePublic
+from borgerplan_plumbing.http import state
 from borgerplan_plumbing.runtime import CurrentCaller, current_caller
 from notify_service import changes, queries
 from notify_service.changes import Notify
@@ -19,12 +20,7 @@ from notify_service.changes import Notify
 router = APIRouter(tags=["notifications"], dependencies=[Depends(current_caller)])
 
 
-async def _notify(request: Request) -> Notify:
-    ctx: Notify = request.app.state.notify
-    return ctx
-
-
-Ctx = Annotated[Notify, Depends(_notify)]
+Ctx = Annotated[Notify, state("notify")]
 
 
 @router.get(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from borgerplan_api.plan import (
@@ -32,23 +32,16 @@ from borgerplan_api.plan import (
     PlanRef,
     PlanUpdate,
 )
-from borgerplan_plumbing.http import etag, parse_if_match
+from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.http import IfMatch, created, parse_if_match, state, versioned
 from borgerplan_plumbing.mongo import Document
-from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
+from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime, ServiceRuntime
 from plan_service import changes, queries
 from plan_service.changes import Plans
 from plan_service.vocabulary import LEGAL_BASES
 
 router = APIRouter()
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-
-
-async def _plans(request: Request) -> Plans:
-    ctx: Plans = request.app.state.plans
-    return ctx
-
-
-Ctx = Annotated[Plans, Depends(_plans)]
+Ctx = Annotated[Plans, state("plans")]
 
 
 def citizen_public(doc: Document) -> CitizenPublic:
@@ -61,34 +54,28 @@ def plan_public(doc: Document) -> PlanPublic:
     return PlanPublic.model_validate({**doc, "plan_id": doc["_id"]})
 
 
-def _versioned(response: Response, public: PlanPublic) -> PlanPublic:
-    response.headers["ETag"] = etag(public.version)
-    return public
-
-
-async def _created(
-    runtime: Runtime,
-    caller: CurrentCaller,
+def _in_plan(
+    runtime: ServiceRuntime,
+    caller: Caller,
     key: str | None,
     scope: str,
     body: BaseModel,
-    location: Callable[[Document], str | None],
+    where: str | None,
     write: Callable[[], Awaitable[Document]],
-    public: Callable[[Document], CitizenPublic | PlanPublic] = plan_public,
-) -> Response:
-    """A create or an addition: 201 with ETag (and Location), a retry with the same Idempotency-Key answered
-    with the first result."""
+) -> Awaitable[Response]:
+    """An addition to a plan: 201 with the plan, ``Location`` naming what was added (``where`` under the plan)."""
 
-    async def create() -> tuple[int, object, dict[str, str]]:
-        doc = await write()
-        shown = public(doc)
-        headers = {"ETag": etag(shown.version)}
-        where = location(doc)
-        if where:
-            headers["Location"] = where
-        return 201, shown, headers
+    async def stored() -> PlanPublic:
+        return plan_public(await write())
 
-    return await runtime.idempotency.run(scope=f"{scope}:{caller.sub}", key=key, payload=body, create=create)
+    return created(
+        runtime.idempotency,
+        scope=f"{scope}:{caller.sub}",
+        key=key,
+        body=body,
+        write=stored,
+        location=lambda plan: f"/plans/{plan.plan_id}/{where}" if where else None,
+    )
 
 
 # --- citizens -------------------------------------------------------------------------------------------------
@@ -104,15 +91,16 @@ async def _created(
 async def register_citizen(
     body: CitizenCreate, ctx: Ctx, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    return await _created(
-        runtime,
-        caller,
-        key,
-        "citizen",
-        body,
-        lambda doc: f"/citizens/{doc['_id']}",
-        lambda: changes.register_citizen(ctx, body, caller),
-        citizen_public,
+    async def stored() -> CitizenPublic:
+        return citizen_public(await changes.register_citizen(ctx, body, caller))
+
+    return await created(
+        runtime.idempotency,
+        scope=f"citizen:{caller.sub}",
+        key=key,
+        body=body,
+        write=stored,
+        location=lambda citizen: f"/citizens/{citizen.citizen_id}",
     )
 
 
@@ -141,9 +129,7 @@ async def citizen_names(body: CitizenLookup, ctx: Ctx) -> list[CitizenName]:
     "/citizens/{citizen_id}", response_model=CitizenPublic, operation_id="get_citizen", tags=["citizens"]
 )
 async def get_citizen(citizen_id: str, ctx: Ctx, response: Response) -> CitizenPublic:
-    public = citizen_public(await queries.citizen(ctx, citizen_id))
-    response.headers["ETag"] = etag(public.version)
-    return public
+    return versioned(response, citizen_public(await queries.citizen(ctx, citizen_id)))
 
 
 @router.get(
@@ -191,20 +177,22 @@ async def unit_caseload(
 async def create_plan(
     body: PlanCreate, ctx: Ctx, runtime: Runtime, caller: CurrentCaller, key: IdempotencyKey = None
 ) -> Response:
-    return await _created(
-        runtime,
-        caller,
-        key,
-        "plan",
-        body,
-        lambda doc: f"/plans/{doc['_id']}",
-        lambda: changes.create_plan(ctx, body, caller),
+    async def stored() -> PlanPublic:
+        return plan_public(await changes.create_plan(ctx, body, caller))
+
+    return await created(
+        runtime.idempotency,
+        scope=f"plan:{caller.sub}",
+        key=key,
+        body=body,
+        write=stored,
+        location=lambda plan: f"/plans/{plan.plan_id}",
     )
 
 
 @router.get("/plans/{plan_id}", response_model=PlanPublic, operation_id="get_plan", tags=["plans"])
 async def get_plan(plan_id: str, ctx: Ctx, response: Response) -> PlanPublic:
-    return _versioned(response, plan_public(await queries.plan(ctx, plan_id)))
+    return versioned(response, plan_public(await queries.plan(ctx, plan_id)))
 
 
 @router.get("/plans", response_model=list[PlanPublic], operation_id="list_plans", tags=["plans"])
@@ -228,7 +216,7 @@ async def update_plan(
     if_match: IfMatch = None,
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
-    return _versioned(response, plan_public(await changes.update_plan(ctx, plan_id, expected, body, caller)))
+    return versioned(response, plan_public(await changes.update_plan(ctx, plan_id, expected, body, caller)))
 
 
 @router.get(
@@ -256,13 +244,13 @@ async def add_goal(
 ) -> Response:
     expected = parse_if_match(if_match) if if_match else None
     goal_id = changes.new_id()
-    return await _created(
+    return await _in_plan(
         runtime,
         caller,
         key,
         f"goal:{plan_id}",
         body,
-        lambda _: f"/plans/{plan_id}/goals/{goal_id}",
+        f"goals/{goal_id}",
         lambda: changes.add_goal(ctx, plan_id, expected, body, goal_id, caller),
     )
 
@@ -281,7 +269,7 @@ async def update_goal(
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
     doc = await changes.change_goal(ctx, plan_id, goal_id, expected, body, caller)
-    return _versioned(response, plan_public(doc))
+    return versioned(response, plan_public(doc))
 
 
 @router.post(
@@ -300,13 +288,13 @@ async def add_follow_up(
     caller: CurrentCaller,
     key: IdempotencyKey = None,
 ) -> Response:
-    return await _created(
+    return await _in_plan(
         runtime,
         caller,
         key,
         f"follow-up:{plan_id}:{goal_id}",
         body,
-        lambda _: None,
+        None,
         lambda: changes.add_follow_up(ctx, plan_id, goal_id, body, caller),
     )
 
@@ -329,13 +317,13 @@ async def add_actor(
 ) -> Response:
     expected = parse_if_match(if_match) if if_match else None
     actor_id = changes.new_id()
-    return await _created(
+    return await _in_plan(
         runtime,
         caller,
         key,
         f"actor:{plan_id}",
         body,
-        lambda _: f"/plans/{plan_id}/actors/{actor_id}",
+        f"actors/{actor_id}",
         lambda: changes.add_actor(ctx, plan_id, expected, body, actor_id, caller),
     )
 
@@ -357,7 +345,7 @@ async def update_actor(
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
     doc = await changes.change_actor(ctx, plan_id, actor_id, expected, body, caller)
-    return _versioned(response, plan_public(doc))
+    return versioned(response, plan_public(doc))
 
 
 @router.delete(
@@ -370,7 +358,7 @@ async def remove_actor(
     plan_id: str, actor_id: str, ctx: Ctx, response: Response, caller: CurrentCaller, if_match: IfMatch = None
 ) -> PlanPublic:
     expected = parse_if_match(if_match)
-    return _versioned(
+    return versioned(
         response, plan_public(await changes.remove_actor(ctx, plan_id, actor_id, expected, caller))
     )
 
@@ -390,13 +378,13 @@ async def add_child_follow_up(
     caller: CurrentCaller,
     key: IdempotencyKey = None,
 ) -> Response:
-    return await _created(
+    return await _in_plan(
         runtime,
         caller,
         key,
         f"child-follow-up:{plan_id}",
         body,
-        lambda _: None,
+        None,
         lambda: changes.add_child_follow_up(ctx, plan_id, body, caller),
     )
 
