@@ -127,3 +127,37 @@ async def test_every_request_has_a_deadline_the_database_calls_inherit() -> None
         assert 0.2 < body["left"] <= 0.4
         assert 0.2 < body["mongo"] <= 0.4
     assert remaining(7.0) == 7.0  # outside a request: the default
+
+
+async def test_a_slot_handed_over_as_the_wait_runs_out_is_never_lost() -> None:
+    """release() hands its slot to a waiter whose wait ends (timeout or cancellation) in the same loop turn."""
+    limit = ConcurrencyLimit(limit=1, queue=5, wait=5.0)
+    await limit.acquire()
+    waiter = asyncio.create_task(limit.acquire())
+    await asyncio.sleep(0.01)
+    limit.release()  # the slot passes to the waiter ...
+    waiter.cancel()  # ... which is cancelled before it runs again (a client gone, a deadline)
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert limit.in_flight == 0 and limit.waiting == 0
+
+
+async def test_under_churn_every_slot_comes_back() -> None:
+    """Many short requests against a short queue time: when they have all ended, no slot is left taken."""
+    limit = ConcurrencyLimit(limit=4, queue=64, wait=0.002)
+
+    async def request() -> bool:
+        try:
+            await limit.acquire()
+        except Shed:
+            return False
+        try:
+            await asyncio.sleep(0.003 * (hash(asyncio.current_task()) % 7) / 7)
+        finally:
+            limit.release()
+        return True
+
+    for _ in range(100):
+        await asyncio.gather(*(request() for _ in range(50)))
+    assert limit.in_flight == 0 and limit.waiting == 0
+    assert await request()  # and the process still admits work

@@ -69,8 +69,14 @@ class ConcurrencyLimit:
             async with asyncio.timeout(self.wait):
                 await waiter
         except TimeoutError:
+            if waiter.done() and not waiter.cancelled():
+                return  # release() handed the slot over just as the wait ran out: it is this request's
             self.shed_total += 1
             raise Shed from None
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # cancelled after the slot was handed over: pass it on, never lose it
+            raise
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
