@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from pydantic import ValidationError
 
 from borgerplan_plumbing.auth import (
     AuthenticationError,
     Caller,
+    JwksCache,
     JwtVerifier,
     issue_development_token,
     sign_caller,
     verify_caller,
 )
-from borgerplan_plumbing.settings import Settings
+from borgerplan_plumbing.settings import DEV_JWT_SECRET, Settings, TrustedIssuer
 
 SETTINGS = Settings(environment="test")
 SECRET = SETTINGS.jwt_secret.get_secret_value()
@@ -108,3 +113,133 @@ def test_internal_caller_header_expires() -> None:
     header = sign_caller(CALLER, "k", now=time.time() - 3600)
     with pytest.raises(AuthenticationError):
         verify_caller(header, "k")
+
+
+# -- several trusted issuers (staff and citizens sign in at different OIDC providers) -------------------------
+
+STAFF_ISS, CITIZEN_ISS = "https://staff.idp.example", "https://citizen.idp.example"
+PRODUCTION_SECRET = "a-production-internal-secret-of-enough-length"
+
+
+class StaticKeys(JwksCache):
+    """An issuer's published key set, without the network; counts the reads."""
+
+    def __init__(self, published: dict[str, tuple[Any, str]]) -> None:
+        super().__init__("https://unused.example/jwks")
+        self.published = published
+        self.reads = 0
+
+    def _fetch(self) -> None:
+        self.reads += 1
+        self._fetched_at = self.clock()
+        algorithms = jwt.algorithms.get_default_algorithms()
+        self._keys = {
+            kid: jwt.PyJWK({**json.loads(algorithms[alg].to_jwk(key.public_key())), "kid": kid, "alg": alg})
+            for kid, (key, alg) in self.published.items()
+        }
+
+
+STAFF_KEY = rsa.generate_private_key(65537, 2048)
+CITIZEN_KEY = ec.generate_private_key(ec.SECP256R1())
+
+
+def _multi_issuer_verifier(**overrides: Any) -> tuple[JwtVerifier, StaticKeys, StaticKeys]:
+    staff, citizen = StaticKeys({"s1": (STAFF_KEY, "RS256")}), StaticKeys({"c1": (CITIZEN_KEY, "ES256")})
+    settings = Settings(
+        environment="production",
+        internal_secret=PRODUCTION_SECRET,
+        jwt_algorithms=["RS256", "ES256", "HS256"],
+        jwt_trusted_issuers=[
+            TrustedIssuer(issuer=STAFF_ISS, jwks_url=f"{STAFF_ISS}/jwks"),
+            TrustedIssuer(issuer=CITIZEN_ISS, jwks_url=f"{CITIZEN_ISS}/jwks"),
+        ],
+        **overrides,
+    )
+    return JwtVerifier(settings, issuers={STAFF_ISS: staff, CITIZEN_ISS: citizen}), staff, citizen
+
+
+def _signed(key: Any, alg: str, kid: str, **claims: object) -> str:
+    return jwt.encode(_claims(**claims), key, algorithm=alg, headers={"kid": kid, "typ": "at+jwt"})
+
+
+def test_each_trusted_issuer_verifies_with_its_own_keys() -> None:
+    verifier, staff, citizen = _multi_issuer_verifier()
+    assert verifier.verify(_signed(STAFF_KEY, "RS256", "s1", iss=STAFF_ISS)).unit == "unit-a"
+    citizen_claims = {"roles": ["citizen"], "unit_kind": "external", "citizen_id": "cit-1"}
+    caller = verifier.verify(_signed(CITIZEN_KEY, "ES256", "c1", iss=CITIZEN_ISS, **citizen_claims))
+    assert (caller.roles, caller.citizen_id) == (["citizen"], "cit-1")
+    assert (staff.reads, citizen.reads) == (1, 1)
+
+
+def test_one_issuer_cannot_sign_for_another() -> None:
+    verifier, _staff, _citizen = _multi_issuer_verifier()
+    with pytest.raises(AuthenticationError):  # the citizen IdP's key id, presented as the staff IdP
+        verifier.verify(_signed(CITIZEN_KEY, "ES256", "c1", iss=STAFF_ISS))
+    with pytest.raises(AuthenticationError):  # the staff key's id, but signed by the citizen IdP
+        verifier.verify(_signed(CITIZEN_KEY, "ES256", "s1", iss=STAFF_ISS))
+    with pytest.raises(AuthenticationError):
+        verifier.verify(_signed(STAFF_KEY, "RS256", "s1", iss=CITIZEN_ISS))
+
+
+def test_an_untrusted_issuer_is_refused_without_reading_any_keys() -> None:
+    verifier, staff, citizen = _multi_issuer_verifier()
+    token = _signed(STAFF_KEY, "RS256", "s1", iss="https://rogue.example")
+    assert not verifier.must_fetch_keys(token)
+    with pytest.raises(AuthenticationError):
+        verifier.verify(token)
+    with pytest.raises(AuthenticationError):  # no iss at all
+        verifier.verify(jwt.encode({"sub": "u1"}, STAFF_KEY, algorithm="RS256", headers={"kid": "s1"}))
+    assert (staff.reads, citizen.reads) == (0, 0)
+
+
+def test_the_development_secret_never_works_beside_trusted_issuers() -> None:
+    verifier, _staff, _citizen = _multi_issuer_verifier()
+    assert "HS256" not in verifier.algorithms
+    with pytest.raises(AuthenticationError):  # the development issuer: not trusted here
+        verifier.verify(issue_development_token(Settings(environment="test"), **CALLER.model_dump()))
+    with pytest.raises(AuthenticationError):  # HMAC under a trusted issuer's RSA key id
+        verifier.verify(_signed(DEV_JWT_SECRET, "HS256", "s1", iss=STAFF_ISS))
+
+
+def test_the_single_jwks_issuer_and_trusted_issuers_together() -> None:
+    legacy = StaticKeys({"l1": (STAFF_KEY, "RS256")})
+    settings = Settings(
+        environment="production",
+        internal_secret=PRODUCTION_SECRET,
+        jwt_issuer="https://legacy.example",
+        jwks_url="https://legacy.example/jwks",
+        jwt_algorithms=["RS256", "ES256"],
+        jwt_trusted_issuers=[TrustedIssuer(issuer=CITIZEN_ISS, jwks_url=f"{CITIZEN_ISS}/jwks")],
+    )
+    verifier = JwtVerifier(
+        settings, legacy, issuers={CITIZEN_ISS: StaticKeys({"c1": (CITIZEN_KEY, "ES256")})}
+    )
+    assert verifier.verify(_signed(STAFF_KEY, "RS256", "l1", iss="https://legacy.example")).sub == "u1"
+    assert verifier.verify(_signed(CITIZEN_KEY, "ES256", "c1", iss=CITIZEN_ISS)).sub == "u1"
+
+
+def test_must_fetch_keys_follows_the_tokens_issuer() -> None:
+    verifier, _staff, citizen = _multi_issuer_verifier()
+    staff_token, citizen_token = (
+        _signed(STAFF_KEY, "RS256", "s1", iss=STAFF_ISS),
+        _signed(CITIZEN_KEY, "ES256", "c1", iss=CITIZEN_ISS),
+    )
+    assert verifier.must_fetch_keys(staff_token) and verifier.must_fetch_keys(citizen_token)
+    verifier.verify(staff_token)
+    assert not verifier.must_fetch_keys(staff_token)
+    assert verifier.must_fetch_keys(citizen_token), "each issuer has its own cache"
+    assert citizen.reads == 0
+
+
+def test_trusted_issuers_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "BORGERPLAN_JWT_TRUSTED_ISSUERS",
+        json.dumps([{"issuer": STAFF_ISS, "jwks_url": f"{STAFF_ISS}/jwks"}]),
+    )
+    monkeypatch.setenv("BORGERPLAN_ENVIRONMENT", "production")
+    monkeypatch.setenv("BORGERPLAN_INTERNAL_SECRET", PRODUCTION_SECRET)
+    settings = Settings()  # production accepts trusted issuers in place of BORGERPLAN_JWKS_URL
+    assert settings.jwt_trusted_issuers == [TrustedIssuer(issuer=STAFF_ISS, jwks_url=f"{STAFF_ISS}/jwks")]
+    monkeypatch.delenv("BORGERPLAN_JWT_TRUSTED_ISSUERS")
+    with pytest.raises(ValidationError):  # and without any issuer keys, the development secret is refused
+        Settings()
