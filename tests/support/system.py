@@ -1,4 +1,4 @@
-"""The five services as real processes on test ports, against the real servers, with a mail sink."""
+"""The five services and the pages as real processes on test ports, against the real servers, with a mail sink."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ class System:
     @property
     def api(self) -> str:
         return f"{self.stack.url('gateway')}/api/v1"
+
+    @property
+    def web(self) -> str:
+        """The pages (services/web), a client of the gateway above."""
+        return self.stack.url("web")
 
     def token(
         self,

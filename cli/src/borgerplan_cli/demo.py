@@ -77,7 +77,9 @@ def token_for(settings: Settings, persona: str, citizen_id: str | None = None) -
 
 
 def _post(client: httpx.Client, token: str, path: str, body: dict[str, Any], key: str) -> dict[str, Any]:
-    response = client.post(path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+    response = client.post(
+        path, json=body, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    )
     if response.status_code >= 400:
         raise RuntimeError(f"POST {path} failed: {response.status_code} {response.text}")
     result: dict[str, Any] = response.json()

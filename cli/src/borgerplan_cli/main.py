@@ -28,6 +28,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     services.wait_ready(timeout=args.timeout)
     gateway = services.url("gateway").replace("127.0.0.1", "localhost")
     print(f"All five services are ready. API: {gateway}/api/v1  (OpenAPI: {gateway}/docs)")
+    print(f"The pages: {services.url('web').replace('127.0.0.1', 'localhost')}/  (sign in as a demo persona)")
     if not args.no_demo:
         state = demo.load(gateway, Settings(), stack.data_dir() / "demo.json")
         print(f"Demo citizen loaded: citizen_id={state['citizen_id']}")

@@ -1,4 +1,4 @@
-"""Start, watch and stop the five services as local processes (``borgerplan dev`` and the e2e tests)."""
+"""Start, watch and stop the five services and the pages as local processes (``borgerplan dev`` and the e2e tests)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,15 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("plan", "meetings", "consent", "notify", "gateway")
-DEFAULT_PORTS = {"gateway": 8000, "plan": 8001, "meetings": 8002, "consent": 8003, "notify": 8004}
+SERVICES = ("plan", "meetings", "consent", "notify", "gateway", "web")
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "plan": 8001,
+    "meetings": 8002,
+    "consent": 8003,
+    "notify": 8004,
+    "web": 8080,
+}
 
 
 def data_dir() -> Path:
@@ -57,8 +64,18 @@ class ServiceStack:
         urls = {
             f"BORGERPLAN_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in self.ports.items()
         }
+        # the pages: where people reach them, and the demo citizen their development sign-in offers
+        pages = (
+            {
+                "BORGERPLAN_WEB_PUBLIC_URL": f"http://localhost:{self.ports['web']}",
+                "BORGERPLAN_WEB_DEMO_FILE": str(data_dir() / "demo.json"),
+            }
+            if "web" in self.ports
+            else {}
+        )
         return {
             **os.environ,
+            **pages,
             **self.env,
             **urls,
             "BORGERPLAN_SERVICE_NAME": service,

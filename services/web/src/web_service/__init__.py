@@ -1,0 +1,1 @@
+"""Borgerplan's pages: server-rendered Danish HTML on top of the public API."""

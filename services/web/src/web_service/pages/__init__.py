@@ -1,0 +1,1 @@
+"""The pages, one module per area: signing in, the staff's pages, the plan, meetings, consents, the citizen's."""

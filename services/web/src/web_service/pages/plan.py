@@ -1,0 +1,565 @@
+"""The plan: the composed view, the network meeting's working page with its forms, the history, print and PDF."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from web_service import pdf, pictures
+from web_service import plan_forms as F
+from web_service import wording as W
+from web_service.forms import Form
+from web_service.gateway import ApiProblem, ApiResponse
+from web_service.units import UnitDirectory
+from web_service.web import Ctx, PostedForm, SignedIn, Staff, error_page, redirect
+
+router = APIRouter()
+_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+def checked_id(value: str) -> str:
+    """An id from a form or a path, as the API's ids look; anything else is a page that does not exist."""
+    if not _ID.match(value or ""):
+        raise ApiProblem(404, "Not found")
+    return value
+
+
+def etag_of(plan: dict[str, Any]) -> str:
+    return f'"{plan.get("version", 0)}"'
+
+
+async def plan_view(ctx: Ctx, citizen_id: str, *, missing_ok: bool = False) -> dict[str, Any] | None:
+    """The composed view as this person may see it; ``None`` for no plan they can see when ``missing_ok``."""
+    try:
+        answer = await ctx.api.get(f"/citizens/{citizen_id}/plan-view")
+    except ApiProblem as problem:
+        if missing_ok and problem.status == 404:
+            return None
+        raise
+    view: dict[str, Any] = answer.data
+    return view
+
+
+def current_plan(view: dict[str, Any] | None, plan_id: str | None = None) -> dict[str, Any] | None:
+    plans = (view or {}).get("plans") or []
+    chosen: dict[str, Any] | None
+    if plan_id:
+        chosen = next((p for p in plans if p.get("plan_id") == plan_id), None)
+    else:
+        active = [p for p in plans if p.get("status") == "active"]
+        chosen = (active or plans or [None])[0]
+    return chosen
+
+
+def withheld_goals(view: dict[str, Any], plan_id: str) -> list[str]:
+    """One Danish sentence per goal left out for this person, saying why."""
+    prefix = f"plans.{plan_id}.goals."
+    return [
+        W.WITHHELD_GOAL.format(category=W.CATEGORIES.get(w.get("category", ""), w.get("category", "")))
+        for w in view.get("withheld") or []
+        if str(w.get("section", "")).startswith(prefix)
+    ]
+
+
+def consented_units(view: dict[str, Any] | None) -> set[str]:
+    """The units with a consent in force (the template's «Samtykke» column)."""
+    return {
+        str(c.get("grantee_unit"))
+        for c in (view or {}).get("consent_summary") or []
+        if c.get("status") == "active"
+    }
+
+
+def units_for(ctx: Ctx, plan: dict[str, Any] | None) -> UnitDirectory:
+    return ctx.units.with_actors((plan or {}).get("actors") or [])
+
+
+def split_meetings(meetings: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).isoformat()
+    upcoming = sorted(
+        (m for m in meetings if str(m.get("end", "")) >= now and m.get("status") != "cancelled"),
+        key=lambda m: str(m.get("start")),
+    )
+    past = sorted((m for m in meetings if m not in upcoming), key=lambda m: str(m.get("start")), reverse=True)
+    return upcoming, past
+
+
+def goal_pictures(plan: dict[str, Any]) -> dict[str, Any]:
+    return {
+        g["goal_id"]: {"chart": pictures.score_chart(g.get("scores") or []), "ladder": pictures.ladder(g)}
+        for g in plan.get("goals") or []
+    }
+
+
+# --- the composed view ----------------------------------------------------------------------------------------------
+
+
+@router.get("/borgere/{citizen_id}")
+async def plan_page(citizen_id: str, ctx: Staff) -> Response:
+    citizen_id = checked_id(citizen_id)
+    view = await plan_view(ctx, citizen_id, missing_ok=True)
+    if view is None:
+        return redirect(f"/borgere/{citizen_id}/netvaerksmoede")
+    plan = current_plan(view, ctx.request.query_params.get("plan"))
+    units = units_for(ctx, plan)
+    upcoming, past = split_meetings(view.get("meetings") or [])
+    return ctx.render(
+        "plan.html",
+        view=view,
+        citizen=view.get("citizen") or {},
+        citizen_id=citizen_id,
+        plan=plan,
+        withheld=withheld_goals(view, plan["plan_id"]) if plan else [],
+        other_withheld=[w for w in view.get("withheld") or [] if ".goals." not in str(w.get("section"))],
+        upcoming=upcoming,
+        past=past,
+        goal_pictures=goal_pictures(plan) if plan else {},
+        network=pictures.network_map(
+            (view.get("citizen") or {}).get("name") or W.ME, (plan or {}).get("actors") or [], units
+        ),
+        units=units,
+        responsible=bool(plan and ctx.is_authority and plan.get("responsible_unit") == ctx.unit),
+        consents=view.get("consent_summary") or [],
+        consented_units=consented_units(view),
+    )
+
+
+# --- the network meeting's working page -----------------------------------------------------------------------------
+
+
+async def working_page(
+    ctx: Ctx,
+    citizen_id: str,
+    *,
+    forms: dict[str, Form] | None = None,
+    stale: dict[str, list[dict[str, str]]] | None = None,
+    status: int = 200,
+    consent_preview: dict[str, Any] | None = None,
+) -> Response:
+    view_task = plan_view(ctx, citizen_id, missing_ok=True)
+    bases_task = ctx.api.get("/legal-bases")
+    view, bases_answer = await asyncio.gather(view_task, bases_task)
+    plan = current_plan(view, ctx.request.query_params.get("plan"))
+    legal_bases = bases_answer.data if isinstance(bases_answer.data, list) else []
+    listed = {b["reference"]: b["label"] for b in legal_bases}
+    units = units_for(ctx, plan)
+    forms = dict(forms or {})
+    responsible = bool(plan and ctx.is_authority and plan.get("responsible_unit") == ctx.unit)
+    if plan is not None:
+        etag = etag_of(plan)
+        overview = F.overview_values(plan, set(listed))
+        forms.setdefault("overview", _prefilled(overview, etag))
+        for goal in plan.get("goals") or []:
+            gid = goal["goal_id"]
+            forms.setdefault(f"goal-{gid}", _prefilled(F.goal_values(goal), etag))
+            forms.setdefault(f"score-{gid}", _prefilled(F.score_values(goal), etag))
+            forms.setdefault(f"status-{gid}", _prefilled(F.status_values(goal), etag))
+            forms.setdefault(f"followup-{gid}", Form())
+    else:
+        forms.setdefault(
+            "plan",
+            Form(values={"kind": "adult", "responsible_unit": ctx.unit, "legal_bases": ["SEL §141"]}),
+        )
+    forms.setdefault("goal-new", Form(values={"category": "general"}))
+    forms.setdefault("actor-new", Form(values={"kind": "provider", "in_contact": "on"}))
+    forms.setdefault(
+        "consent-new",
+        Form(
+            values={
+                "categories": ["general"],
+                "purposes": ["view_plan", "meeting_invitation", "receive_minutes"],
+                "form_kind": "written",
+                "basis": "consent",
+                "valid_from": date.today().isoformat(),
+            }
+        ),
+    )
+    citizen = (view or {}).get("citizen") or {}
+    return ctx.render(
+        "network_meeting.html",
+        status,
+        view=view,
+        citizen=citizen,
+        citizen_id=citizen_id,
+        plan=plan,
+        legal_bases=legal_bases,
+        legal_base_options=[(b["reference"], f"{b['reference']} – {b['label']}") for b in legal_bases],
+        forms=forms,
+        stale=stale or {},
+        responsible=responsible,
+        may_create=ctx.is_authority,
+        withheld=withheld_goals(view, plan["plan_id"]) if view and plan else [],
+        goal_pictures=goal_pictures(plan) if plan else {},
+        network=pictures.network_map(citizen.get("name") or W.ME, (plan or {}).get("actors") or [], units)
+        if plan
+        else None,
+        units=units,
+        unit_options=units.options([ctx.unit]),
+        consents=(view or {}).get("consent_summary") or [],
+        consented_units=consented_units(view),
+        consent_preview=consent_preview,
+    )
+
+
+def _prefilled(values: dict[str, Any], etag: str) -> Form:
+    form = Form.of(values)
+    form.values["etag"] = etag
+    form.values["base"] = F.encode_base(values)
+    return form
+
+
+@router.get("/borgere/{citizen_id}/netvaerksmoede")
+async def network_meeting(citizen_id: str, ctx: Staff) -> Response:
+    return await working_page(ctx, checked_id(citizen_id))
+
+
+def _back(citizen_id: str, ok: str, anchor: str, plan_id: str | None = None) -> Response:
+    plan = f"&plan={plan_id}" if plan_id else ""
+    return redirect(f"/borgere/{citizen_id}/netvaerksmoede?ok={ok}{plan}#{anchor}")
+
+
+async def _stale(
+    ctx: Ctx,
+    citizen_id: str,
+    plan_id: str,
+    key: str,
+    form: Form,
+    values_of: Any,
+    labels: dict[str, str],
+    goal_id: str | None = None,
+) -> Response:
+    """Someone saved first: show what they changed beside what the person typed, and let them save again."""
+    current = await ctx.api.get(f"/plans/{plan_id}")
+    plan: dict[str, Any] = current.data
+    if goal_id is not None:
+        goal = next((g for g in plan.get("goals") or [] if g.get("goal_id") == goal_id), None)
+        if goal is None:
+            return error_page(ctx.request, 404)
+        now_values = values_of(goal)
+    else:
+        now_values = values_of(plan)
+    changes = F.changed_fields(F.decode_base(form.get("base")), now_values, labels)
+    form.values["etag"] = current.etag or etag_of(plan)
+    form.values["base"] = F.encode_base(now_values)
+    return await working_page(ctx, citizen_id, forms={key: form}, stale={key: changes}, status=412)
+
+
+def _citizen_of(form: Form) -> str:
+    return checked_id(form.get("citizen_id"))
+
+
+@router.post("/borgere/{citizen_id}/plan")
+async def create_plan(citizen_id: str, ctx: Staff, form: PostedForm) -> Response:
+    citizen_id = checked_id(citizen_id)
+    bases = (await ctx.api.get("/legal-bases")).data or []
+    body = F.plan_create_body(form, citizen_id, {b["reference"]: b["label"] for b in bases})
+    if not form.ok:
+        return await working_page(ctx, citizen_id, forms={"plan": form}, status=422)
+    try:
+        created = await ctx.api.post("/plans", body, idempotency_key=form.get("idempotency_key") or None)
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, F.OVERVIEW_API_FIELDS, fallback="kind")
+        return await working_page(ctx, citizen_id, forms={"plan": form}, status=422)
+    return _back(citizen_id, "plan_created", "maal", created.data.get("plan_id"))
+
+
+@router.post("/planer/{plan_id}/overblik")
+async def change_overview(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
+    bases = (await ctx.api.get("/legal-bases")).data or []
+    listed = {b["reference"]: b["label"] for b in bases}
+    body = F.overview_body(form, listed)
+    if not form.ok:
+        return await working_page(ctx, citizen_id, forms={"overview": form}, status=422)
+    try:
+        await ctx.api.patch(f"/plans/{plan_id}", body, if_match=form.get("etag") or None)
+    except ApiProblem as problem:
+        if problem.status == 412:
+            return await _stale(
+                ctx,
+                citizen_id,
+                plan_id,
+                "overview",
+                form,
+                lambda plan: F.overview_values(plan, set(listed)),
+                F.OVERVIEW_LABELS,
+            )
+        if problem.status not in (403, 409, 422, 428):
+            raise
+        form.apply_problem(problem, F.OVERVIEW_API_FIELDS)
+        return await working_page(ctx, citizen_id, forms={"overview": form}, status=422)
+    return _back(citizen_id, "overview_saved", "overblik", plan_id)
+
+
+@router.post("/planer/{plan_id}/maal")
+async def add_goal(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
+    body = F.goal_body(form)
+    if not form.ok:
+        return await working_page(ctx, citizen_id, forms={"goal-new": form}, status=422)
+    try:
+        await ctx.api.post(
+            f"/plans/{plan_id}/goals", body, idempotency_key=form.get("idempotency_key") or None
+        )
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, F.goal_api_fields(form), fallback="title")
+        return await working_page(ctx, citizen_id, forms={"goal-new": form}, status=422)
+    return _back(citizen_id, "goal_added", "maal", plan_id)
+
+
+@router.post("/planer/{plan_id}/maal/{goal_id}")
+async def change_goal(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, goal_id, citizen_id = checked_id(plan_id), checked_id(goal_id), _citizen_of(form)
+    key = f"goal-{goal_id}"
+    body = F.goal_body(form)
+    if not form.ok:
+        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    try:
+        await ctx.api.patch(f"/plans/{plan_id}/goals/{goal_id}", body, if_match=form.get("etag") or None)
+    except ApiProblem as problem:
+        if problem.status == 412:
+            return await _stale(
+                ctx, citizen_id, plan_id, key, form, F.goal_values, F.GOAL_LABELS, goal_id=goal_id
+            )
+        if problem.status not in (403, 409, 422, 428):
+            raise
+        form.apply_problem(problem, F.goal_api_fields(form), fallback="title")
+        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    return _back(citizen_id, "goal_saved", f"maal-{goal_id}", plan_id)
+
+
+async def _goal_patch(
+    ctx: Ctx,
+    plan_id: str,
+    goal_id: str,
+    form: Form,
+    key: str,
+    body: dict[str, Any],
+    api_fields: dict[str, str],
+    values_of: Any,
+    labels: dict[str, str],
+    ok: str,
+) -> Response:
+    citizen_id = _citizen_of(form)
+    if not form.ok:
+        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    try:
+        await ctx.api.patch(f"/plans/{plan_id}/goals/{goal_id}", body, if_match=form.get("etag") or None)
+    except ApiProblem as problem:
+        if problem.status == 412:
+            return await _stale(ctx, citizen_id, plan_id, key, form, values_of, labels, goal_id=goal_id)
+        if problem.status not in (403, 409, 422, 428):
+            raise
+        form.apply_problem(problem, api_fields, fallback=next(iter(api_fields.values())))
+        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    return _back(citizen_id, ok, f"maal-{goal_id}", plan_id)
+
+
+@router.post("/planer/{plan_id}/maal/{goal_id}/scoring")
+async def record_score(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, goal_id = checked_id(plan_id), checked_id(goal_id)
+    return await _goal_patch(
+        ctx,
+        plan_id,
+        goal_id,
+        form,
+        f"score-{goal_id}",
+        F.score_body(form),
+        F.SCORE_API_FIELDS,
+        F.score_values,
+        F.SCORE_LABELS,
+        "score_saved",
+    )
+
+
+@router.post("/planer/{plan_id}/maal/{goal_id}/status")
+async def record_status(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, goal_id = checked_id(plan_id), checked_id(goal_id)
+    return await _goal_patch(
+        ctx,
+        plan_id,
+        goal_id,
+        form,
+        f"status-{goal_id}",
+        F.status_body(form),
+        {"status": "status", "step": "step"},
+        F.status_values,
+        F.STATUS_LABELS,
+        "status_saved",
+    )
+
+
+@router.post("/planer/{plan_id}/maal/{goal_id}/opfoelgning")
+async def add_follow_up(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, goal_id, citizen_id = checked_id(plan_id), checked_id(goal_id), _citizen_of(form)
+    key = f"followup-{goal_id}"
+    body = F.follow_up_body(form)
+    if not form.ok:
+        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    try:
+        await ctx.api.post(
+            f"/plans/{plan_id}/goals/{goal_id}/follow-ups",
+            body,
+            idempotency_key=form.get("idempotency_key") or None,
+        )
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, {"date": "date", "text": "text"}, fallback="text")
+        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    return _back(citizen_id, "follow_up_saved", f"maal-{goal_id}", plan_id)
+
+
+@router.post("/planer/{plan_id}/aktoerer")
+async def add_actor(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
+    body = F.actor_body(form)
+    if not form.ok:
+        return await working_page(ctx, citizen_id, forms={"actor-new": form}, status=422)
+    try:
+        await ctx.api.post(
+            f"/plans/{plan_id}/actors", body, idempotency_key=form.get("idempotency_key") or None
+        )
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, F.ACTOR_API_FIELDS, fallback="name")
+        return await working_page(ctx, citizen_id, forms={"actor-new": form}, status=422)
+    return _back(citizen_id, "actor_added", "netvaerk", plan_id)
+
+
+# --- history --------------------------------------------------------------------------------------------------------
+
+
+def describe_change(change: dict[str, Any], goals: dict[str, str], actors: dict[str, str]) -> str:
+    """«Mål «Egen bolig»: Delmål» for ``goals.<id>.sub_goals``, and so on."""
+    field = str(change.get("field", ""))
+    parts = field.split(".")
+    if parts[0] == "goals" and len(parts) >= 2:
+        title = goals.get(parts[1], "")
+        if len(parts) == 2:
+            return W.HISTORY_GOAL_ADDED
+        what = W.HISTORY_FIELDS.get(parts[2], parts[2])
+        return f"{W.GOAL} «{title}»: {what}" if title else what
+    if parts[0] == "actors" and len(parts) >= 2:
+        name = actors.get(parts[1], "")
+        if len(parts) == 2:
+            return W.HISTORY_ACTOR_REMOVED if change.get("to") is None else W.HISTORY_ACTOR_ADDED
+        what = W.HISTORY_FIELDS.get(parts[2], parts[2])
+        return f"{W.HISTORY_FIELDS['actors']} «{name}»: {what}" if name else what
+    if parts[0] == "overview" and len(parts) == 3 and parts[1] == "own_words":
+        return W.OWN_WORDS_FIELDS.get(parts[2], field)
+    return W.HISTORY_FIELDS.get(field, W.HISTORY_FIELDS.get(parts[0], field))
+
+
+def show_value(value: Any) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return W.YES if value else W.NO
+    if isinstance(value, list):
+        return "; ".join(show_value(v) for v in value) or "–"
+    if isinstance(value, dict):
+        if "title" in value:
+            return str(value["title"])
+        return "; ".join(f"{show_value(v)}" for v in value.values() if v not in (None, ""))
+    text = str(value)
+    for vocabulary in ("goal_status", "category", "sof_theme", "vum_theme", "plan_status"):
+        shown = W.label(vocabulary, text)
+        if shown != text:
+            return shown
+    return text
+
+
+@router.get("/planer/{plan_id}/historik")
+async def history(plan_id: str, ctx: SignedIn) -> Response:
+    plan_id = checked_id(plan_id)
+    plan_answer, history_answer = await asyncio.gather(
+        ctx.api.get(f"/plans/{plan_id}"), ctx.api.get(f"/plans/{plan_id}/history")
+    )
+    plan: dict[str, Any] = plan_answer.data
+    goals = {g["goal_id"]: g.get("title", "") for g in plan.get("goals") or []}
+    actors = {a["actor_id"]: a.get("name", "") for a in plan.get("actors") or []}
+    goal_id = ctx.request.query_params.get("maal")
+    entries = []
+    for entry in reversed(history_answer.data or []):
+        changes = [
+            {
+                "what": describe_change(c, goals, actors),
+                "from": show_value(c.get("from")),
+                "to": show_value(c.get("to")),
+            }
+            for c in entry.get("changes") or []
+            if not goal_id or str(c.get("field", "")).startswith(f"goals.{goal_id}")
+        ]
+        if changes:
+            entries.append({**entry, "shown_changes": changes})
+    return ctx.render(
+        "history.html",
+        plan=plan,
+        entries=entries,
+        goal_title=goals.get(goal_id or ""),
+        goal_id=goal_id,
+        goals=goals,
+        citizen_id=plan.get("citizen_id"),
+    )
+
+
+# --- print and PDF --------------------------------------------------------------------------------------------------
+
+
+async def _print_context(ctx: Ctx, plan_id: str) -> dict[str, Any]:
+    plan_answer: ApiResponse = await ctx.api.get(f"/plans/{plan_id}")
+    plan: dict[str, Any] = plan_answer.data
+    view = await plan_view(ctx, plan["citizen_id"])
+    assert view is not None
+    units = units_for(ctx, plan)
+    edition = "borger" if ctx.request.query_params.get("udgave") == "borger" else "moede"
+    return {
+        "plan": plan,
+        "citizen": view.get("citizen") or {},
+        "withheld": withheld_goals({"withheld": plan.get("withheld") or []}, plan_id),
+        "units": units,
+        "consented_units": consented_units(view),
+        "goal_pictures": goal_pictures(plan),
+        "network": pictures.network_map(
+            (view.get("citizen") or {}).get("name") or W.ME, plan.get("actors") or [], units
+        ),
+        "edition": edition,
+        "upcoming": split_meetings(view.get("meetings") or [])[0],
+    }
+
+
+@router.get("/planer/{plan_id}/udskriv")
+async def print_page(plan_id: str, ctx: SignedIn) -> Response:
+    context = await _print_context(ctx, checked_id(plan_id))
+    return ctx.render("print.html", **context, for_pdf=False)
+
+
+@router.get("/planer/{plan_id}/plan.pdf")
+async def plan_pdf(plan_id: str, ctx: SignedIn) -> Response:
+    context = await _print_context(ctx, checked_id(plan_id))
+    html = ctx.request.app.state.templates.get_template("print.html").render(
+        **context, for_pdf=True, request=ctx.request, person=ctx.caller, csrf_token="", notice=None, path=""
+    )
+    try:
+        document = await pdf.render_pdf(html)
+    except pdf.PdfUnavailableError:
+        return error_page(ctx.request, 503, W.PDF_UNAVAILABLE)
+    name = "mit-liv-min-plan" if context["edition"] == "borger" else "borgerens-plan"
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+    )

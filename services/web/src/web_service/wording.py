@@ -1,0 +1,887 @@
+"""Every word a caseworker or a citizen reads, in plain Danish, in one place.
+
+Templates reach this module as ``W`` (a Jinja global): ``{{ W.SAVE }}``, ``{{ W.label("goal_status", s) }}``.
+Code and comments stay English; nothing Danish is written anywhere else, so the wording can be read, reviewed and
+changed as one text. Labels for the API's vocabularies are keyed by the API's own values.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+# --- the site ---------------------------------------------------------------------------------------------------
+SITE = "Borgerplan"
+AUTHORITY = "Københavns Kommune"
+AUTHORITY_UNIT = "Socialforvaltningen"
+SKIP_LINK = "Gå til sidens indhold"
+ACCESSIBILITY_STATEMENT = "Tilgængelighedserklæring"
+SIGN_OUT = "Log af"
+SIGN_IN = "Log ind"
+MENU = "Menu"
+MAIN_MENU = "Hovedmenu"
+YOU_ARE = "Du er logget ind som"
+BACK = "Tilbage"
+SAVE = "Gem"
+CANCEL = "Annullér"
+SHOW = "Vis"
+SEARCH = "Søg"
+PRINT = "Udskriv"
+DOWNLOAD_PDF = "Hent som PDF"
+YES = "Ja"
+NO = "Nej"
+NONE_YET = "Ingen endnu."
+NOT_GIVEN = "Ikke udfyldt"
+OPTIONAL = "(frivilligt)"
+ERROR_PREFIX = "Fejl:"
+ERROR_SUMMARY = "Der er problemer"
+ERROR_SUMMARY_TEXT = "Ret de felter, der er markeret, og prøv igen. Intet er gemt endnu."
+SAVED = "Gemt."
+NEXT_PAGE = "Næste side"
+FOOTER_CONTACT = "Borgerplan – én plan sammen med borgeren."
+
+# --- navigation ---------------------------------------------------------------------------------------------------
+NAV_MY_CITIZENS = "Mine borgere"
+NAV_REGISTER = "Registrér borger"
+NAV_DEADLINES = "Frister og opgaver"
+NAV_MY_PLAN = "Min plan"
+NAV_MY_MEETINGS = "Mine møder"
+NAV_MY_CONSENTS = "Mine samtykker"
+NAV_WHO_LOOKED = "Hvem har kigget"
+NAV_PLAN = "Planen"
+NAV_NETWORK_MEETING = "Netværksmødet"
+NAV_MEETINGS = "Møder"
+NAV_CONSENTS = "Samtykker"
+NAV_HISTORY = "Historik"
+NAV_PRINT = "Udskriv og PDF"
+CITIZEN_SECTIONS = "Borgerens sider"
+
+# --- signing in -------------------------------------------------------------------------------------------------
+SIGN_IN_TITLE = "Log ind på Borgerplan"
+SIGN_IN_STAFF = "Log ind som medarbejder"
+SIGN_IN_CITIZEN = "Log ind som borger"
+SIGN_IN_PROVIDER = {"staff": SIGN_IN_STAFF, "citizen": SIGN_IN_CITIZEN}
+DEV_SIGN_IN_TITLE = "Log ind til udvikling og test"
+DEV_SIGN_IN_INTRO = "Denne side findes kun i udviklings- og testmiljøet. Vælg en person, så er du logget ind som hende eller ham."
+DEV_PERSONAS = "Personer i demo-sagen"
+DEV_FREE_FORM = "Log ind som en anden"
+DEV_FREE_FORM_INTRO = "Udfyld enhed, enhedstype og roller. Borger-id skal kun udfyldes for en borger."
+DEV_SIGN_IN_AS = "Log ind som {name}"
+PERSONA_ROLES = {
+    "caseworker": "sagsbehandler, {unit}",
+    "addiction_caseworker": "sagsbehandler, {unit}",
+    "contact_person": "kontaktperson, {unit}",
+    "treatment": "behandler, {unit}",
+    "citizen": "borgeren i demo-sagen",
+}
+DEMO_CITIZEN_NAME = "Demo Borger"
+DEMO_CITIZEN_MISSING = "Demo-borgeren er ikke indlæst endnu. Skriv borger-id nedenfor."
+SIGNED_OUT = "Du er logget af."
+SESSION_EXPIRED = "Du har ikke brugt siden i et stykke tid, så du er logget af. Log ind igen."
+SIGN_IN_FAILED = "Log ind lykkedes ikke. Prøv igen."
+NO_SIGN_IN_CONFIGURED = "Der er ikke sat et login op. Kontakt din it-afdeling."
+
+# --- pages: staff -------------------------------------------------------------------------------------------------
+MY_CITIZENS_TITLE = "Mine borgere"
+MY_CITIZENS_INTRO = (
+    "Borgere, som din enhed har ansvaret for eller er med omkring. Dem med overskredne frister står øverst."
+)
+FIND_BY_NAME = "Find borger ud fra navn"
+FIND_BY_CPR = "Slå op på CPR-nummer"
+FIND_BY_CPR_HINT = "Kun for myndighed. Opslaget bliver logget."
+CPR = "CPR-nummer"
+CPR_HINT = "10 cifre, fx 140379-2417"
+NAME = "Navn"
+BIRTH_DATE = "Fødselsdato"
+RELATION = "Din enheds rolle"
+RELATION_LABEL = {"responsible": "Ansvarlig myndighed", "actor": "Samarbejdspartner"}
+NEXT_MEETING = "Næste møde"
+OVERDUE = "Overskredet"
+OVERDUE_COUNT = "{n} overskredne"
+OPEN_TASKS = "Åbne opgaver"
+NO_CITIZENS = "Din enhed har ingen borgere endnu."
+NO_MATCH = "Ingen borgere passer på søgningen."
+NAME_WITHHELD = "Navn skjult (intet samtykke)"
+NO_CONSENT_SHORT = "Intet samtykke"
+CPR_NOT_FOUND = "Der er ingen borger med det CPR-nummer."
+REGISTER_TITLE = "Registrér en borger"
+REGISTER_INTRO = "CPR-nummeret gemmes kun i Borgerplan. Andre steder bruges et borger-id."
+REGISTER_BUTTON = "Registrér borger"
+REGISTERED = "Borgeren er registreret. Nu kan I lave planen."
+CITIZEN_EXISTS = "Borgeren er allerede registreret."
+
+# --- the plan -----------------------------------------------------------------------------------------------------
+PLAN_TITLE = "Borgerens plan"
+NO_PLAN = "Borgeren har ingen plan endnu."
+CREATE_PLAN = "Lav planen på netværksmødet"
+OWN_WORDS = "Her er mit liv – med borgerens egne ord"
+OWN_WORDS_FIELDS = {
+    "manage_myself": "Jeg vil gerne selv kunne",
+    "i_can": "Jeg kan",
+    "dreams": "Mine drømme",
+    "interests": "Mine interesser",
+}
+PURPOSE = "Formålet med indsatsen"
+OCCUPIED_WITH = "Hvad er jeg aktuelt optaget af?"
+EMPLOYMENT = "Beskæftigelse"
+NOTES = "Noter"
+PLAN_KIND = "Slags plan"
+LEGAL_BASES = "Lovgrundlag"
+LEGAL_BASES_HINT = "Vælg fra listen. Skriv andre paragraffer i feltet nedenunder, én pr. linje."
+LEGAL_BASES_OTHER = "Andre paragraffer"
+RESPONSIBLE_UNIT = "Ansvarlig myndighed"
+VALIDITY = "Handleplanen gælder"
+VALID_FROM = "Fra"
+VALID_TO = "Til"
+FOLLOW_UP_PERIOD = "Opfølgning"
+GOALS = "Mål"
+GOAL = "Mål"
+GOAL_N = "Mål {n}"
+GOAL_TITLE = "Overskrift"
+GOAL_DESCRIPTION = "Målbeskrivelse"
+GOAL_CATEGORY = "Slags oplysninger"
+GOAL_CATEGORY_HINT = "Bestemmer, hvem der må se målet: kun enheder med samtykke til denne slags oplysninger."
+SOF_THEME = "SOF-tema"
+VUM_THEME = "Udredningstema (VUM)"
+SUB_GOALS = "Delmål (måltrappen)"
+SUB_GOALS_HINT = "Ét delmål pr. linje. Første trin først. Sæt [x] foran et delmål, der er nået."
+SUB_GOAL_STEP = "{n}. delmål"
+LADDER = "Måltrappen"
+LADDER_TOP = "Overordnet mål"
+LADDER_PROGRESS = "{done} af {total} delmål er nået"
+AGREEMENTS = "Aftaler"
+AGREEMENT_WHO = "Hvem"
+AGREEMENT_WHAT = "Gør hvad"
+AGREEMENT_WHEN = "Hvornår"
+AGREEMENT_HOW = "Hvordan"
+ADD_AGREEMENT = "Tilføj en aftale"
+AGREEMENT_N = "Aftale {n}"
+NO_AGREEMENTS = "Ingen aftaler endnu."
+SCORES = "Scoring"
+SCORE_NOW = "Score nu"
+SCORE_EXPECTED = "Score forventet"
+SCORE_CITIZEN = "Borgerens egen score"
+SCORE_SCALE = "Skala"
+SCALE_LABEL = {"1-10": "1 til 10", "0-4": "0 til 4 (funktionsniveau)", "words": "Med ord"}
+FUNCTION_LEVEL = {
+    0: "ingen nedsat funktionsevne",
+    1: "let nedsat",
+    2: "moderat nedsat",
+    3: "svært nedsat",
+    4: "fuldstændig nedsat funktionsevne",
+}
+SCORE_NOW_WORDS = "Score nu med ord"
+SCORE_EXPECTED_WORDS = "Forventet med ord"
+CITIZEN_DISAGREES = "Borgeren er uenig i scoren"
+CITIZEN_VIEW = "Borgerens syn med egne ord"
+CITIZEN_DISAGREES_NOTE = "Borgeren er uenig: {view}"
+RECORD_SCORE = "Gem scoring"
+NO_SCORES = "Ingen scoring endnu."
+SCORE_CHART = "Scoring over tid"
+SCORE_CHART_DESC = "Score nu, forventet score og borgerens egen score for målet «{title}» over tid."
+CHART_NOW = "Nu"
+CHART_EXPECTED = "Forventet"
+CHART_CITIZEN = "Borgerens egen"
+CHART_DATE = "Dato"
+STATUS = "Status"
+GOAL_STATUS = {
+    "baseline": "Udgangspunkt",
+    "in_progress": "På vej",
+    "achieved": "Nået",
+    "no_longer_relevant": "Ikke længere relevant",
+}
+GOAL_STEP = "Trin {step} af 3"
+RECORD_STATUS = "Gem status"
+FOLLOW_UPS = "Opfølgning på mål"
+FOLLOW_UP_DATE = "Dato"
+FOLLOW_UP_TEXT = "Opsummering"
+FOLLOW_UP_HINT = "Hvordan det går med målet, og hvad I arbejder på. Ikke dags- eller ugenoter."
+ADD_FOLLOW_UP = "Gem opfølgning"
+NO_FOLLOW_UPS = "Ingen opfølgning endnu."
+LATEST_FOLLOW_UPS = "Seneste opfølgning"
+EDIT_GOAL = "Ret målet"
+ADD_GOAL = "Tilføj et mål"
+GOAL_ADDED = "Målet er tilføjet."
+GOAL_SAVED = "Målet er gemt."
+WITHHELD_TITLE = "Noget er skjult for dig"
+WITHHELD_GOAL = "Skjult: borgeren har ikke givet samtykke til, at din enhed ser oplysninger om {category}."
+WITHHELD_MINUTES = {
+    "not_published": "Referatet er ikke sendt ud endnu.",
+    "no_consent_to_receive_minutes": "Skjult: borgeren har ikke givet samtykke til, at din enhed modtager referater.",
+}
+WITHHELD_MEETINGS = "Skjult: borgeren har ikke givet samtykke til, at din enhed ser møderne."
+DEGRADED_TITLE = "Du ser ikke hele planen lige nu"
+DEGRADED_PART = {
+    "meetings": "Møderne kunne ikke hentes.",
+    "consents": "Samtykkerne kunne ikke hentes.",
+    "plans": "Planen kunne ikke hentes.",
+}
+DEGRADED_TEXT = "Prøv igen om lidt. Indtil da mangler det, der står her."
+TASKS = "Opgaver"
+DEADLINES = "Frister"
+CONSENT_SUMMARY = "Samtykker"
+
+# --- the network meeting ------------------------------------------------------------------------------------------
+NETWORK_MEETING_TITLE = "Netværksmødet: lav planen sammen"
+NETWORK_MEETING_INTRO = (
+    "Her laver I planen sammen med borgeren på mødet: mål, delmål, aftaler og scoring, hvem der er med "
+    "omkring borgeren, og hvilke samtykker borgeren giver."
+)
+STEP_PLAN = "1. Planen"
+STEP_GOALS = "2. Mål"
+STEP_NETWORK = "3. Netværket"
+STEP_CONSENTS = "4. Samtykker"
+CREATE_PLAN_BUTTON = "Opret planen"
+PLAN_CREATED = "Planen er oprettet."
+SAVE_OVERVIEW = "Gem overblikket"
+OVERVIEW = "Overblik"
+OVERVIEW_SAVED = "Overblikket er gemt."
+PLAN_KINDS = {"adult": "Voksne (SEL § 141)", "child": "Børn og unge (SEL § 140)", "unified": "Én plan"}
+PLAN_STATUS = {"draft": "Kladde", "active": "Aktiv", "closed": "Lukket"}
+
+# --- actors and the network map -----------------------------------------------------------------------------------
+NETWORK = "Samarbejdspartnere"
+NETWORK_MAP = "Netværkskort"
+NETWORK_MAP_DESC = "Netværkskortet: {name} i midten og de personer, der er med omkring, i ni grupper."
+NETWORK_MAP_TABLE = "Netværkskortet som tabel"
+IN_CONTACT = "Har kontakt"
+NO_CONTACT = "Ingen kontakt"
+ACTOR_NAME = "Navn"
+ACTOR_ROLE = "Rolle"
+ACTOR_UNIT = "Enhed"
+ACTOR_KIND = "SOF/ekstern?"
+ACTOR_CATEGORY = "Gruppe på netværkskortet"
+ACTOR_EMAIL = "Mail"
+ACTOR_PHONE = "Tlf."
+ACTOR_CADENCE = "Møder"
+ACTOR_COMMUNICATION = "Kommunikationsaftaler"
+ACTOR_COMMUNICATION_HINT = "Én aftale pr. linje."
+ACTOR_ATTENTION = "Opmærksomhedspunkter"
+ACTOR_IN_CONTACT = "Borgeren har kontakt til personen"
+ACTOR_ANCHOR = "Ankerperson"
+ACTOR_LANGUAGE = "Sprog (tolk)"
+ACTOR_CONSENT = "Samtykke"
+ADD_ACTOR = "Tilføj til netværket"
+ACTOR_ADDED = "Personen er tilføjet til netværket."
+NO_ACTORS = "Ingen i netværket endnu."
+ACTOR_KINDS = {
+    "authority": "Myndighed",
+    "provider": "Udfører",
+    "external": "Ekstern",
+    "private_network": "Privat netværk",
+}
+ANCHORS = {"contact_person": "Kontaktperson", "caseworker": "Sagsbehandler"}
+NETWORK_CATEGORIES = {
+    "private_network": "Privat netværk",
+    "employment": "Beskæftigelse",
+    "education": "Uddannelse",
+    "housing": "Bolig",
+    "everyday_home": "Hjælp i hjemmet",
+    "health_treatment": "Sundhed og behandling",
+    "social_administration": "Socialforvaltning",
+    "probation": "Kriminalforsorgen",
+    "interpreter": "Tolk",
+}
+SOF_THEMES = {
+    "education_employment": "Uddannelse/beskæftigelse",
+    "independence_relations": "Selvstændighed og relationer",
+    "health": "Sundhed",
+}
+VUM_THEMES = {
+    "physical_impairment": "Fysisk funktionsnedsættelse",
+    "mental_impairment": "Psykisk funktionsnedsættelse",
+    "social_problem": "Socialt problem",
+    "practical_tasks_at_home": "Praktiske opgaver i hjemmet",
+    "self_care": "Egenomsorg",
+    "communication": "Kommunikation",
+    "mobility": "Mobilitet",
+    "community_life": "Samfundsliv",
+    "social_life": "Socialt liv",
+    "health": "Sundhed",
+    "surroundings": "Omgivelser",
+}
+CHOOSE = "Vælg"
+SCROLL_TABLE = "Tabel (kan rulles til siden)"
+DATE_HINT = "dd-mm-åååå, fx 24-12-2026"
+TIME_HINT = "tt:mm, fx 09:30"
+NOT_CHOSEN = "Ikke valgt"
+
+# --- consents -----------------------------------------------------------------------------------------------------
+CONSENTS_TITLE = "Samtykker"
+CONSENTS_INTRO = (
+    "Borgerens samtykke bestemmer, hvem der må se hvad. Et samtykke, der trækkes tilbage, gælder fra næste "
+    "gang nogen åbner planen."
+)
+CONSENT_GRANTEE = "Enhed, der får samtykket"
+CONSENT_GRANTEE_OTHER = "Eller skriv enhedens id"
+CONSENT_CATEGORIES = "Hvilke oplysninger"
+CONSENT_PURPOSES = "Til hvad"
+CONSENT_FORM = "Hvordan er samtykket givet"
+CONSENT_FORMS = {"written": "Skriftligt", "oral": "Mundtligt"}
+CONSENT_DOCUMENT = "Dokument (ved skriftligt samtykke)"
+CONSENT_RECORDED_BY = "Hvem noterede det mundtlige samtykke"
+CONSENT_BASIS = "Grundlag"
+CONSENT_BASES = {"consent": "Borgerens samtykke", "statutory": "Lovhjemmel"}
+CONSENT_PARAGRAPH = "Paragraf (ved lovhjemmel)"
+CONSENT_VALID_FROM = "Gælder fra"
+CONSENT_VALID_UNTIL = "Gælder til"
+CONSENT_STATUS = {"active": "Gælder", "revoked": "Trukket tilbage", "expired": "Udløbet"}
+CONSENT_REGISTER = "Registrér samtykke"
+CONSENT_REGISTERED = "Samtykket er registreret."
+CONSENT_PREVIEW = "Vis hvad enheden kan se"
+CONSENT_PREVIEW_TITLE = "Hvad kan {unit} se?"
+CONSENT_BEFORE = "Nu"
+CONSENT_AFTER = "Når du har gemt"
+CONSENT_SEES_NOTHING = "Intet"
+CONSENT_SEES_ALL = "Hele planen (ansvarlig myndighed)"
+CONSENT_NARROW = "Begræns samtykket"
+CONSENT_NARROWED = "Samtykket er begrænset."
+CONSENT_RENEW = "Forlæng samtykket"
+CONSENT_RENEWED = "Samtykket er forlænget."
+CONSENT_REVOKE = "Træk samtykket tilbage"
+CONSENT_REVOKE_CITIZEN = "Træk mit samtykke tilbage"
+CONSENT_REVOKED = "Samtykket er trukket tilbage. Det gælder fra nu."
+CONSENT_REVOKE_REASON = "Begrundelse"
+CONSENT_REVOKE_CONFIRM = "Er du sikker? {unit} kan ikke længere se det, samtykket dækker."
+CONSENT_NONE = "Der er ikke registreret samtykker."
+CONSENT_CHANGE = "Ret samtykket"
+CATEGORIES = {
+    "general": "generelle oplysninger",
+    "health": "helbred",
+    "substance_use": "rusmiddelbrug",
+    "finances": "økonomi",
+    "housing": "bolig",
+    "employment": "beskæftigelse",
+    "family": "familieforhold",
+    "criminal_matters": "strafbare forhold",
+}
+PURPOSES = {
+    "view_plan": "se planen",
+    "meeting_invitation": "blive inviteret til møder",
+    "receive_minutes": "modtage referater",
+    "exchange_information": "udveksle oplysninger",
+}
+
+# --- meetings -----------------------------------------------------------------------------------------------------
+MEETINGS_TITLE = "Møder"
+MEETING = "Møde"
+MEETING_KINDS = {
+    "preparation": "Forberedelsesmøde",
+    "network": "Netværksmøde",
+    "citizen_plan": "Borgerplansmøde",
+    "coordinating": "Koordinerende møde",
+    "follow_up": "Opfølgningsmøde",
+}
+MEETING_KIND = "Slags møde"
+MEETING_DATE = "Dato"
+MEETING_START = "Starter kl."
+MEETING_END = "Slutter kl."
+MEETING_PLACE = "Sted"
+MEETING_PLACE_BY_CITIZEN = "Borgeren har valgt stedet"
+MEETING_COORDINATOR = "Mødeleder"
+MEETING_MINUTE_TAKER = "Referent"
+MEETING_PARTICIPANTS = "Deltagere"
+MEETING_PARTICIPANTS_HINT = "Vælg fra netværket. Borgeren er altid inviteret."
+MEETING_NOT_INVITED = "Bliver ikke inviteret"
+DECISION_REASONS = {
+    "no_consent": "borgeren har ikke givet enheden samtykke",
+    "consent_revoked": "borgeren har trukket sit samtykke tilbage",
+    "consent_not_in_force": "samtykket gælder ikke i dag",
+    "purpose_not_covered": "samtykket dækker ikke dette formål",
+    "categories_not_covered": "samtykket dækker ikke disse oplysninger",
+    "no_relation": "enheden er ikke med omkring borgeren",
+    "responsible_unit": "enheden er ansvarlig myndighed",
+    "consent": "borgerens samtykke",
+    "consent_unavailable": "samtykket kunne ikke tjekkes lige nu",
+}
+MEETING_NOT_INVITED_WHY = "Ikke inviteret, fordi {reason}."
+SCHEDULE_MEETING = "Indkald til møde"
+MEETING_SCHEDULED = "Mødet er indkaldt."
+ADD_TO_CALENDAR = "Føj til kalender (.ics)"
+AGENDA = "Dagsorden"
+AGENDA_CLOSES = "Punkter kan tilføjes til og med {date}."
+AGENDA_CLOSED = "Fristen for punkter til dagsordenen er overskredet ({date})."
+AGENDA_TOPIC = "Emne"
+AGENDA_RESPONSIBLE = "Ansvarlig"
+AGENDA_AIM = "Hvad skal punktet føre til"
+AGENDA_MINUTES = "Minutter"
+ADD_AGENDA_ITEM = "Tilføj punkt"
+AGENDA_ITEM_ADDED = "Punktet er tilføjet."
+MINUTES = "Referat"
+MINUTES_DUE = "Referatet skal sendes senest {date}."
+MINUTES_ATTENDED = "Deltog"
+MINUTES_CITIZEN_ATTENDED = "Borgeren deltog"
+MINUTES_BRIEFED_BY = "Hvem orienterer borgeren (hvis borgeren ikke deltog)"
+MINUTES_DECISION = "Beslutning"
+MINUTES_TASKS = "Opgaver"
+TASK_WHAT = "Opgave"
+TASK_RESPONSIBLE = "Ansvarlig enhed"
+TASK_DUE = "Frist"
+ADD_TASK = "Tilføj opgave"
+SAVE_MINUTES = "Gem referatet"
+MINUTES_SAVED = "Referatet er gemt."
+PUBLISH_MINUTES = "Send referatet ud"
+MINUTES_PUBLISHED = "Referatet er sendt til deltagerne."
+MINUTES_PUBLISHED_AT = "Sendt {at}"
+CANCEL_MEETING = "Aflys mødet"
+MEETING_CANCELLED = "Mødet er aflyst."
+MEETING_STATUS = {"scheduled": "Planlagt", "cancelled": "Aflyst"}
+INVITATION_STATUS = {
+    "needs_action": "Har ikke svaret",
+    "accepted": "Kommer",
+    "declined": "Har meldt afbud",
+    "tentative": "Kommer måske",
+}
+PARTICIPANT_KINDS = {
+    "citizen": "Borger",
+    "authority": "Myndighed",
+    "provider": "Udfører",
+    "external": "Ekstern",
+    "private_network": "Privat netværk",
+}
+NO_MEETINGS = "Ingen møder endnu."
+UPCOMING_MEETINGS = "Kommende møder"
+PAST_MEETINGS = "Tidligere møder"
+
+# --- deadlines ----------------------------------------------------------------------------------------------------
+DEADLINES_TITLE = "Frister og opgaver"
+DEADLINES_INTRO = (
+    "Din enheds frister. Overskredne står øverst; arbejdsdage tæller uden weekender og helligdage."
+)
+DEADLINE_KINDS = {
+    "task": "Opgave",
+    "minutes_due": "Referat skal sendes",
+    "agenda_closes": "Sidste frist for punkter til dagsordenen",
+}
+DEADLINE_DUE = "Frist"
+DEADLINE_WHAT = "Hvad"
+DEADLINE_CITIZEN = "Borger"
+WORKING_DAYS_OVERDUE = {1: "1 arbejdsdag over fristen"}
+WORKING_DAYS_OVERDUE_N = "{n} arbejdsdage over fristen"
+NO_DEADLINES = "Din enhed har ingen frister lige nu."
+
+# --- history ------------------------------------------------------------------------------------------------------
+HISTORY_TITLE = "Historik"
+HISTORY_INTRO = "Hvem ændrede hvad og hvornår. Historikken er en del af sagen og kan ikke ændres."
+HISTORY_WHEN = "Hvornår"
+HISTORY_WHO = "Hvem"
+HISTORY_WHAT = "Hvad"
+HISTORY_FROM = "Før"
+HISTORY_TO = "Efter"
+HISTORY_FOR_GOAL = "Historik for målet «{title}»"
+HISTORY_ALL = "Hele planens historik"
+HISTORY_FIELDS = {
+    "plan": "Planen oprettet",
+    "overview": "Overblik",
+    "overview.purpose": PURPOSE,
+    "overview.occupied_with": OCCUPIED_WITH,
+    "overview.own_words": "Borgerens egne ord",
+    "overview.employment": EMPLOYMENT,
+    "overview.notes": NOTES,
+    "legal_bases": LEGAL_BASES,
+    "responsible_unit": RESPONSIBLE_UNIT,
+    "valid_from": "Gælder fra",
+    "valid_to": "Gælder til",
+    "follow_up_period": FOLLOW_UP_PERIOD,
+    "status": STATUS,
+    "actors": "Samarbejdspartner",
+    "goals": "Mål",
+    "title": GOAL_TITLE,
+    "description": GOAL_DESCRIPTION,
+    "category": GOAL_CATEGORY,
+    "sof_theme": SOF_THEME,
+    "vum_theme": VUM_THEME,
+    "sub_goals": SUB_GOALS,
+    "agreements": AGREEMENTS,
+    "scores": SCORES,
+    "follow_ups": FOLLOW_UPS,
+    "child_follow_ups": "Opfølgning (§ 70)",
+}
+HISTORY_NONE = "Ingen ændringer endnu."
+HISTORY_GOAL_ADDED = "Nyt mål"
+HISTORY_ACTOR_ADDED = "Ny samarbejdspartner"
+HISTORY_ACTOR_REMOVED = "Samarbejdspartner fjernet"
+
+# --- print --------------------------------------------------------------------------------------------------------
+PRINT_TITLE = "Udskriv planen"
+PRINT_INTRO = "Vælg udgave. Udskriv fra browseren eller hent en PDF."
+PRINT_MEETING = "Borgerens Plan (til mødet)"
+PRINT_CITIZEN = "Mit liv – Min plan (til borgeren)"
+PRINT_PLAN_HEADING = "BORGERENS PLAN"
+PRINT_OVERVIEW = "OVERBLIK"
+PRINT_PARTNERS = "SAMARBEJDSPARTNERE"
+PRINT_GOALS = "MÅL"
+PRINT_FOLLOW_UP = "Opfølgning på mål"
+PRINT_STATUS = "Status"
+VISUAL_TITLE = "Mit liv – Min plan"
+VISUAL_SUBTITLE = "Den visuelle borgerplan"
+VISUAL_MY_LIFE = "HER ER MIT LIV"
+VISUAL_MANAGE = "JEG VIL GERNE SELV KUNNE:"
+VISUAL_CAN = "JEG KAN:"
+VISUAL_DREAMS = "MINE DRØMME:"
+VISUAL_INTERESTS = "MINE INTERESSER:"
+VISUAL_PURPOSE = "FORMÅL:"
+VISUAL_SMART = "SMART INDSATSMÅL:"
+VISUAL_LADDER = "MÅLTRAPPEN"
+VISUAL_EMPLOYMENT = "BESKÆFTIGELSE"
+VISUAL_NOTES = "NOTER"
+PRINTED_ON = "Udskrevet {date}"
+PDF_UNAVAILABLE = "PDF kan ikke laves lige nu. Brug «Udskriv» i browseren i stedet."
+
+# --- the citizen's own pages (first person) ------------------------------------------------------------------------
+MY_PLAN_TITLE = "Min plan"
+MY_PLAN_INTRO = "Her er din plan. Den er lavet sammen med dig, og du kan altid se hele den."
+MY_WORDS = "Mine egne ord"
+MY_FOCUS = "Det er jeg optaget af lige nu"
+MY_GOALS = "Mine mål"
+MY_STEPS = "Mine trin på vejen"
+MY_SCORES = "Mine scoringer over tid"
+MY_NETWORK = "Dem, der hjælper mig"
+MY_MEETINGS = "Mine næste møder"
+MY_CONSENTS = "Mine samtykker"
+MY_CONSENTS_INTRO = (
+    "Du bestemmer, hvem der må se din plan. Trækker du et samtykke tilbage, kan de ikke længere se det, "
+    "fra næste gang de åbner planen."
+)
+MY_CONSENT_LINE = "{unit} må se: {categories}. Til: {purposes}."
+WHO_LOOKED = "Hvem har kigget i min plan"
+WHO_LOOKED_INTRO = (
+    "Hver gang nogen åbner din plan, bliver det skrevet ned. Her kan du se hvem, hvornår og hvorfor."
+)
+WHO_LOOKED_UNIT = "Hvem"
+WHO_LOOKED_WHEN = "Hvornår"
+WHO_LOOKED_WHY = "Hvorfor"
+WHO_LOOKED_NONE = "Ingen har kigget i din plan endnu."
+ACCESS_PURPOSES = {
+    "view_plan": "så planen",
+    "view_meeting": "så et møde",
+    "view_consents": "så samtykkerne",
+    "view_history": "så planens historik",
+    "view_disclosures": "så, hvem der har fået oplysninger",
+    "lookup_by_cpr": "fandt dig ud fra dit CPR-nummer",
+    "export_calendar": "hentede en mødeindkaldelse",
+}
+MY_SCORE = "Min egen score"
+MY_NO_PLAN = "Du har ikke en plan endnu. Den bliver lavet sammen med dig på et netværksmøde."
+ME = "Mig"
+
+# --- errors -------------------------------------------------------------------------------------------------------
+ERROR_TITLES = {
+    400: "Noget i forespørgslen var forkert",
+    401: "Du skal logge ind",
+    403: "Du har ikke adgang",
+    404: "Siden findes ikke",
+    409: "Det kunne ikke lade sig gøre",
+    412: "En anden har ændret det samme",
+    413: "Det, du sendte, er for stort",
+    422: "Noget i formularen er forkert",
+    429: "For mange forespørgsler",
+    500: "Der skete en fejl hos os",
+    503: "Borgerplan kan ikke svare lige nu",
+}
+ERROR_TEXTS = {
+    403: "Din rolle eller enhed giver ikke adgang til det, du bad om.",
+    404: "Siden eller borgeren findes ikke, eller du har ikke adgang til den.",
+    429: "Vent et øjeblik, og prøv så igen.",
+    500: "Prøv igen om lidt. Bliver det ved, så kontakt din it-support.",
+    503: "En del af Borgerplan svarer ikke lige nu. Prøv igen om lidt. Intet er gået tabt.",
+}
+CONSENT_MISSING = (
+    "Borgeren har ikke givet samtykke til, at din enhed ser planen. Tal med borgeren eller den ansvarlige "
+    "sagsbehandler, hvis din enhed har brug for det."
+)
+CSRF_FAILED = (
+    "Formularen var for gammel eller kom ikke fra Borgerplan. Indlæs siden igen, og prøv en gang til."
+)
+GO_HOME = "Gå til forsiden"
+TRY_AGAIN = "Prøv igen"
+
+# --- a stale edit (412) -------------------------------------------------------------------------------------------
+STALE_TITLE = "Nogen har ændret det samme, mens du skrev"
+STALE_TEXT = (
+    "Det, du skrev, er ikke gemt endnu, men det er ikke gået tabt: det står i formularen nedenfor. "
+    "Se, hvad der er ændret, og gem dine ændringer igen."
+)
+STALE_CHANGED = "Ændret af en anden"
+STALE_NOTHING_YOU_SAW = "Ingen af de felter, du retter, er ændret. Andre dele af planen er."
+STALE_FIELD = "Felt"
+STALE_WAS = "Da du åbnede siden"
+STALE_NOW = "Nu"
+STALE_APPLY_AGAIN = "Gem mine ændringer igen"
+
+# --- field errors (next to the field) -----------------------------------------------------------------------------
+E_REQUIRED = "Skal udfyldes."
+E_CHOOSE = "Vælg en af mulighederne."
+E_CHOOSE_ONE_OR_MORE = "Vælg mindst én."
+E_TOO_LONG = "Må højst være {n} tegn."
+E_TOO_MANY = "Der må højst være {n}."
+E_DATE = "Skriv en dato som dd-mm-åååå, fx 24-12-2026."
+E_TIME = "Skriv et klokkeslæt som tt:mm, fx 09:30."
+E_EMAIL = "Skriv en gyldig mailadresse, fx navn@kommune.dk."
+E_NUMBER = "Skriv et helt tal."
+E_SCALE = "Vælg et tal fra {low} til {high}."
+E_CPR = "Et CPR-nummer har 10 cifre, fx 140379-2417."
+E_CPR_DATE = "De første 6 cifre i CPR-nummeret er ikke en rigtig fødselsdato."
+E_END_BEFORE_START = "Mødet skal slutte, efter det starter."
+E_UNTIL_BEFORE_FROM = "Slutdatoen skal være efter startdatoen."
+E_VALID_TO_BEFORE_FROM = "«Til» skal være efter «Fra»."
+E_ORAL_RECORDED_BY = "Skriv, hvem der noterede det mundtlige samtykke."
+E_STATUTORY_PARAGRAPH = "Skriv den paragraf, der giver lovhjemmel."
+E_CITIZEN_VIEW = "Skriv borgerens syn, når borgeren er uenig."
+E_CITIZEN_VIEW_ONLY = "Borgerens syn skrives kun, når borgeren er uenig."
+E_BRIEFED_BY = "Skriv, hvem der orienterer borgeren, når borgeren ikke deltog."
+E_TASK_RESPONSIBLE = "Skriv, hvem der har ansvaret for opgaven."
+E_PROFESSIONAL_UNIT = "En fagperson skal have en enhed."
+E_STEP_STATUS = "Trin hører kun til status «På vej»."
+E_NOT_ALLOWED_NOW = "Det kan ikke lade sig gøre nu: {detail}"
+E_INVALID = "Tjek feltet."
+E_AGREEMENT_INCOMPLETE = "Skriv både hvem og hvad i aftalen."
+E_AGENDA_CLOSED = "Fristen for punkter til dagsordenen er overskredet."
+E_IDEMPOTENCY_REUSED = "Formularen er allerede sendt. Indlæs siden igen, hvis du vil sende noget nyt."
+E_UNKNOWN_PLAN_YET = (
+    "Planen er lige oprettet og er ikke nået frem til mødekalenderen. Prøv igen om et øjeblik."
+)
+
+# Messages the services write in English, matched by their text, with the field they concern.
+_RULE_MESSAGES: tuple[tuple[str, str | None, str], ...] = (
+    ("end must be after start", "end", E_END_BEFORE_START),
+    ("valid_until is before valid_from", "valid_until", E_UNTIL_BEFORE_FROM),
+    ("valid_to is before valid_from", "valid_to", E_VALID_TO_BEFORE_FROM),
+    ("an oral consent names who recorded it", "form.recorded_by", E_ORAL_RECORDED_BY),
+    ("a statutory basis names its paragraph", "statutory_paragraph", E_STATUTORY_PARAGRAPH),
+    ("when the citizen disagrees", "score.citizen_view", E_CITIZEN_VIEW),
+    ("citizen_view is recorded only when", "score.citizen_view", E_CITIZEN_VIEW_ONLY),
+    ("name who briefs them", "citizen_briefed_by", E_BRIEFED_BY),
+    ("a task names who is responsible", "tasks", E_TASK_RESPONSIBLE),
+    ("a professional participant names their unit", "participants", E_PROFESSIONAL_UNIT),
+    ("step belongs to status in_progress", "step", E_STEP_STATUS),
+    ("a CPR number has 10 digits", "cpr", E_CPR),
+    ("does not hold a valid birth date", "cpr", E_CPR_DATE),
+    ("agenda closed", "topic", E_AGENDA_CLOSED),
+    ("a meeting lasts at most 12 hours", "end", "Et møde varer højst 12 timer."),
+    ("the meeting is cancelled", None, "Mødet er aflyst."),
+    ("minutes are published", None, "Referatet er sendt ud og kan ikke ændres."),
+    ("no minutes to publish yet", None, "Der er ikke noget referat at sende ud endnu. Gem referatet først."),
+    ("the plan is closed", None, "Planen er lukket og kan ikke ændres."),
+    ("it takes no more", None, "Målet er afsluttet og kan ikke få flere registreringer."),
+    ("does not return to its baseline", "status", "Et mål kan ikke gå tilbage til udgangspunktet."),
+    ("its status no longer changes", "status", "Målet er afsluttet; status kan ikke ændres."),
+    ("where on the network map", "network_category", "Vælg, hvor personen står på netværkskortet."),
+    ("at most 10 goals", "title", "En plan har højst 10 mål (højst tre anbefales)."),
+    ("agenda is closed", "topic", E_AGENDA_CLOSED),
+)
+
+
+def rule_message(message: str) -> tuple[str | None, str] | None:
+    """The field and the Danish words for a rule message the API wrote in English, when it is a known one."""
+    lowered = message.casefold()
+    for needle, field, danish in _RULE_MESSAGES:
+        if needle.casefold() in lowered:
+            return field, danish
+    return None
+
+
+def field_message(message: str) -> str:
+    """Danish words for one of the API's field messages (pydantic's or a service's rule)."""
+    known = rule_message(message)
+    if known is not None:
+        return known[1]
+    lowered = message.casefold()
+    if "field required" in lowered or "at least 1 character" in lowered or "cannot be null" in lowered:
+        return E_REQUIRED
+    if match := re.search(r"at most (\d+) characters?", lowered):
+        return E_TOO_LONG.format(n=match.group(1))
+    if match := re.search(r"at most (\d+) items?", lowered):
+        return E_TOO_MANY.format(n=match.group(1))
+    if "at least 1 item" in lowered:
+        return E_CHOOSE_ONE_OR_MORE
+    if "email" in lowered:
+        return E_EMAIL
+    if "date" in lowered and ("valid" in lowered or "format" in lowered):
+        return E_DATE
+    if "datetime" in lowered or "timezone" in lowered:
+        return E_TIME
+    if "input should be" in lowered and "'" in lowered:
+        return E_CHOOSE
+    if "integer" in lowered or "number" in lowered:
+        return E_NUMBER
+    return E_INVALID
+
+
+# --- how things are written ---------------------------------------------------------------------------------------
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(COPENHAGEN).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value)
+    try:
+        if "T" in text:
+            return _as_datetime(text).date()  # type: ignore[union-attr]
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return moment.astimezone(COPENHAGEN) if moment.tzinfo else moment
+
+
+def long_date(value: Any) -> str:
+    """14. marts 2026"""
+    day = _as_date(value)
+    return "" if day is None else f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(value: Any) -> str:
+    """14-03-2026 (the way dates are typed in forms)"""
+    day = _as_date(value)
+    return "" if day is None else day.strftime("%d-%m-%Y")
+
+
+def date_time(value: Any) -> str:
+    """tirsdag 14. marts 2026 kl. 09.00"""
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    return f"{WEEKDAYS[moment.weekday()]} {long_date(moment)} kl. {moment:%H.%M}"
+
+
+def clock(value: Any) -> str:
+    moment = _as_datetime(value)
+    return "" if moment is None else f"{moment:%H.%M}"
+
+
+def time_span(start: Any, end: Any) -> str:
+    """tirsdag 14. marts 2026 kl. 09.00–10.00"""
+    return f"{date_time(start)}–{clock(end)}" if start else ""
+
+
+def working_days_overdue(n: int) -> str:
+    return WORKING_DAYS_OVERDUE.get(n, WORKING_DAYS_OVERDUE_N.format(n=n))
+
+
+def join_words(items: list[str]) -> str:
+    """«a, b og c»"""
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} og {items[-1]}"
+
+
+def categories(values: list[str] | None) -> str:
+    return join_words([CATEGORIES.get(v, v) for v in values or []])
+
+
+def purposes(values: list[str] | None) -> str:
+    return join_words([PURPOSES.get(v, v) for v in values or []])
+
+
+_VOCABULARIES: dict[str, dict[Any, str]] = {
+    "plan_kind": PLAN_KINDS,
+    "plan_status": PLAN_STATUS,
+    "goal_status": GOAL_STATUS,
+    "sof_theme": SOF_THEMES,
+    "vum_theme": VUM_THEMES,
+    "category": CATEGORIES,
+    "purpose": PURPOSES,
+    "network_category": NETWORK_CATEGORIES,
+    "actor_kind": ACTOR_KINDS,
+    "anchor": ANCHORS,
+    "meeting_kind": MEETING_KINDS,
+    "meeting_status": MEETING_STATUS,
+    "invitation_status": INVITATION_STATUS,
+    "participant_kind": PARTICIPANT_KINDS,
+    "consent_status": CONSENT_STATUS,
+    "consent_form": CONSENT_FORMS,
+    "consent_basis": CONSENT_BASES,
+    "deadline_kind": DEADLINE_KINDS,
+    "access_purpose": ACCESS_PURPOSES,
+    "relation": RELATION_LABEL,
+    "scale": SCALE_LABEL,
+}
+
+
+def label(vocabulary: str, value: Any) -> str:
+    """The Danish label of one of the API's values; the value itself when the list does not know it."""
+    if value is None or value == "":
+        return ""
+    return _VOCABULARIES[vocabulary].get(value, str(value))
+
+
+def choices(vocabulary: str) -> list[tuple[str, str]]:
+    """(value, label) pairs for a select or a group of boxes, labels capitalised as list items are."""
+    return [(str(k), capital(v)) for k, v in _VOCABULARIES[vocabulary].items()]
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# What was just done, shown at the top of the page it leads back to (``?ok=<key>``; unknown keys show nothing).
+DONE = {
+    "registered": REGISTERED,
+    "plan_created": PLAN_CREATED,
+    "overview_saved": OVERVIEW_SAVED,
+    "goal_added": GOAL_ADDED,
+    "goal_saved": GOAL_SAVED,
+    "score_saved": "Scoringen er gemt.",
+    "status_saved": "Status er gemt.",
+    "follow_up_saved": "Opfølgningen er gemt.",
+    "actor_added": ACTOR_ADDED,
+    "consent_registered": CONSENT_REGISTERED,
+    "consent_narrowed": CONSENT_NARROWED,
+    "consent_renewed": CONSENT_RENEWED,
+    "consent_revoked": CONSENT_REVOKED,
+    "meeting_scheduled": MEETING_SCHEDULED,
+    "agenda_item_added": AGENDA_ITEM_ADDED,
+    "minutes_saved": MINUTES_SAVED,
+    "minutes_published": MINUTES_PUBLISHED,
+    "meeting_cancelled": MEETING_CANCELLED,
+}
+
+# Where on the network meeting's working page each message belongs (htmx refreshes that part only).
+DONE_SECTION = {
+    "plan_created": "planen",
+    "overview_saved": "planen",
+    "goal_added": "maal",
+    "goal_saved": "maal",
+    "score_saved": "maal",
+    "status_saved": "maal",
+    "follow_up_saved": "maal",
+    "actor_added": "netvaerk",
+    "consent_registered": "samtykker",
+    "registered": "planen",
+}
