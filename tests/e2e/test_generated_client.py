@@ -145,8 +145,9 @@ def test_the_generated_client_drives_the_shelter_case(system: System, client_pac
                 "coordinator_unit": HOMELESS_UNIT,
                 "participants": [
                     {"name": "Peter Hansen", "kind": "citizen"},
-                    {"name": "Sara Lund", "kind": "provider", "unit": TREATMENT, "email": "sara@example.dk"},
-                    {"name": "Jørgen Nielsen", "kind": "provider", "unit": SHELTER, "email": "j@example.dk"},
+                    # No addresses: the session's other tests count the mail the system sends.
+                    {"name": "Sara Lund", "kind": "provider", "unit": TREATMENT},
+                    {"name": "Jørgen Nielsen", "kind": "provider", "unit": SHELTER},
                 ],
             }
         ),

@@ -63,6 +63,14 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("read_worklist", "contact", "-", A),
     ("read_worklist", "case-system", "-", A),
     ("read_worklist", "citizen", "-", F),
+    # --- who the citizen is
+    ("read_citizen", "citizen", "self", A),
+    ("read_citizen", "citizen", "none", N),
+    ("read_citizen", "caseworker", "none", A),
+    ("read_citizen", "provider-caseworker", "none", N),
+    ("read_citizen", "contact", "actor", A),
+    ("read_citizen", "case-system", "responsible", A),
+    ("read_citizen", "contact", "none", N),
     # --- reading the plan
     ("read_plan", "citizen", "self", A),
     ("read_plan", "citizen", "none", N),

@@ -27,6 +27,8 @@ Action = Literal[
     "read_vocabulary",
     "outreach_deadlines",
     "read_worklist",
+    # a citizen
+    "read_citizen",
     # a citizen's plan
     "read_plan",
     "read_history",
@@ -67,6 +69,7 @@ WITHOUT_CITIZEN: frozenset[Action] = frozenset(
 # What the citizen may do about their own plan: read all of it, take part in meetings, withdraw a consent.
 CITIZEN_MAY: frozenset[Action] = frozenset(
     {
+        "read_citizen",
         "read_plan",
         "read_history",
         "read_meeting",
@@ -105,6 +108,11 @@ def decide(action: Action, caller: Caller, facts: Facts = NO_CITIZEN) -> Verdict
     handles = caller.has_role(*HANDLING)  # type: ignore[arg-type]
     relation = facts.relation
     related = relation in ("responsible", "actor")
+    if action == "read_citizen":
+        # Who the citizen is: the units around them, and authority caseworkers, who may look the citizen up by CPR
+        # anyway (a registering caseworker has no plan yet); always audited.
+        lookup = caller.unit_kind == "authority" and caller.has_role("caseworker", "admin")
+        return "allow" if related or lookup else "not_found"
     if action == "read_plan":
         return "allow" if relation == "responsible" else "allow_with_consent" if related else "not_found"
     if action == "read_history":

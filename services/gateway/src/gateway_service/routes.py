@@ -98,6 +98,19 @@ ROUTES: tuple[Route, ...] = (
         idempotent=True,
         examples={"shelter case": {"cpr": "0101901234", "name": "Peter Hansen"}},
     ),
+    Route(
+        "GET",
+        "/citizens/{citizen_id}",
+        "plan",
+        "read_citizen",
+        "get_citizen",
+        "Who the citizen is: name and birth date (the citizen, the units around them, authority caseworkers; "
+        "audited)",
+        "citizens",
+        guard="citizen",
+        answer=plan.CitizenPublic,
+        audit=("view_citizen", ["citizen"]),
+    ),
     # --- plans
     Route(
         "POST",

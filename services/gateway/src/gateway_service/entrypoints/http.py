@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -277,7 +278,7 @@ async def access_log(
     operation_id="list_my_citizens",
     tags=["worklists"],
     summary="Mine borgere: the citizens my unit is responsible for or takes part in; overdue first, then the "
-    "next meeting, then by name",
+    "next meeting, then by name (paged: the next page in Link)",
     response_model=list[MyCitizen],
     responses=READ,
 )
@@ -285,10 +286,35 @@ async def my_citizens(
     request: Request,
     caller: Authenticated,
     name: Annotated[str | None, Query(max_length=200, description="only names containing this")] = None,
+    limit: Annotated[int, Query(ge=1, le=pages.MAX_LIMIT, description="rows per page")] = 50,
+    cursor: pages.Cursor = None,
 ) -> JSONResponse:
     if policy.decide("read_worklist", caller) != "allow":
         raise Problem(403, "Forbidden", "Worklists are for staff.", kind="forbidden")
-    return JSONResponse(await worklists.my_citizens(_client(request), caller, name))
+    rows = await worklists.my_citizens(_client(request), caller, name)
+    start = _offset(cursor)
+    headers = {}
+    if start + limit < len(rows):
+        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
+        params["cursor"] = pages.encode_cursor(start + limit, "offset")
+        headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
+    return JSONResponse(rows[start : start + limit], headers=headers)
+
+
+def _offset(cursor: str | None) -> int:
+    """The position a worklist cursor points at (the worklist is ordered by what is overdue, not by a key)."""
+    if not cursor:
+        return 0
+    position, kind = pages.decode_cursor(cursor)
+    if kind != "offset" or not isinstance(position, int) or position < 0:
+        raise Problem(
+            422,
+            "Invalid request",
+            "The cursor is not one this list gave out.",
+            kind="validation",
+            errors=[{"field": "cursor", "message": "unknown cursor"}],
+        )
+    return position
 
 
 @router.get(
