@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_aut
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from borgerplan_plumbing.workdays import today
 from web_service import pictures
 from web_service import wording as W
 from web_service.forms import Form
@@ -76,7 +76,7 @@ def environment() -> Environment:
         new_key=lambda: uuid.uuid4().hex,
         plan_forms_rows=agreement_rows,
         empty_form=Form,
-        today=date.today,
+        today=today,
     )
     env.tests["iso_date_text"] = lambda value: bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")))
     env.filters.update(

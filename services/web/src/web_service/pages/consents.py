@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from borgerplan_plumbing.workdays import today
 from web_service import wording as W
 from web_service.forms import Form, iso
 from web_service.gateway import ApiProblem
@@ -131,7 +132,7 @@ async def consents_page(
                 "purposes": ["view_plan"],
                 "form_kind": "written",
                 "basis": "consent",
-                "valid_from": date.today().isoformat(),
+                "valid_from": today().isoformat(),
             }
         ),
     )

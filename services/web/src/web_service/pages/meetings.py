@@ -4,12 +4,13 @@ with its agenda, the minutes with decisions and tasks, publishing them, and the 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from borgerplan_plumbing.workdays import today
 from web_service import wording as W
 from web_service.forms import Form, local_moment
 from web_service.gateway import ApiProblem
@@ -77,7 +78,7 @@ async def _schedule_page(ctx: Ctx, citizen_id: str, form: Form | None = None, st
     actors = plan.get("actors") or []
     not_invited = await invitation_preview(ctx, citizen_id, actors, plan.get("responsible_unit"))
     if form is None:
-        start = date.today() + timedelta(days=14)
+        start = today() + timedelta(days=14)
         form = Form(
             values={
                 "kind": "follow_up",
@@ -220,7 +221,7 @@ async def _meeting_page(
     units = units_for(ctx, plan).with_actors(
         [{"unit": p.get("unit"), "unit_name": p.get("name")} for p in meeting.get("participants") or []]
     )
-    today = date.today().isoformat()
+    this_day = today().isoformat()
     return ctx.render(
         "meeting.html",
         status,
@@ -232,7 +233,7 @@ async def _meeting_page(
         manage=manage,
         forms=forms,
         task_rows=task_rows,
-        agenda_open=str(meeting.get("agenda_closes_on", "")) >= today,
+        agenda_open=str(meeting.get("agenda_closes_on", "")) >= this_day,
         published=bool((meeting.get("minutes") or {}).get("published_at")),
         units=units,
         unit_options=sorted(

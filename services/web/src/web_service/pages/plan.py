@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from borgerplan_plumbing.workdays import today
 from web_service import pdf, pictures
 from web_service import plan_forms as F
 from web_service import wording as W
@@ -43,6 +43,18 @@ async def plan_view(ctx: Ctx, citizen_id: str, *, missing_ok: bool = False) -> d
         raise
     view: dict[str, Any] = answer.data
     return view
+
+
+async def known_citizen(ctx: Ctx, citizen_id: str) -> dict[str, Any]:
+    """Who the citizen is before there is a plan to show (the registering caseworker's working page)."""
+    try:
+        answer = await ctx.api.get(f"/citizens/{citizen_id}")
+    except ApiProblem as problem:
+        if problem.status in (403, 404):
+            return {}
+        raise
+    found: dict[str, Any] = answer.data or {}
+    return found
 
 
 def current_plan(view: dict[str, Any] | None, plan_id: str | None = None) -> dict[str, Any] | None:
@@ -177,11 +189,11 @@ async def working_page(
                 "purposes": ["view_plan", "meeting_invitation", "receive_minutes"],
                 "form_kind": "written",
                 "basis": "consent",
-                "valid_from": date.today().isoformat(),
+                "valid_from": today().isoformat(),
             }
         ),
     )
-    citizen = (view or {}).get("citizen") or {}
+    citizen = (view or {}).get("citizen") or await known_citizen(ctx, citizen_id)
     return ctx.render(
         "network_meeting.html",
         status,
