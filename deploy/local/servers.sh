@@ -13,6 +13,7 @@
 #   BORGERPLAN_VENDOR_DIR  the source tarballs, when not in ../shared/vendor beside the repository
 #   BORGERPLAN_KAFKA_PORT (9092) BORGERPLAN_KAFKA_CONTROLLER_PORT (9093) BORGERPLAN_FERRETDB_PORT (27017)
 #   BORGERPLAN_POSTGRES_PORT (5433) BORGERPLAN_SMTP_PORT (2525)
+#   BORGERPLAN_POSTGRES_STATEMENTS=1  load pg_stat_statements (which SQL the database spends its time on)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -396,7 +397,7 @@ start_postgres() {
 listen_addresses = '127.0.0.1'
 port = $POSTGRES_PORT
 unix_socket_directories = '$sockets'
-shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
+shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb${BORGERPLAN_POSTGRES_STATEMENTS:+,pg_stat_statements}'
 cron.database_name = 'postgres'
 # DocumentDB schedules jobs every few seconds; logging each run would fill the log and cron.job_run_details.
 cron.log_run = off
@@ -410,6 +411,12 @@ documentdb.enableSchemaValidation = true
 documentdb.enableBypassDocumentValidation = true
 documentdb.enableUserCrud = true
 documentdb.maxUserLimit = 100
+# A find with a sort (or a skip, or a limit above one) makes a "persisted" cursor. By default DocumentDB keeps it
+# in the PostgreSQL session, so FerretDB takes that connection out of its pool for the cursor and closes it
+# afterwards: measured, every sorted query then cost a new backend (fork, extension load, FerretDB's checks), four
+# per composed view and more than half of PostgreSQL's CPU. Kept in files instead, the connection goes back to
+# the pool.
+documentdb.useFileBasedPersistedCursors = on
 # A developer's and CI's database: a crash may lose the last fraction of a second of commits (never
 # corrupts), which nobody here needs, and every test's many small writes stop waiting for an fsync each.
 synchronous_commit = off
