@@ -54,6 +54,7 @@ class IdempotentConsumer:
         max_attempts: int = 3,
         retry_backoff_seconds: float = 0.2,
         observe: Observer | None = None,
+        markers: bool = True,
     ) -> None:
         self.group_id = group_id
         self.processed = processed
@@ -63,6 +64,7 @@ class IdempotentConsumer:
         self.max_attempts = max_attempts
         self.retry_backoff_seconds = retry_backoff_seconds
         self.observe = observe
+        self.markers = markers  # False: the handlers set absolute values, so a redelivery needs no marker
 
     async def handle(self, raw: bytes, delivery: Delivery) -> Outcome:
         outcome, event = await self._handle(raw, delivery)
@@ -85,9 +87,10 @@ class IdempotentConsumer:
         if handler is None:
             return "ignored", event  # another consumer's business; nothing to remember
 
-        marker = await self.processed.find_one({"_id": self._marker_id(event.id)})
-        if marker is not None and marker.get("state") in ("done", "dead_lettered"):
-            return "duplicate", event
+        if self.markers:
+            marker = await self.processed.find_one({"_id": self._marker_id(event.id)})
+            if marker is not None and marker.get("state") in ("done", "dead_lettered"):
+                return "duplicate", event
 
         try:
             data = event.parse_data()
@@ -113,7 +116,8 @@ class IdempotentConsumer:
                 if attempt < self.max_attempts:
                     await asyncio.sleep(self.retry_backoff_seconds * 2 ** (attempt - 1))
                 continue
-            await self._mark(event, "done")
+            if self.markers:
+                await self._mark(event, "done")
             return "processed", event
 
         assert error is not None

@@ -115,9 +115,24 @@ class ServiceRuntime:
         self._background_factories.append(loop)
 
     def consume(
-        self, topic_bases: Sequence[str], group: str, handlers: Mapping[type[EventData], Handler]
+        self,
+        topic_bases: Sequence[str],
+        group: str,
+        handlers: Mapping[type[EventData], Handler],
+        *,
+        absolute: bool = False,
     ) -> None:
-        """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``."""
+        """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``.
+
+        ``absolute``: every handler sets absolute values (a projection), so handling an event twice changes
+        nothing and no processed-event marker is kept (one database call per event instead of three).
+
+        Messages come in batches (at most ``consumer_batch`` at a time) and one offset commit follows each batch,
+        not each message: a commit is a round trip to the broker and a write to its offsets log. Within a batch,
+        the messages of one key (one citizen) are handled in order, different keys side by side. If storing any
+        outcome fails, the batch is not committed and comes again; the handled messages are then recognised
+        (markers) or harmless (absolute).
+        """
         if self.broker is None:
             raise RuntimeError(f"{self.service} runs without Kafka and cannot consume")
         group_id = f"{self.settings.topic_prefix}{group}"
@@ -138,31 +153,46 @@ class ServiceRuntime:
             max_attempts=self.settings.consumer_max_attempts,
             retry_backoff_seconds=self.settings.consumer_retry_backoff_seconds,
             observe=observe,
+            markers=not absolute,
         )
         self.consumers.append(consumer)
 
-        async def on_message(message: KafkaMessage) -> None:
-            record = message.raw_message
-            assert not isinstance(record, tuple)
-            try:
+        async def one_key(records: list[Any]) -> None:
+            for record in records:
                 await consumer.handle(
-                    message.body, Delivery(record.topic, record.partition, record.offset, record.key)
+                    record.value or b"", Delivery(record.topic, record.partition, record.offset, record.key)
                 )
-            except Exception:
-                # Storing the outcome failed (database or broker away): do not commit; the subscriber seeks
-                # back and the message comes again. Pause so a long outage is not a busy loop.
-                log.exception("message not processed, will be redelivered", extra={"topic": record.topic})
-                await asyncio.sleep(1.0)
-                raise
 
-        on_message.__name__ = f"consume_{group.replace('-', '_')}"
+        async def on_batch(message: KafkaMessage) -> None:
+            batch = message.raw_message
+            records = list(batch) if isinstance(batch, tuple) else [batch]
+            by_key: dict[tuple[str, int, bytes | None], list[Any]] = {}
+            for record in records:
+                by_key.setdefault((record.topic, record.partition, record.key), []).append(record)
+            results = await asyncio.gather(
+                *(one_key(group) for group in by_key.values()), return_exceptions=True
+            )
+            failures = [r for r in results if isinstance(r, BaseException)]
+            if failures:
+                # Storing an outcome failed (database or broker away): do not commit; the subscriber seeks back
+                # and the batch comes again. Pause so a long outage is not a busy loop.
+                log.error(
+                    "batch not processed, will be redelivered",
+                    extra={"topic": records[0].topic, "error": type(failures[0]).__name__},
+                )
+                await asyncio.sleep(1.0)
+                raise failures[0]
+
+        on_batch.__name__ = f"consume_{group.replace('-', '_')}"
         subscriber = self.broker.subscriber(
             *names,
             group_id=group_id,
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
+            batch=True,
+            max_records=self.settings.consumer_batch,
         )
-        subscriber(on_message)
+        subscriber(on_batch)
         self.metrics.add_lag_source(group, lambda: getattr(subscriber, "consumer", None))
 
     # ------------------------------------------------------------------ plumbing

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     # Consumers: how often one message is tried before it goes to the dead-letter topic.
     consumer_max_attempts: int = Field(default=3, ge=1, le=20)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_batch: int = Field(default=100, ge=1, le=1000)  # messages per poll; one commit each
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_claim_seconds: float = Field(default=30.0, gt=0)
 

@@ -80,7 +80,7 @@ def build(
     runtime.app.state.consents = ctx
     for collection, indexes in INDEXES.items():
         runtime.declare_indexes(collection, *indexes)
-    runtime.consume([topics.PLAN], "consent", plan_references(ctx.plan_refs))
+    runtime.consume([topics.PLAN], "consent", plan_references(ctx.plan_refs), absolute=True)
     if expiry_interval_seconds is not None:
         interval = expiry_interval_seconds
         runtime.background(lambda: expiry_loop(ctx, interval))

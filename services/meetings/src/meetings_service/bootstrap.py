@@ -58,7 +58,7 @@ def build(
         await changes.backfill_query_fields(ctx, migrations)
 
     runtime.on_startup(backfill)
-    runtime.consume([topics.PLAN], "meetings", plan_references(plan_refs))
+    runtime.consume([topics.PLAN], "meetings", plan_references(plan_refs), absolute=True)
     if overdue_interval_seconds is not None:
         interval = overdue_interval_seconds
         runtime.background(lambda: changes.overdue_loop(ctx, interval))
