@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import time
 import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import discover  # noqa: E402
+import aiohttp  # noqa: E402
+from tests.support.servers import SCRIPT, Servers, discover  # noqa: E402
 
 from borgerplan_plumbing.settings import Settings  # noqa: E402
 
@@ -53,3 +64,293 @@ def report(name: str, samples_ms: list[float]) -> tuple[float, float]:
     p50, p99 = percentiles(samples_ms)
     print(f"{name:<40} n={len(samples_ms):>5}  p50={p50:7.2f} ms  p99={p99:7.2f} ms")
     return p50, p99
+
+
+# --- the servers a system benchmark runs against ------------------------------------------------------------
+
+
+@dataclass
+class BenchServers:
+    """Kafka and the database for one benchmark, and where their pid files are (for the idle CPU)."""
+
+    servers: Servers
+    kind: str  # "own": an instance started for this run; "tests": the tests' shared instance
+    data_dir: Path | None  # the instance's data folder (run/*.pid); None when they are not local processes
+    postgres_url: str | None
+
+    def pids(self) -> dict[str, int]:
+        """The local servers' main processes: postgres (the postmaster), ferretdb, kafka."""
+        found: dict[str, int] = {}
+        if self.data_dir is None:
+            return found
+        for name in ("postgres", "ferretdb", "kafka"):
+            pid_file = self.data_dir / "run" / f"{name}.pid"
+            if pid_file.exists():
+                found[name] = int(pid_file.read_text().strip())
+        return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def bench_servers(kind: str = "own") -> Iterator[BenchServers]:
+    """``own`` (the default): a fresh instance of the local servers for this run alone (its own data folder and
+    ports, about 20 s to start), stopped and deleted afterwards. Other people's test runs on this machine then share
+    the CPU but not the database, and the servers' idle CPU is this system's own. ``tests``: the tests' instance
+    (``deploy/local/test-servers.env``), as the tests find it."""
+    if kind == "tests":
+        servers = discover()
+        data_dir, postgres_url = None, None
+        if servers.origin == "local-script" and servers._script_env is not None:
+            data_dir = Path(servers._script_env["BORGERPLAN_DATA_DIR"])
+            postgres_url = _script_env_value(servers._script_env, "BORGERPLAN_POSTGRES_URL")
+        yield BenchServers(servers, "tests", data_dir, postgres_url)
+        return
+    data_dir = ROOT / ".data" / f"bench-{uuid.uuid4().hex[:6]}"
+    env = {
+        **os.environ,
+        "BORGERPLAN_DATA_DIR": str(data_dir),
+        "BORGERPLAN_KAFKA_PORT": str(_free_port()),
+        "BORGERPLAN_KAFKA_CONTROLLER_PORT": str(_free_port()),
+        "BORGERPLAN_POSTGRES_PORT": str(_free_port()),
+        "BORGERPLAN_FERRETDB_PORT": str(_free_port()),
+    }
+    began = time.perf_counter()
+    try:
+        started = subprocess.run(
+            ["bash", str(SCRIPT), "start", "ferretdb", "kafka"],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if started.returncode != 0:
+            raise RuntimeError(f"the benchmark's own servers did not start:\n{started.stderr[-3000:]}")
+        print(
+            f"own servers (PostgreSQL + FerretDB + Kafka, data in {data_dir.relative_to(ROOT)}) started in "
+            f"{time.perf_counter() - began:.0f} s",
+            flush=True,
+        )
+        servers = Servers(
+            _script_env_value(env, "KAFKA_BOOTSTRAP_SERVERS") or "",
+            _script_env_value(env, "MONGODB_URI") or "",
+            "local-script",
+            _script_env=env,
+        )
+        yield BenchServers(servers, "own", data_dir, _script_env_value(env, "BORGERPLAN_POSTGRES_URL"))
+    finally:
+        subprocess.run(["bash", str(SCRIPT), "stop"], check=False, env=env, capture_output=True)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _script_env_value(env: dict[str, str], name: str) -> str | None:
+    printed = subprocess.run(
+        ["bash", str(SCRIPT), "env"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    values = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
+    return values.get(name)
+
+
+# --- CPU of processes, from /proc ---------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds of the process and of its children it has waited for)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    # after the name: state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17), numbered from 1
+    ppid = int(fields[1])
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    return ppid, ticks / CLOCK_TICKS
+
+
+def process_tree(root: int) -> set[int]:
+    """``root`` and every process below it."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = stat[0]
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return tree
+
+
+def cpu_of_trees(roots: dict[str, int]) -> dict[str, dict[int, float]]:
+    """Per name, the CPU seconds so far of each process in the tree under its root pid."""
+    return {
+        name: {pid: stat[1] for pid in process_tree(root) if (stat := _stat(pid)) is not None}
+        for name, root in roots.items()
+    }
+
+
+def cpu_percent(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], seconds: float
+) -> dict[str, tuple[float, int]]:
+    """Per name: % of one core over ``seconds`` (processes born in between count whole), and how many processes."""
+    result: dict[str, tuple[float, int]] = {}
+    for name, now in after.items():
+        then = before.get(name, {})
+        used = sum(max(0.0, cpu - then.get(pid, 0.0)) for pid, cpu in now.items())
+        result[name] = (100 * used / seconds, len(now))
+    return result
+
+
+def load_note() -> str:
+    one, five, fifteen = os.getloadavg()
+    return (
+        f"machine load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on {os.cpu_count()} cores"
+    )
+
+
+# --- requests at a fixed rate -------------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    """One operation's answers: the latency of each 2xx, and every status (or error) seen."""
+
+    ms: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def answered(self) -> int:
+        return sum(self.statuses.values())
+
+    def p(self) -> tuple[float, float]:
+        return percentiles(self.ms) if len(self.ms) >= 2 else (float("nan"), float("nan"))
+
+    def status_line(self) -> str:
+        return " ".join(f"{k}:{v}" for k, v in sorted(self.statuses.items()))
+
+
+# An operation sends one request and returns (status, milliseconds of that request); it may do untimed work after.
+Op = Callable[[], Awaitable[tuple[int, float]]]
+
+
+@dataclass
+class RateRun:
+    samples: dict[str, Samples]
+    seconds: float
+    send_lag_p99_ms: float  # how late the generator sent (it shares the machine): should stay a few ms
+
+
+async def fixed_rate(
+    ops: dict[str, Op],
+    rate_each: float,
+    seconds: float,
+    warmup_seconds: float = 3.0,
+    rates: dict[str, float] | None = None,
+) -> RateRun:
+    """Open loop: each operation ``rate_each`` times a second (or its own rate from ``rates``), interleaved, each
+    request sent at its time whether or not earlier ones have answered; the first ``warmup_seconds`` are not
+    counted."""
+    per_op = {name: (rates or {}).get(name, rate_each) for name in ops}
+    # Every operation's send times over warm-up and measurement, merged into one schedule; operation j of n starts
+    # j/n of its interval late, so equal rates alternate instead of leaving together.
+    schedule = sorted(
+        ((k + j / len(per_op)) / rate, name)
+        for j, (name, rate) in enumerate(per_op.items())
+        for k in range(int((warmup_seconds + seconds) * rate))
+    )
+    samples = {name: Samples() for name in ops}
+    lags: list[float] = []
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def one(name: str, counted: bool) -> None:
+        try:
+            status, ms = await ops[name]()
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            if counted:
+                samples[name].statuses[type(exc).__name__] += 1
+            return
+        if counted:
+            samples[name].statuses[str(status)] += 1
+            if 200 <= status < 300:
+                samples[name].ms.append(ms)
+
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+    for at, name in schedule:
+        target = start + at
+        if (delay := target - loop.time()) > 0:
+            await asyncio.sleep(delay)
+        lags.append(max(0.0, loop.time() - target) * 1000)
+        task = asyncio.create_task(one(name, at >= warmup_seconds))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    while tasks:
+        await asyncio.gather(*list(tasks))
+    return RateRun(samples, seconds, percentiles(lags)[1] if len(lags) > 1 else 0.0)
+
+
+# --- the services' own numbers ------------------------------------------------------------------------------
+
+
+async def service_metrics(urls: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Per service: requests shed, in flight, waiting, and consumer lag in messages (summed), from ``/metrics``."""
+    found: dict[str, dict[str, float]] = {}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        for name, url in urls.items():
+            values = {"shed": 0.0, "in_flight": 0.0, "waiting": 0.0, "lag": 0.0, "dead_lettered": 0.0}
+            try:
+                async with session.get(f"{url}/metrics") as response:
+                    text = await response.text()
+            except (TimeoutError, aiohttp.ClientError):
+                found[name] = {**values, "unreachable": 1.0}
+                continue
+            for line in text.splitlines():
+                if line.startswith("#") or " " not in line:
+                    continue
+                metric, value = line.rsplit(" ", 1)
+                for key, prefix in (
+                    ("shed", "borgerplan_http_requests_shed_total"),
+                    ("in_flight", "borgerplan_http_requests_in_flight"),
+                    ("waiting", "borgerplan_http_requests_waiting"),
+                    ("lag", "borgerplan_consumer_lag_messages"),
+                    ("dead_lettered", "borgerplan_consumer_dead_lettered_total"),
+                ):
+                    if metric.startswith(prefix):
+                        values[key] += float(value)
+            found[name] = values
+    return found
+
+
+async def wait_settled(urls: dict[str, str], timeout: float = 300.0) -> tuple[float, dict[str, float]]:
+    """Wait until no consumer has a message left to handle (twice in a row), at most ``timeout`` seconds; returns
+    the seconds waited and each service's consumer lag at the end (all zero when they caught up)."""
+    began = time.perf_counter()
+    calm = 0
+    lags: dict[str, float] = {}
+    while time.perf_counter() - began < timeout:
+        metrics = await service_metrics(urls)
+        lags = {name: m["lag"] for name, m in metrics.items()}
+        calm = calm + 1 if not any(lags.values()) else 0
+        if calm >= 2:
+            break
+        await asyncio.sleep(1.0)
+    return time.perf_counter() - began, lags
+
+
+def settled_note(waited: float, lags: dict[str, float]) -> str:
+    behind = {name: lag for name, lag in lags.items() if lag}
+    if not behind:
+        return f"consumers caught up {waited:.0f} s after seeding"
+    return (
+        f"consumers NOT caught up {waited:.0f} s after seeding, still behind (messages): "
+        + ", ".join(f"{name} {int(lag):,}" for name, lag in behind.items())
+        + "; measured anyway, with that backlog being worked off"
+    )

@@ -23,6 +23,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 from pymongo import IndexModel
 from pymongo.errors import OperationFailure
+from starlette.middleware import Middleware
 
 from borgerplan_contracts import EventData, topics
 from borgerplan_plumbing.auth import CALLER_HEADER, AuthenticationError, Caller, verify_caller
@@ -89,6 +90,10 @@ class ServiceRuntime:
         self.app.include_router(self._health_router())
 
     # ------------------------------------------------------------------ building blocks
+
+    def inner_middleware(self, middleware: type[Any], **options: Any) -> None:
+        """An ASGI middleware that runs after the load limit: a request refused for load costs nothing more."""
+        self.app.user_middleware.append(Middleware(middleware, **options))  # type: ignore[arg-type]
 
     def store(self, collection: str, topic_base: str, kind: str) -> AggregateStore:
         return AggregateStore(self.db[collection], self.settings.topic(topic_base), self.relay, kind)

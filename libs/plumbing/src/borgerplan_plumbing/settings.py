@@ -65,10 +65,13 @@ class Settings(BaseSettings):
 
     # Load is shed, not queued (decision 0016): each process works on at most ``max_in_flight`` requests; a
     # request beyond that waits at most ``max_queue_ms`` for a slot (and only while ``max_queued`` others wait),
-    # otherwise it is answered 503 with Retry-After at once.
-    max_in_flight: int = Field(default=32, ge=1, le=10_000)
-    max_queued: int = Field(default=64, ge=0, le=10_000)
-    max_queue_ms: int = Field(default=50, ge=0, le=10_000)
+    # otherwise it is answered 503 with Retry-After at once. One process has one event loop: a few requests in
+    # flight keep it busy while others wait on I/O; more only queue inside it, and the refusals queue behind them.
+    # Measured with bench/overload.py at 5x capacity, refusals' p99: 6 s at 32/64/50 ms, 0.25 s at 16/16/20 ms,
+    # 0.08 s at 8/8/20 ms; but 8 refuses writes of a caller working 16 at a time, which 16/16 never does.
+    max_in_flight: int = Field(default=16, ge=1, le=10_000)
+    max_queued: int = Field(default=16, ge=0, le=10_000)
+    max_queue_ms: int = Field(default=20, ge=0, le=10_000)
     # Every request has a deadline: its database calls (PyMongo's client-side operation timeout) and its calls
     # to other services get what is left of it, so no query outlives the request that wanted it.
     request_timeout_seconds: float = Field(default=5.0, gt=0)

@@ -39,7 +39,7 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     context = Context(runtime.internal, access_log)
     app.state.context = context
     runtime.on_shutdown(access_log.flush)
-    app.add_middleware(
+    runtime.inner_middleware(
         LimitsMiddleware,
         max_body_bytes=settings.max_body_bytes,
         bucket=TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst),
