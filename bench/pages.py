@@ -1,6 +1,6 @@
 """Each page's server time (p50/p95) with many citizens in the database: target p95 <= 250 ms.
 
-Runs the five services and the pages as processes against the real local servers, seeds ``--citizens`` citizens
+Runs the five services and the pages as processes against servers of their own (``--servers own``), seeds ``--citizens`` citizens
 (default 10,000), each with a plan, through the public API at concurrency 16 as the demo caseworker's unit (so
 "Mine borgere" has them all), then one citizen shaped like the shelter case (goals, scores, actors, consents, a
 meeting). It signs in to the pages as the caseworker, the treatment provider and the citizen and requests every
@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-from _support import drop_databases, percentiles
-from tests.support.servers import Servers, discover
+from _support import bench_servers, drop_databases, percentiles
+from tests.support.servers import Servers
 from tests.support.system import System, running_system
 
 HOMELESS_UNIT, TREATMENT, SHELTER = "kk-hjemloeseenheden", "kk-rusmiddelenheden", "kk-herberg-sundholm"
@@ -274,13 +274,13 @@ def run(servers: Servers, namespace: str, citizens: int, requests: int, settle: 
             client.close()
 
 
-def main(citizens: int, requests: int, settle: float) -> None:
-    servers = discover()
-    namespace = f"b{uuid.uuid4().hex[:8]}"
-    try:
-        run(servers, namespace, citizens, requests, settle)
-    finally:
-        drop_databases(servers.mongodb_uri, namespace)
+def main(citizens: int, requests: int, settle: float, servers_kind: str) -> None:
+    with bench_servers(servers_kind) as servers:
+        namespace = f"b{uuid.uuid4().hex[:8]}"
+        try:
+            run(servers.servers, namespace, citizens, requests, settle)
+        finally:
+            drop_databases(servers.servers.mongodb_uri, namespace)
 
 
 if __name__ == "__main__":
@@ -288,5 +288,11 @@ if __name__ == "__main__":
     parser.add_argument("--citizens", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--settle", type=float, default=90.0, help="seconds to wait after seeding")
+    parser.add_argument(
+        "--servers",
+        choices=("own", "tests"),
+        default="own",
+        help="own: a PostgreSQL + FerretDB + Kafka instance for this run (default); tests: the tests' shared one",
+    )
     args = parser.parse_args()
-    main(args.citizens, args.requests, args.settle)
+    main(args.citizens, args.requests, args.settle, args.servers)
