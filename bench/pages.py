@@ -16,23 +16,20 @@ import asyncio
 import re
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from _support import bench_servers, drop_databases, percentiles
+from seed import cpr
 from tests.support.servers import Servers
 from tests.support.system import System, running_system
 
 HOMELESS_UNIT, TREATMENT, SHELTER = "kk-hjemloeseenheden", "kk-rusmiddelenheden", "kk-herberg-sundholm"
 CONCURRENCY = 16
 TARGET_P95_MS = 250.0
-
-
-def cpr(n: int) -> str:
-    """A distinct, well-formed CPR number per n: a birth date in the 1900s and a serial (7th digit 0-3)."""
-    day = date(1940, 1, 1) + timedelta(days=n % 20_000)
-    return f"{day:%d%m%y}{(n // 20_000) % 4}{n % 1000:03d}"
+# The shelter-case citizen's made-up CPR number: seed.cpr(n) beyond any seeded citizen's (n <= --citizens).
+SHELTER_CASE_N = 79_999
 
 
 async def seed_many(system: System, token: str, count: int) -> None:
@@ -80,7 +77,9 @@ async def seed_many(system: System, token: str, count: int) -> None:
 def seed_shelter_case(api: httpx.Client, token: str) -> dict[str, str]:
     auth = {"Authorization": f"Bearer {token}"}
     today = datetime.now(UTC).date()
-    citizen = api.post("/citizens", json={"cpr": "1403792417", "name": "Peter Hansen"}, headers=auth).json()
+    citizen = api.post(
+        "/citizens", json={"cpr": cpr(SHELTER_CASE_N), "name": "Peter Hansen"}, headers=auth
+    ).json()
     answer = api.post(
         "/plans",
         headers=auth,

@@ -34,11 +34,9 @@ from _support import (
     settled_note,
     wait_settled,
 )
+from scale import operations, service_urls
 from seed import Api, seed
 from tests.support.system import System, running_system
-
-from borgerplan_plumbing.auth import Caller, sign_caller
-from borgerplan_plumbing.settings import Settings
 
 TARGET = 3.0
 ENV = {
@@ -63,35 +61,12 @@ async def run(
     )
     world = await seed(system.api, system.settings, citizens, 16)
     print(f"seeding: {world.phases[-1].line()}")
-    services = {name: system.stack.url(name) for name in ("gateway", "plan", "meetings", "consent", "notify")}
-    print(settled_note(*await wait_settled(services)))
+    print(settled_note(*await wait_settled(service_urls(system))))
     rng = random.Random(3)
-    secret = Settings().internal_secret.get_secret_value()
-    plan_url = system.stack.url("plan")
     async with Api(system.api, connections=500, timeout=30) as api:
-
-        async def floor() -> tuple[int, float]:
-            c = world.citizens[rng.randrange(world.count)]
-            caller = Caller(
-                sub=f"bench-kontaktperson-{c.provider}-0",
-                name="Bench Kontaktperson",
-                unit=c.provider,
-                unit_kind="provider",
-                roles=["contact_person"],
-            )
-            answer = await api.call(
-                "GET",
-                "",
-                headers={"X-Borgerplan-Caller": sign_caller(caller, secret)},
-                url=f"{plan_url}/plans/{c.plan_id}",
-            )
-            return answer.status, answer.ms
-
-        async def view() -> tuple[int, float]:
-            c = world.citizens[rng.randrange(world.count)]
-            token = world.contact_person(c.provider, rng.randrange(4))
-            answer = await api.call("GET", f"/citizens/{c.citizen_id}/plan-view", token)
-            return answer.status, answer.ms
+        # The same two operations as bench/scale.py's (one definition of each).
+        ops = operations(system, world, api, rng)
+        view, floor = ops["view"], ops["floor"]
 
         for rate in rates:
             await asyncio.sleep(5)  # what seeding or the previous rate left behind settles
