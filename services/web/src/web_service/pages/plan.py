@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter
@@ -267,20 +268,40 @@ def _citizen_of(form: Form) -> str:
     return checked_id(form.get("citizen_id"))
 
 
+async def _post_form(
+    ctx: Ctx,
+    citizen_id: str,
+    key: str,
+    form: Form,
+    path: str,
+    body: Any,
+    api_fields: Mapping[str, str],
+    fallback: str,
+) -> tuple[ApiResponse | None, Response | None]:
+    """POST a form's body: (the answer, None), or (None, the working page again with the problem next to the
+    fields and everything typed kept) when the form is invalid or the API refuses it (403, 409, 422)."""
+    if not form.ok:
+        return None, await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    try:
+        return await ctx.api.post(path, body, idempotency_key=form.get("idempotency_key") or None), None
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, api_fields, fallback=fallback)
+        return None, await working_page(ctx, citizen_id, forms={key: form}, status=422)
+
+
 @router.post("/borgere/{citizen_id}/plan")
 async def create_plan(citizen_id: str, ctx: Staff, form: PostedForm) -> Response:
     citizen_id = checked_id(citizen_id)
     bases = (await ctx.api.get("/legal-bases")).data or []
     body = F.plan_create_body(form, citizen_id, {b["reference"]: b["label"] for b in bases})
-    if not form.ok:
-        return await working_page(ctx, citizen_id, forms={"plan": form}, status=422)
-    try:
-        created = await ctx.api.post("/plans", body, idempotency_key=form.get("idempotency_key") or None)
-    except ApiProblem as problem:
-        if problem.status not in (403, 409, 422):
-            raise
-        form.apply_problem(problem, F.OVERVIEW_API_FIELDS, fallback="kind")
-        return await working_page(ctx, citizen_id, forms={"plan": form}, status=422)
+    created, refused = await _post_form(
+        ctx, citizen_id, "plan", form, "/plans", body, F.OVERVIEW_API_FIELDS, "kind"
+    )
+    if refused is not None:
+        return refused
+    assert created is not None
     return _back(citizen_id, "plan_created", "maal", created.data.get("plan_id"))
 
 
@@ -316,17 +337,11 @@ async def change_overview(plan_id: str, ctx: Staff, form: PostedForm) -> Respons
 async def add_goal(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
     body = F.goal_body(form)
-    if not form.ok:
-        return await working_page(ctx, citizen_id, forms={"goal-new": form}, status=422)
-    try:
-        await ctx.api.post(
-            f"/plans/{plan_id}/goals", body, idempotency_key=form.get("idempotency_key") or None
-        )
-    except ApiProblem as problem:
-        if problem.status not in (403, 409, 422):
-            raise
-        form.apply_problem(problem, F.goal_api_fields(form), fallback="title")
-        return await working_page(ctx, citizen_id, forms={"goal-new": form}, status=422)
+    _, refused = await _post_form(
+        ctx, citizen_id, "goal-new", form, f"/plans/{plan_id}/goals", body, F.goal_api_fields(form), "title"
+    )
+    if refused is not None:
+        return refused
     return _back(citizen_id, "goal_added", "maal", plan_id)
 
 
@@ -417,19 +432,12 @@ async def add_follow_up(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm
     plan_id, goal_id, citizen_id = checked_id(plan_id), checked_id(goal_id), _citizen_of(form)
     key = f"followup-{goal_id}"
     body = F.follow_up_body(form)
-    if not form.ok:
-        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
-    try:
-        await ctx.api.post(
-            f"/plans/{plan_id}/goals/{goal_id}/follow-ups",
-            body,
-            idempotency_key=form.get("idempotency_key") or None,
-        )
-    except ApiProblem as problem:
-        if problem.status not in (403, 409, 422):
-            raise
-        form.apply_problem(problem, {"date": "date", "text": "text"}, fallback="text")
-        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
+    path = f"/plans/{plan_id}/goals/{goal_id}/follow-ups"
+    _, refused = await _post_form(
+        ctx, citizen_id, key, form, path, body, {"date": "date", "text": "text"}, "text"
+    )
+    if refused is not None:
+        return refused
     return _back(citizen_id, "follow_up_saved", f"maal-{goal_id}", plan_id)
 
 
@@ -437,17 +445,11 @@ async def add_follow_up(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm
 async def add_actor(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
     body = F.actor_body(form)
-    if not form.ok:
-        return await working_page(ctx, citizen_id, forms={"actor-new": form}, status=422)
-    try:
-        await ctx.api.post(
-            f"/plans/{plan_id}/actors", body, idempotency_key=form.get("idempotency_key") or None
-        )
-    except ApiProblem as problem:
-        if problem.status not in (403, 409, 422):
-            raise
-        form.apply_problem(problem, F.ACTOR_API_FIELDS, fallback="name")
-        return await working_page(ctx, citizen_id, forms={"actor-new": form}, status=422)
+    _, refused = await _post_form(
+        ctx, citizen_id, "actor-new", form, f"/plans/{plan_id}/actors", body, F.ACTOR_API_FIELDS, "name"
+    )
+    if refused is not None:
+        return refused
     return _back(citizen_id, "actor_added", "netvaerk", plan_id)
 
 
