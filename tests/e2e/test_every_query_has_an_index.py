@@ -144,6 +144,12 @@ def _drive(system: System) -> None:
             api.get(f"/citizens/{citizen_id}/plan-view", headers=reader)
             api.get(f"/citizens/{citizen_id}/consents", headers=reader)
             api.get("/me/citizens", headers=reader)
+            api.get("/me/citizens", params={"name": "indeks"}, headers=reader)
+            first = api.get("/me/citizens", params={"limit": 1}, headers=reader)
+            if "link" in first.headers:  # the next page starts after the first page's citizen
+                api.get(
+                    first.headers["link"].split(">")[0].strip("<").removeprefix("/api/v1"), headers=reader
+                )
             api.get("/me/deadlines", headers=reader)
         api.get(f"/citizens/{citizen_id}/plan-view", headers=citizen)
         api.get(f"/citizens/{citizen_id}/access-log", headers=citizen)

@@ -69,3 +69,94 @@ def test_consents_are_paged_with_a_cursor_and_a_link_header(system: System) -> N
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
         too_many = api.get(f"/citizens/{citizen_id}/consents?limit=100000", headers=caseworker)
         assert too_many.status_code == 422
+
+
+def test_mine_borgere_pages_every_citizen_overdue_first_and_finds_by_name(system: System) -> None:
+    """A unit's whole caseload, a page at a time: the citizen with something overdue first, then everyone by name,
+    each once; find by name searches them all; a unit taking part without consent finds no one by name."""
+    unit, provider_unit = "e2e-mb-myndighed", "e2e-mb-udfoerer"
+    caseworker = {
+        "Authorization": "Bearer "
+        + system.token(sub="e2e-mb-cw", unit=unit, unit_kind="authority", roles=["caseworker"])
+    }
+    provider = {
+        "Authorization": "Bearer "
+        + system.token(sub="e2e-mb-pr", unit=provider_unit, unit_kind="provider", roles=["contact_person"])
+    }
+    names = ["Mb Åse", "mb bent", "Mb Carl", "Mb Dorte", "Mb Erik", "Mb Frida", "Mb Gert"]
+    with httpx.Client(base_url=system.api, timeout=15) as api:
+        ids: dict[str, str] = {}
+        plans: dict[str, str] = {}
+        for i, name in enumerate(names):
+            citizen = api.post(
+                "/citizens", json={"cpr": f"030385{7100 + i}", "name": name}, headers=caseworker
+            )
+            assert citizen.status_code == 201, citizen.text
+            ids[name] = citizen.json()["citizen_id"]
+            plan = api.post(
+                "/plans",
+                headers=caseworker,
+                json={
+                    "citizen_id": ids[name],
+                    "kind": "adult",
+                    "responsible_unit": unit,
+                    "actors": [
+                        {
+                            "name": "Be Handler",
+                            "kind": "provider",
+                            "role": "behandler",
+                            "unit": provider_unit,
+                            "network_category": "health_treatment",
+                        }
+                    ],
+                },
+            )
+            assert plan.status_code == 201, plan.text
+            plans[name] = plan.json()["plan_id"]
+        # Mb Frida's network meeting was held three weeks ago and its minutes were never sent: overdue.
+        held = (datetime.now(UTC) - timedelta(days=21)).replace(microsecond=0)
+        meeting = api.post(
+            "/meetings",
+            headers=caseworker,
+            json={
+                "plan_id": plans["Mb Frida"],
+                "kind": "network",
+                "start": held.isoformat(),
+                "end": (held + timedelta(hours=1)).isoformat(),
+                "place": "Borgerens valg: biblioteket",
+                "place_chosen_by_citizen": True,
+                "coordinator_unit": unit,
+                "participants": [{"name": "Borgeren", "kind": "citizen"}],
+            },
+        )
+        assert meeting.status_code == 201, meeting.text
+
+        seen: list[dict[str, object]] = []
+        url: str | None = "/me/citizens?limit=3"
+        while url:
+            response = api.get(url.removeprefix("/api/v1"), headers=caseworker)
+            assert response.status_code == 200, response.text
+            assert len(response.json()) <= 3
+            seen += response.json()
+            url = _next(response)
+        assert [row["name"] for row in seen] == [
+            "Mb Frida",
+            "mb bent",
+            "Mb Carl",
+            "Mb Dorte",
+            "Mb Erik",
+            "Mb Gert",
+            "Mb Åse",
+        ], "overdue first, then by name (case does not matter; å after z, as in Danish)"
+        assert seen[0]["overdue_count"] == 1 and seen[1]["overdue_count"] == 0
+        assert all(row["relation"] == "responsible" and row["plans"] for row in seen)
+
+        found = api.get("/me/citizens", params={"name": "MB D"}, headers=caseworker).json()
+        assert [row["name"] for row in found] == ["Mb Dorte"]
+        # The provider takes part in every plan but has no consent: it sees that the citizens are there (without who
+        # they are) and finds no one by name.
+        theirs = api.get("/me/citizens", headers=provider).json()
+        assert len(theirs) == len(names) and all(row["name"] is None for row in theirs)
+        assert api.get("/me/citizens", params={"name": "Mb"}, headers=provider).json() == []
+        bad = api.get("/me/citizens", params={"cursor": "not-a-cursor"}, headers=caseworker)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"

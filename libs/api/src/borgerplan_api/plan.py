@@ -646,6 +646,13 @@ class CaseloadRow(Out):
     plans: list[CaseloadPlan]
 
 
+class CaseloadAmong(In):
+    """The rows of a unit's caseload among these citizens (the worklist's overdue ones)."""
+
+    citizen_ids: list[str] = Field(min_length=1, max_length=1000)
+    name: str | None = Field(default=None, max_length=200)
+
+
 class CitizenLookup(In):
     citizen_ids: list[str] = Field(min_length=1, max_length=1000)
 

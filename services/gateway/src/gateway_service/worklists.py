@@ -8,7 +8,6 @@ it may see. A unit that takes part without the citizen's consent sees that the c
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any
 
 from borgerplan_plumbing.auth import Caller
@@ -16,7 +15,6 @@ from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from gateway_service import facts as facts_of
 
 Doc = dict[str, Any]
-LATER = datetime.max.isoformat()
 BATCH = 1000
 
 
@@ -29,35 +27,103 @@ async def _post_json(client: InternalClient, service: str, url: str, caller: Cal
     return response.json() if response.status_code == 200 else None
 
 
-async def my_citizens(client: InternalClient, caller: Caller, name: str | None) -> list[Doc]:
-    response = await client.get(
-        "plan", path("/units/{}/citizens", caller.unit), caller, params={"name": name} if name else None
+# Where a page of Mine borgere starts: in the block of overdue citizens (an offset), or in the rest by name (after
+# this citizen; "" for the rest's beginning).
+Position = tuple[str, int | str]
+START: Position = ("overdue", 0)
+
+
+async def my_citizens(
+    client: InternalClient, caller: Caller, name: str | None, limit: int, position: Position = START
+) -> tuple[list[Doc], Position | None]:
+    """One page of the unit's citizens: those with something overdue first (most first, then by name), then the rest
+    by name; with each row's next meeting and counts. Returns the page and where the next one starts.
+
+    The services read a page, whatever the unit's size: the plan service pages the caseload by name (the unit's
+    citizens found by index, ordered in the database), the meetings service names the citizens with something
+    overdue, and only the page's citizens are asked for their meetings and, for a unit taking part, for consent.
+    """
+    late = await _overdue(client, caller, name)
+    late_ids = {r["citizen_id"] for r in late}
+    kind, value = position
+    page: list[Doc] = []
+    if kind == "overdue":
+        offset = int(value)
+        page = late[offset : offset + limit]
+        if len(page) == limit:
+            if offset + limit < len(late):
+                return await _finish(client, caller, name, page), ("overdue", offset + limit)
+            rest, _ = await _rest(client, caller, name, "", 1, late_ids)
+            return await _finish(client, caller, name, page), ("after", "") if rest else None
+        value = ""
+    rest, more = await _rest(client, caller, name, str(value), limit - len(page), late_ids)
+    page += rest
+    following: Position | None = ("after", rest[-1]["citizen_id"]) if more and rest else None
+    return await _finish(client, caller, name, page), following
+
+
+async def _overdue(client: InternalClient, caller: Caller, name: str | None) -> list[Doc]:
+    """The unit's citizens with something overdue, most first, then by name (none when meetings cannot say)."""
+    try:
+        response = await client.get("meetings", "/meetings/overdue", caller)
+    except UnavailableError:
+        return []
+    counts = (
+        {r["citizen_id"]: r["overdue_count"] for r in response.json()} if response.status_code == 200 else {}
     )
+    if not counts:
+        return []
+    unit = path("/units/{}/citizens/among", caller.unit)
+    found = await asyncio.gather(
+        *(
+            _post_json(client, "plan", unit, caller, {"citizen_ids": part, "name": name})
+            for part in _chunks(list(counts))
+        )
+    )
+    rows = [{**row, "overdue_count": counts[row["citizen_id"]]} for part in found for row in part or []]
+    return sorted(rows, key=lambda r: (-r["overdue_count"], r["name"].casefold(), r["citizen_id"]))
+
+
+async def _rest(
+    client: InternalClient, caller: Caller, name: str | None, after: str, wanted: int, skip: set[str]
+) -> tuple[list[Doc], bool]:
+    """Up to ``wanted`` of the unit's citizens by name after ``after``, leaving out ``skip`` (shown already);
+    and whether more follow."""
+    params: dict[str, str | int] = {"limit": min(wanted + len(skip) + 1, BATCH)}
+    if name:
+        params["name"] = name
+    if after:
+        params["after"] = after
+    response = await client.get("plan", path("/units/{}/citizens", caller.unit), caller, params=params)
     if response.status_code != 200:
         raise facts_of.unavailable("plan")
-    rows: list[Doc] = response.json()
+    fetched: list[Doc] = response.json()
+    rows = [r for r in fetched if r["citizen_id"] not in skip]
+    # more follow when rows beyond the page came back, or the fetch was cut at BATCH (many shown already)
+    return rows[:wanted], len(rows) > wanted or len(fetched) == params["limit"]
+
+
+async def _finish(client: InternalClient, caller: Caller, name: str | None, rows: list[Doc]) -> list[Doc]:
+    """The page's rows with their meetings, and without who the citizen is where the unit lacks consent."""
     if not rows:
         return []
     ids = [r["citizen_id"] for r in rows]
     actors = [r["citizen_id"] for r in rows if r["relation"] == "actor"]
     batch = {"unit": caller.unit, "unit_kind": caller.unit_kind, "purpose": "view_plan"}
-    answers = await asyncio.gather(
-        *(
-            _post_json(client, "meetings", "/meetings/summary", caller, {"citizen_ids": part})
-            for part in _chunks(ids)
-        ),
-        *(
-            _post_json(client, "consent", "/decisions/batch", caller, {**batch, "citizen_ids": part})
-            for part in _chunks(actors)
-        ),
+    summaries, permits = await asyncio.gather(
+        _post_json(client, "meetings", "/meetings/summary", caller, {"citizen_ids": ids}),
+        _post_json(client, "consent", "/decisions/batch", caller, {**batch, "citizen_ids": actors})
+        if actors
+        else _nothing(),
     )
-    summaries, permits = answers[: len(_chunks(ids))], answers[len(_chunks(ids)) :]
-    by_citizen = {s["citizen_id"]: s for part in summaries for s in part or []}
+    by_citizen = {s["citizen_id"]: s for s in summaries or []}
     # Fail closed: when the consent service does not answer, no provider row shows who the citizen is.
-    permitted = {p["citizen_id"] for part in permits for p in part or [] if p["permit"]}
+    permitted = {p["citizen_id"] for p in permits or [] if p["permit"]}
     out = []
     for row in rows:
         consented = row["relation"] == "responsible" or row["citizen_id"] in permitted
+        if name and not consented:
+            continue  # found by a name the unit may not know: not shown at all
         summary = by_citizen.get(row["citizen_id"], {}) if consented else {}
         out.append(
             {
@@ -72,15 +138,11 @@ async def my_citizens(client: InternalClient, caller: Caller, name: str | None) 
                 "open_task_count": summary.get("open_task_count", 0),
             }
         )
-    out.sort(
-        key=lambda r: (
-            -r["overdue_count"],
-            (r["next_meeting"] or {}).get("start") or LATER,
-            (r["name"] or "\uffff").casefold(),
-            r["citizen_id"],
-        )
-    )
     return out
+
+
+async def _nothing() -> list[Doc]:
+    return []
 
 
 def _chunks(ids: list[str]) -> list[list[str]]:

@@ -23,6 +23,8 @@ INDEXES = (
     IndexModel([("citizen_id", 1), ("status", 1), ("start", 1)], name="meeting_citizen_upcoming"),
     # ... and their open meetings (minutes to send, tasks to do).
     IndexModel([("citizen_id", 1), ("outstanding", 1)], name="meeting_citizen_outstanding"),
+    # Mine borgere's overdue citizens: the open meetings already held (only those can be late).
+    IndexModel([("outstanding", 1), ("start", 1)], name="meeting_held_outstanding"),
     # The overdue pass: only meetings with something to report, the longest waiting first.
     IndexModel([("next_overdue_on", 1)], name="meeting_overdue_pass"),
     # A unit's deadlines: tasks it is responsible for, meetings it coordinates, upcoming meetings it is invited to.

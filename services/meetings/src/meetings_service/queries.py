@@ -87,6 +87,24 @@ async def summaries(
     return domain.summaries(ids, upcoming, outstanding, moment, on or today(), ctx.calendar)
 
 
+async def overdue(ctx: Meetings, now: datetime | None = None, on: date | None = None) -> list[Document]:
+    """The citizens with something overdue today (minutes not sent in time, tasks past their day), most first.
+
+    Only a meeting that has been held can be late, so this reads the open meetings that started before now (an
+    indexed range: ``outstanding`` and ``start``), not every meeting of every citizen.
+    """
+    moment = now or datetime.now(UTC)
+    held = await ctx.meetings.find(
+        {"outstanding": True, "start": {"$lt": moment}},
+        fields=_DEADLINE_FIELDS,
+        limit=MAX_SUMMARY_MEETINGS,
+    )
+    ids = list(dict.fromkeys(m["citizen_id"] for m in held))
+    rows = domain.summaries(ids, [], held, moment, on or today(), ctx.calendar)
+    late = [r for r in rows if r["overdue_count"]]
+    return sorted(late, key=lambda r: (-r["overdue_count"], r["citizen_id"]))
+
+
 async def unit_deadlines(
     ctx: Meetings, unit: str, now: datetime | None = None, on: date | None = None
 ) -> list[Document]:

@@ -26,7 +26,12 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
         plans=runtime.store("plans", topics.PLAN, "plan"),
     )
     runtime.app.state.plans = ctx
-    runtime.declare_indexes("citizens", IndexModel("cpr", unique=True, name="citizen_cpr"))
+    runtime.declare_indexes(
+        "citizens",
+        IndexModel("cpr", unique=True, name="citizen_cpr"),
+        # Mine borgere: a unit's citizens by name, a page at a time (plan_service.queries.caseload).
+        IndexModel([("units", 1), ("caseload_key", 1)], name="citizen_caseload"),
+    )
     runtime.declare_indexes(
         "plans",
         IndexModel("citizen_id", name="plan_citizen"),
@@ -37,13 +42,12 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
             unique=True,
             partialFilterExpression={"status": "active"},
         ),
-        IndexModel([("responsible_unit", 1), ("status", 1)], name="plan_responsible_unit"),
-        IndexModel([("actor_units", 1), ("status", 1)], name="plan_actor_units"),
     )
     migrations = runtime.collection("migrations")
 
     async def migrate() -> None:
         await changes.migrate_scores(ctx, migrations)
+        await changes.migrate_caseload(ctx, migrations)
 
     runtime.on_startup(migrate)
     runtime.app.include_router(router)

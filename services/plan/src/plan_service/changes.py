@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pymongo import UpdateOne
+
 from borgerplan_api.cpr import birth_date_of
 from borgerplan_api.plan import (
     ActorCreate,
@@ -40,6 +42,8 @@ from plan_service.domain import PlanRuleError
 NOT_IN_PLAN = ("history",)  # served by /plans/{id}/history; a plan's reads and changes leave it out
 ACTIVE_INDEX = "plan_active_kinds"
 SCORES_MIGRATION = "scores-on-a-declared-scale"
+CASELOAD_MIGRATION = "caseload-units-on-citizens"
+CURRENT = ("draft", "active")  # the plans a unit's caseload is made of
 CLAIM_ATTEMPTS = 5
 
 
@@ -60,6 +64,11 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def caseload_key(name: str, citizen_id: str) -> str:
+    """A caseload's order, one field: by name, then by id (so a page of it is one indexed range)."""
+    return f"{name_key(name)}\x00{citizen_id}"
+
+
 async def register_citizen(ctx: Plans, body: CitizenCreate, caller: Caller) -> Document:
     citizen_id = new_id()
     doc = {
@@ -68,6 +77,9 @@ async def register_citizen(ctx: Plans, body: CitizenCreate, caller: Caller) -> D
         "cpr": body.cpr,
         "name": body.name,
         "name_key": name_key(body.name),
+        "caseload_key": caseload_key(body.name, citizen_id),
+        "units": [],
+        "responsible_units": [],
         "birth_date": birth_date_of(body.cpr).isoformat(),
         "registered_by": caller.sub,
     }
@@ -129,6 +141,7 @@ async def create_plan(ctx: Plans, body: PlanCreate, caller: Caller) -> Document:
     if body.status == "active" and body.kind == "unified":
         stored = await _claim_sectors(ctx, plan_id, stamp)
     stored.pop("history", None)
+    await refresh_caseload(ctx, body.citizen_id)
     return stored
 
 
@@ -147,6 +160,7 @@ async def update_plan(ctx: Plans, plan_id: str, expected: int, body: PlanUpdate,
     stored = await plan_change(ctx, plan_id, expected, caller, decide)
     if body.status == "active" and stored["kind"] == "unified":
         stored = await _claim_sectors(ctx, plan_id, Stamp.of(caller))
+    await refresh_caseload(ctx, stored["citizen_id"])
     return stored
 
 
@@ -208,19 +222,27 @@ async def add_follow_up(
 async def add_actor(
     ctx: Plans, plan_id: str, expected: int | None, body: ActorCreate, actor_id: str, caller: Caller
 ) -> Document:
-    return await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id))
+    stored = await plan_change(
+        ctx, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id)
+    )
+    await refresh_caseload(ctx, stored["citizen_id"])
+    return stored
 
 
 async def change_actor(
     ctx: Plans, plan_id: str, actor_id: str, expected: int, body: ActorUpdate, caller: Caller
 ) -> Document:
-    return await plan_change(
+    stored = await plan_change(
         ctx, plan_id, expected, caller, lambda p, _: domain.change_actor(p, actor_id, body)
     )
+    await refresh_caseload(ctx, stored["citizen_id"])
+    return stored
 
 
 async def remove_actor(ctx: Plans, plan_id: str, actor_id: str, expected: int, caller: Caller) -> Document:
-    return await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.remove_actor(p, actor_id))
+    stored = await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.remove_actor(p, actor_id))
+    await refresh_caseload(ctx, stored["citizen_id"])
+    return stored
 
 
 async def add_child_follow_up(
@@ -243,3 +265,68 @@ async def migrate_scores(ctx: Plans, migrations: Collection) -> int:
         await change(ctx.plans, plan["_id"], None, stamp, domain.scores_on_a_scale, leave_out=NOT_IN_PLAN)
     await migrations.update_one({"_id": SCORES_MIGRATION}, {"$set": {"done_at": stamp.at}}, upsert=True)
     return len(legacy)
+
+
+async def refresh_caseload(ctx: Plans, citizen_id: str) -> None:
+    """Keep on the citizen the units with a current plan of theirs (``units``: responsible or on the network map;
+    ``responsible_units``): "Mine borgere" is then one indexed range of the citizens collection, paged by name.
+
+    Recomputed from the citizen's plans, so it is the same however often it runs: after each change that can move
+    a unit (create, status, responsible unit, actors), before the change answers. A refresh lost to a crash between
+    the plan's write and this one is mended by the citizen's next such change (decision 0018).
+    """
+    plans = await ctx.plans.find(
+        {"citizen_id": citizen_id, "status": {"$in": list(CURRENT)}},
+        fields=("responsible_unit", "actor_units"),
+        limit=100,
+    )
+    await ctx.citizens.collection.update_one({"_id": citizen_id}, {"$set": caseload_units(plans)})
+
+
+def caseload_units(plans: list[Document]) -> dict[str, list[str]]:
+    responsible = {p["responsible_unit"] for p in plans}
+    taking_part = {u for p in plans for u in p.get("actor_units", [])}
+    return {"units": sorted(responsible | taking_part), "responsible_units": sorted(responsible)}
+
+
+async def migrate_caseload(ctx: Plans, migrations: Collection) -> int:
+    """Citizens stored before ``units`` and ``caseload_key`` existed get them: once per database, at start-up.
+
+    Walks the citizens by ``_id`` in batches (the ``_id`` index), each batch's plans in one read and its writes in
+    one bulk write; every write sets absolute values, so replicas starting together write the same thing.
+    """
+    if await migrations.find_one({"_id": CASELOAD_MIGRATION}):
+        return 0
+    done, after = 0, ""
+    while True:
+        batch = await ctx.citizens.find(
+            {"_id": {"$gt": after}}, sort=[("_id", 1)], limit=500, fields=("_id", "name")
+        )
+        if not batch:
+            break
+        ids = [person["_id"] for person in batch]
+        plans = await ctx.plans.find(
+            {"citizen_id": {"$in": ids}, "status": {"$in": list(CURRENT)}},
+            fields=("citizen_id", "responsible_unit", "actor_units"),
+        )
+        by_citizen: dict[str, list[Document]] = {}
+        for found in plans:
+            by_citizen.setdefault(found["citizen_id"], []).append(found)
+        writes = [
+            UpdateOne(
+                {"_id": person["_id"]},
+                {
+                    "$set": {
+                        "caseload_key": caseload_key(person["name"], person["_id"]),
+                        **caseload_units(by_citizen.get(person["_id"], [])),
+                    }
+                },
+            )
+            for person in batch
+        ]
+        await ctx.citizens.collection.bulk_write(writes, ordered=False)
+        done += len(batch)
+        after = ids[-1]
+    stamp = Stamp.system()
+    await migrations.update_one({"_id": CASELOAD_MIGRATION}, {"$set": {"done_at": stamp.at}}, upsert=True)
+    return done

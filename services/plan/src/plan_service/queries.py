@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from borgerplan_api.cpr import normalise_cpr
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.problems import Problem
-from plan_service.changes import NOT_IN_PLAN, Plans, name_key
+from plan_service.changes import CURRENT, NOT_IN_PLAN, Plans, name_key
 
 MAX_PLANS_PER_CITIZEN = 100
-# A unit's caseload in one answer: a municipality's busiest units follow a few hundred citizens each.
-MAX_CASELOAD = 2000
-CURRENT = ("draft", "active")
+# A page of a unit's caseload (the gateway asks for a worklist page and, once, for its overdue citizens).
+MAX_CASELOAD_PAGE = 1000
 REF_FIELDS = ("_id", "citizen_id", "kind", "status", "responsible_unit", "actor_units")
 
 
@@ -73,46 +73,57 @@ async def citizen_names(ctx: Plans, citizen_ids: list[str]) -> list[Document]:
     )
 
 
-async def caseload(ctx: Plans, unit: str, name: str | None = None) -> list[dict[str, Any]]:
-    """The citizens whose current plans the unit is responsible for or takes part in, by name.
+async def caseload(
+    ctx: Plans,
+    unit: str,
+    *,
+    name: str | None = None,
+    after: str | None = None,
+    among: list[str] | None = None,
+    limit: int = MAX_CASELOAD_PAGE,
+) -> list[dict[str, Any]]:
+    """One page of the citizens whose current plans the unit is responsible for or takes part in, by name.
 
-    ``name`` narrows to names containing it (any case); only the unit's own citizens are searched.
+    ``name`` narrows to names containing it (any case); ``after`` continues after this citizen's row (the page
+    before's last); ``among`` keeps only these citizens. One indexed range of the citizens (their ``units``,
+    kept by ``changes.refresh_caseload``) and the page's plans: the cost is the page's, not the unit's size.
     """
+    query: dict[str, Any] = {"units": unit}
+    if name:
+        query["name_key"] = {"$regex": re.escape(name_key(name))}
+    if after:
+        last = await ctx.citizens.find({"_id": after}, fields=("caseload_key",), limit=1)
+        if last:
+            query["caseload_key"] = {"$gt": last[0]["caseload_key"]}
+    if among is not None:
+        query["_id"] = {"$in": among}
+    people = await ctx.citizens.find(
+        query,
+        sort=[("caseload_key", 1)],
+        limit=limit,
+        fields=("_id", "name", "birth_date", "caseload_key", "responsible_units"),
+    )
+    if not people:
+        return []
     plans = await ctx.plans.find(
-        {"$or": [{"responsible_unit": unit}, {"actor_units": unit}], "status": {"$in": list(CURRENT)}},
+        {"citizen_id": {"$in": [p["_id"] for p in people]}, "status": {"$in": list(CURRENT)}},
         fields=REF_FIELDS,
-        limit=MAX_CASELOAD,
+        limit=len(people) * MAX_PLANS_PER_CITIZEN,
     )
     by_citizen: dict[str, list[Document]] = {}
     for found in plans:
-        by_citizen.setdefault(found["citizen_id"], []).append(found)
-    if not by_citizen:
-        return []
-    people = await ctx.citizens.find(
-        {"_id": {"$in": list(by_citizen)}},
-        fields=("_id", "name", "name_key", "birth_date"),
-        limit=len(by_citizen),
-    )
-    wanted = name_key(name) if name else None
-    rows = []
-    for person in people:
-        key = person.get("name_key") or name_key(person["name"])
-        if wanted and wanted not in key:
-            continue
-        own = by_citizen[person["_id"]]
-        responsible = any(p["responsible_unit"] == unit for p in own)
-        rows.append(
-            {
-                "citizen_id": person["_id"],
-                "name": person["name"],
-                "birth_date": person["birth_date"],
-                "relation": "responsible" if responsible else "actor",
-                "plans": [
-                    {"plan_id": p["_id"], "kind": p["kind"], "status": p["status"]}
-                    for p in sorted(own, key=lambda p: str(p["_id"]))
-                ],
-                "_key": key,
-            }
-        )
-    rows.sort(key=lambda r: (r.pop("_key"), r["citizen_id"]))
-    return rows
+        if found["responsible_unit"] == unit or unit in found.get("actor_units", []):
+            by_citizen.setdefault(found["citizen_id"], []).append(found)
+    return [
+        {
+            "citizen_id": person["_id"],
+            "name": person["name"],
+            "birth_date": person["birth_date"],
+            "relation": "responsible" if unit in person.get("responsible_units", []) else "actor",
+            "plans": [
+                {"plan_id": p["_id"], "kind": p["kind"], "status": p["status"]}
+                for p in sorted(by_citizen.get(person["_id"], []), key=lambda p: str(p["_id"]))
+            ],
+        }
+        for person in people
+    ]

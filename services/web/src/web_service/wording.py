@@ -87,9 +87,7 @@ NO_SIGN_IN_CONFIGURED = "Der er ikke sat et login op. Kontakt din it-afdeling."
 
 # --- pages: staff -------------------------------------------------------------------------------------------------
 MY_CITIZENS_TITLE = "Mine borgere"
-MY_CITIZENS_INTRO = (
-    "Borgere, som din enhed har ansvaret for eller er med omkring. Dem med overskredne frister står øverst."
-)
+MY_CITIZENS_INTRO = "Borgere, som din enhed har ansvaret for eller er med omkring. Dem med overskredne frister står øverst, derefter efter navn."
 FIND_BY_NAME = "Find borger ud fra navn"
 FIND_BY_CPR = "Slå op på CPR-nummer"
 FIND_BY_CPR_HINT = "Kun for myndighed. Opslaget bliver logget."

@@ -277,8 +277,8 @@ async def access_log(
     "/me/citizens",
     operation_id="list_my_citizens",
     tags=["worklists"],
-    summary="Mine borgere: the citizens my unit is responsible for or takes part in; overdue first, then the "
-    "next meeting, then by name (paged: the next page in Link)",
+    summary="Mine borgere: the citizens my unit is responsible for or takes part in, with their next meeting; "
+    "those with something overdue first (most first), then by name (paged: the next page in Link)",
     response_model=list[MyCitizen],
     responses=READ,
 )
@@ -291,30 +291,31 @@ async def my_citizens(
 ) -> JSONResponse:
     if policy.decide("read_worklist", caller) != "allow":
         raise Problem(403, "Forbidden", "Worklists are for staff.", kind="forbidden")
-    rows = await worklists.my_citizens(_client(request), caller, name)
-    start = _offset(cursor)
+    rows, following = await worklists.my_citizens(_client(request), caller, name, limit, _position(cursor))
     headers = {}
-    if start + limit < len(rows):
+    if following is not None:
         params = {k: v for k, v in request.query_params.items() if k != "cursor"}
-        params["cursor"] = pages.encode_cursor(start + limit, "offset")
+        params["cursor"] = pages.encode_cursor(following[1], following[0])
         headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
-    return JSONResponse(rows[start : start + limit], headers=headers)
+    return JSONResponse(rows, headers=headers)
 
 
-def _offset(cursor: str | None) -> int:
-    """The position a worklist cursor points at (the worklist is ordered by what is overdue, not by a key)."""
+def _position(cursor: str | None) -> worklists.Position:
+    """Where a worklist cursor points: into the overdue block (an offset) or after a citizen in the rest."""
     if not cursor:
-        return 0
-    position, kind = pages.decode_cursor(cursor)
-    if kind != "offset" or not isinstance(position, int) or position < 0:
-        raise Problem(
-            422,
-            "Invalid request",
-            "The cursor is not one this list gave out.",
-            kind="validation",
-            errors=[{"field": "cursor", "message": "unknown cursor"}],
-        )
-    return position
+        return worklists.START
+    value, kind = pages.decode_cursor(cursor)
+    if kind == "overdue" and isinstance(value, int) and value >= 0:
+        return ("overdue", value)
+    if kind == "after" and isinstance(value, str) and len(value) <= 100:
+        return ("after", value)
+    raise Problem(
+        422,
+        "Invalid request",
+        "The cursor is not one this list gave out.",
+        kind="validation",
+        errors=[{"field": "cursor", "message": "unknown cursor"}],
+    )
 
 
 @router.get(

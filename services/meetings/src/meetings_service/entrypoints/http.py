@@ -90,6 +90,17 @@ async def meeting_summaries(body: MeetingSummaryRequest, ctx: Ctx) -> list[Meeti
 
 
 @router.get(
+    "/meetings/overdue",
+    response_model=list[MeetingSummary],
+    operation_id="overdue_citizens",
+    tags=["worklists"],
+    summary="The citizens with something overdue today, most first (internal: Mine borgere)",
+)
+async def overdue_citizens(ctx: Ctx) -> list[MeetingSummary]:
+    return [MeetingSummary.model_validate(r) for r in await queries.overdue(ctx)]
+
+
+@router.get(
     "/meetings/{meeting_id}", response_model=MeetingPublic, operation_id="get_meeting", tags=["meetings"]
 )
 async def get_meeting(meeting_id: str, ctx: Ctx, response: Response) -> MeetingPublic:

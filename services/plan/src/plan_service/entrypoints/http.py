@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from borgerplan_api.plan import (
     ActorCreate,
     ActorUpdate,
+    CaseloadAmong,
     CaseloadRow,
     ChildFollowUpCreate,
     CitizenCreate,
@@ -162,12 +163,32 @@ async def plan_refs(citizen_id: str, ctx: Ctx) -> list[PlanRef]:
     response_model=list[CaseloadRow],
     operation_id="unit_caseload",
     tags=["citizens"],
-    summary="The citizens whose current plans the unit is responsible for or takes part in (internal)",
+    summary="A page of the citizens whose current plans the unit is responsible for or takes part in, by name "
+    "(internal: Mine borgere)",
 )
 async def unit_caseload(
-    unit: str, ctx: Ctx, name: Annotated[str | None, Query(max_length=200)] = None
+    unit: str,
+    ctx: Ctx,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    after: Annotated[
+        str | None, Query(max_length=100, description="the previous page's last citizen_id")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_CASELOAD_PAGE)] = 50,
 ) -> list[CaseloadRow]:
-    return [CaseloadRow.model_validate(r) for r in await queries.caseload(ctx, unit, name)]
+    rows = await queries.caseload(ctx, unit, name=name, after=after, limit=limit)
+    return [CaseloadRow.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/units/{unit}/citizens/among",
+    response_model=list[CaseloadRow],
+    operation_id="unit_caseload_among",
+    tags=["citizens"],
+    summary="The unit's caseload rows of these citizens, by name (internal: Mine borgere's overdue citizens)",
+)
+async def unit_caseload_among(unit: str, body: CaseloadAmong, ctx: Ctx) -> list[CaseloadRow]:
+    rows = await queries.caseload(ctx, unit, name=body.name, among=body.citizen_ids)
+    return [CaseloadRow.model_validate(r) for r in rows]
 
 
 # --- plans ----------------------------------------------------------------------------------------------------
