@@ -40,14 +40,19 @@ def decode_cursor(cursor: str) -> tuple[Any, Any]:
         if isinstance(sort_value, dict):
             sort_value = datetime.fromisoformat(sort_value["datetime"])
     except (ValueError, TypeError, KeyError) as exc:
-        raise Problem(
-            422,
-            "Invalid request",
-            "The cursor is not one this list gave out.",
-            kind="validation",
-            errors=[{"field": "cursor", "message": "unknown cursor"}],
-        ) from exc
+        raise unknown_cursor() from exc
     return sort_value, item_id
+
+
+def unknown_cursor() -> Problem:
+    """422 for a cursor this list did not give out (or one it cannot read)."""
+    return Problem(
+        422,
+        "Invalid request",
+        "The cursor is not one this list gave out.",
+        kind="validation",
+        errors=[{"field": "cursor", "message": "unknown cursor"}],
+    )
 
 
 async def page(

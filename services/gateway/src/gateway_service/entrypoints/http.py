@@ -309,13 +309,7 @@ def _position(cursor: str | None) -> worklists.Position:
         return ("overdue", value)
     if kind == "after" and isinstance(value, str) and len(value) <= 100:
         return ("after", value)
-    raise Problem(
-        422,
-        "Invalid request",
-        "The cursor is not one this list gave out.",
-        kind="validation",
-        errors=[{"field": "cursor", "message": "unknown cursor"}],
-    )
+    raise pages.unknown_cursor()
 
 
 @router.get(
