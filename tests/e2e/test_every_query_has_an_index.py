@@ -39,8 +39,7 @@ AUTHORITY, TREATMENT = "e2e-ix-myndighed", "e2e-ix-rusmiddel"
 def _drive(system: System) -> None:
     """The shelter case through the API: every kind of read and write a caseworker, a provider and a citizen do."""
 
-    def bearer(**claims: Any) -> dict[str, str]:
-        return {"Authorization": "Bearer " + system.token(**claims)}
+    bearer = system.bearer
 
     worker = bearer(sub="e2e-ix-cw", unit=AUTHORITY, unit_kind="authority", roles=["caseworker"])
     provider = bearer(sub="e2e-ix-tp", unit=TREATMENT, unit_kind="provider", roles=["contact_person"])

@@ -20,10 +20,7 @@ def _next(response: httpx.Response) -> str | None:
 
 
 def test_consents_are_paged_with_a_cursor_and_a_link_header(system: System) -> None:
-    caseworker = {
-        "Authorization": "Bearer "
-        + system.token(sub="e2e-pg-cw", unit=AUTHORITY, unit_kind="authority", roles=["caseworker"])
-    }
+    caseworker = system.bearer(sub="e2e-pg-cw", unit=AUTHORITY, unit_kind="authority", roles=["caseworker"])
     with httpx.Client(base_url=system.api, timeout=15) as api:
         citizen_id = api.post(
             "/citizens", json={"cpr": "2106914321", "name": "Side Borger"}, headers=caseworker
@@ -75,14 +72,10 @@ def test_mine_borgere_pages_every_citizen_overdue_first_and_finds_by_name(system
     """A unit's whole caseload, a page at a time: the citizen with something overdue first, then everyone by name,
     each once; find by name searches them all; a unit taking part without consent finds no one by name."""
     unit, provider_unit = "e2e-mb-myndighed", "e2e-mb-udfoerer"
-    caseworker = {
-        "Authorization": "Bearer "
-        + system.token(sub="e2e-mb-cw", unit=unit, unit_kind="authority", roles=["caseworker"])
-    }
-    provider = {
-        "Authorization": "Bearer "
-        + system.token(sub="e2e-mb-pr", unit=provider_unit, unit_kind="provider", roles=["contact_person"])
-    }
+    caseworker = system.bearer(sub="e2e-mb-cw", unit=unit, unit_kind="authority", roles=["caseworker"])
+    provider = system.bearer(
+        sub="e2e-mb-pr", unit=provider_unit, unit_kind="provider", roles=["contact_person"]
+    )
     names = ["Mb Åse", "mb bent", "Mb Carl", "Mb Dorte", "Mb Erik", "Mb Frida", "Mb Gert"]
     with httpx.Client(base_url=system.api, timeout=15) as api:
         ids: dict[str, str] = {}

@@ -23,8 +23,7 @@ def _wait(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
 
 
 def test_actor_added_later_gains_a_relation_and_loses_it_when_removed(system: System) -> None:
-    def bearer(**claims: object) -> dict[str, str]:
-        return {"Authorization": "Bearer " + system.token(**claims)}  # type: ignore[arg-type]
+    bearer = system.bearer
 
     caseworker = bearer(sub="e2e-p-cw", unit=AUTHORITY, unit_kind="authority", roles=["caseworker"])
     school = bearer(sub="e2e-p-sk", unit=SCHOOL, unit_kind="external", roles=["contact_person"])

@@ -26,8 +26,7 @@ def _until(check: Callable[[], Any], seconds: float = 60) -> Any:
 
 
 def test_meetings_calendar_files_and_consents_are_read_only_by_related_parties(system: System) -> None:
-    def bearer(**claims: Any) -> dict[str, str]:
-        return {"Authorization": "Bearer " + system.token(**claims)}
+    bearer = system.bearer
 
     caseworker = bearer(sub="e2e-r-cw", unit=AUTHORITY, unit_kind="authority", roles=["caseworker"])
     treatment = bearer(sub="e2e-r-tp", unit=TREATMENT, unit_kind="provider", roles=["contact_person"])
@@ -155,8 +154,7 @@ def test_meetings_calendar_files_and_consents_are_read_only_by_related_parties(s
 
 
 def test_only_the_plans_parties_change_it(system: System) -> None:
-    def bearer(**claims: Any) -> dict[str, str]:
-        return {"Authorization": "Bearer " + system.token(**claims)}
+    bearer = system.bearer
 
     caseworker = bearer(sub="e2e-w-cw", unit="e2e-w-myndighed", unit_kind="authority", roles=["caseworker"])
     actor = bearer(sub="e2e-w-kp", unit="e2e-w-herberg", unit_kind="provider", roles=["contact_person"])

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -62,6 +63,10 @@ class System:
             roles=roles,
             citizen_id=citizen_id,
         )
+
+    def bearer(self, **claims: Any) -> dict[str, str]:
+        """The Authorization header of a development token with these claims (see ``token``)."""
+        return {"Authorization": "Bearer " + self.token(**claims)}
 
     def mails(self) -> list[EmailMessage]:
         return [
