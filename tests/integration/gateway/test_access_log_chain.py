@@ -61,3 +61,32 @@ async def test_chain_verifies_and_detects_removed_altered_and_newest_missing(set
         assert {(p.seq, p.problem) for p in problems} == {(2, "entry altered"), (4, "newest entry missing")}
     finally:
         await client.close()
+
+
+async def test_heads_move_in_batches_forward_only_across_gateways(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two gateways append to the same citizens; each moves its heads in one bulk write. The head ends at the
+    newest entry whichever batch lands last (an older one finds a newer head and leaves it), and a first entry
+    creates the head."""
+    client = make_client(settings)
+    db = service_database(client, settings, "gateway")
+    first = AccessLog(db["access_log"], db["access_log_heads"], head_delay=60)
+    second = AccessLog(db["access_log"], db["access_log_heads"], head_delay=60)
+    try:
+        for citizen in ("h-1", "h-2", "h-3"):
+            await first.append(READER, citizen, "view_plan", ["plans"])
+            await second.append(READER, citizen, "view_plan", ["plans"])  # collides, chains on as entry 2
+        assert await db["access_log_heads"].count_documents({}) == 0, "no head moved before the batch"
+        await second.flush()  # heads at 2
+        await first.flush()  # its heads at 1 are older: they find the newer ones and leave them
+        heads = {h["_id"]: h["seq"] async for h in db["access_log_heads"].find({})}
+        assert heads == {"h-1": 2, "h-2": 2, "h-3": 2}
+        assert "heads not moved" not in caplog.text, "an older head finding a newer one is no failure"
+        assert await first.verify() == (6, [])
+
+        await db["access_log"].delete_one({"_id": "h-2:2"})  # the newest entry removed after its head moved
+        _, problems = await first.verify("h-2")
+        assert [(p.seq, p.problem) for p in problems] == [(2, "newest entry missing")]
+    finally:
+        await client.close()

@@ -4,24 +4,34 @@ Each citizen has a chain: entry n carries the SHA-256 of its own canonical conte
 its ``_id`` is ``<citizen_id>:<n>`` so two gateways appending at once cannot both write entry n (the second
 retries as n+1). A head document per citizen records the last entry, so removing the newest entry is detected too.
 An entry is written before the response leaves, and never for a refused request.
+
+The heads are moved in batches: what this process appended in the last ``head_delay`` seconds goes to the database
+in one bulk write (one command, whatever the number of citizens), not one update per read. A head may therefore be
+up to that long behind its chain (the verifier accepts a head behind; only one ahead of the chain means a removal).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.mongo import Collection, Document
 
+log = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
+DUPLICATE_KEY = 11000
 HASHED_FIELDS = (
     "citizen_id",
     "seq",
@@ -58,13 +68,17 @@ class ChainProblem:
 
 
 class AccessLog:
-    def __init__(self, entries: Collection, heads: Collection) -> None:
+    def __init__(self, entries: Collection, heads: Collection, head_delay: float = 0.5) -> None:
         self.entries = entries
         self.heads = heads
+        self.head_delay = head_delay
         # The last entry this process wrote per citizen: a hint that saves reading the head. It is stale when
         # other gateways append too; then the insert collides and the loop catches up by _id.
         self._last: dict[str, tuple[int, str]] = {}
-        self._head_moves: set[asyncio.Task[None]] = set()
+        # Heads to move with the next batch (the newest entry per citizen), and the task that will write them.
+        self._pending: dict[str, tuple[int, str]] = {}
+        self._mover: asyncio.Task[None] | None = None
+        self._now = asyncio.Event()  # set by flush: move them without waiting
 
     async def append(
         self,
@@ -107,30 +121,57 @@ class AccessLog:
                 self._last.clear()
             self._last[citizen_id] = (entry["seq"], entry["hash"])
             # The entry is stored before the response leaves. Moving the head is bookkeeping that may lag (verify
-            # accepts a head behind the chain; only one ahead of it means a removal), so it runs alongside.
-            move = asyncio.create_task(self._move_head(citizen_id, entry["seq"], entry["hash"]))
-            self._head_moves.add(move)
-            move.add_done_callback(self._head_moves.discard)
+            # accepts a head behind the chain; only one ahead of it means a removal), so it waits for the batch.
+            self._head_moved_later(citizen_id, entry["seq"], entry["hash"])
             return entry
         raise RuntimeError("could not append to the access log")
 
-    async def _move_head(self, citizen_id: str, seq: int, digest: str) -> None:
-        moved = await self.heads.update_one(
-            {"_id": citizen_id, "seq": {"$lt": seq}}, {"$set": {"seq": seq, "hash": digest}}
-        )
-        if moved.matched_count == 0:  # the citizen's first entry (or a newer head written meanwhile)
-            await self._ensure_head(citizen_id, seq, digest)
+    def _head_moved_later(self, citizen_id: str, seq: int, digest: str) -> None:
+        if self._pending.get(citizen_id, (0, ""))[0] < seq:
+            self._pending[citizen_id] = (seq, digest)
+        if self._mover is None or self._mover.done():
+            self._mover = asyncio.create_task(self._move_heads_after(self.head_delay))
+
+    async def _move_heads_after(self, delay: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._now.wait(), delay)
+        await self._move_heads()
+
+    async def _move_heads(self) -> None:
+        """One bulk write for every pending head: each moves only forward (a newer head, written by another
+        gateway meanwhile, stays), and a citizen's first entry creates it."""
+        batch, self._pending = self._pending, {}
+        if not batch:
+            return
+        moves = [
+            UpdateOne(
+                {"_id": citizen_id, "seq": {"$lt": seq}}, {"$set": {"seq": seq, "hash": digest}}, upsert=True
+            )
+            for citizen_id, (seq, digest) in batch.items()
+        ]
+        try:
+            await self.heads.bulk_write(moves, ordered=False)
+        except BulkWriteError as exc:
+            # A duplicate key is a head already further on (the filter missed it, the upsert collided): done.
+            others = [e for e in exc.details.get("writeErrors", []) if e.get("code") != DUPLICATE_KEY]
+            if others:
+                log.warning("access-log heads not moved", extra={"count": len(others)})
+        except PyMongoError as exc:
+            # The entries are stored; their heads stay behind until the next batch moves them (verify accepts that).
+            log.warning("access-log heads not moved", extra={"error": type(exc).__name__})
+            for citizen_id, (seq, digest) in batch.items():
+                if self._pending.get(citizen_id, (0, ""))[0] < seq:
+                    self._pending[citizen_id] = (seq, digest)
 
     async def flush(self) -> None:
-        """Wait for the head moves under way (at shutdown; tests before they tamper)."""
-        if self._head_moves:
-            await asyncio.gather(*self._head_moves, return_exceptions=True)
-
-    async def _ensure_head(self, citizen_id: str, seq: int, digest: str) -> None:
+        """Move the pending heads now (at shutdown; tests before they tamper)."""
+        self._now.set()
         try:
-            await self.heads.insert_one({"_id": citizen_id, "seq": seq, "hash": digest})
-        except DuplicateKeyError:
-            pass
+            if self._mover is not None:
+                await asyncio.gather(self._mover, return_exceptions=True)
+            await self._move_heads()
+        finally:
+            self._now.clear()
 
     async def read(self, citizen_id: str, limit: int, before_seq: int | None = None) -> list[Document]:
         query: dict[str, Any] = {"citizen_id": citizen_id}
