@@ -56,6 +56,26 @@ async def test_a_waiter_gives_up_after_the_queue_time() -> None:
     assert limit.waiting == 0 and limit.in_flight == 1
 
 
+async def test_after_a_wait_ran_out_nobody_waits_for_a_while_then_the_queue_is_back() -> None:
+    limit = ConcurrencyLimit(limit=1, queue=5, wait=0.02, futile=0.2)
+    await limit.acquire()
+    with pytest.raises(Shed):
+        await limit.acquire()  # waited 20 ms for nothing: an overload, not a moment's crowd
+    began = time.perf_counter()
+    with pytest.raises(Shed):
+        await limit.acquire()
+    assert time.perf_counter() - began < 0.01, "refused at once, no queue time"
+    assert limit.shed_total == 2
+    await asyncio.sleep(0.2)
+    waiter = asyncio.create_task(limit.acquire())  # the window is over: it may wait again
+    await asyncio.sleep(0.005)
+    assert limit.waiting == 1
+    limit.release()
+    await asyncio.wait_for(waiter, 1)
+    assert limit.in_flight == 1
+    limit.release()
+
+
 async def test_a_full_queue_refuses_at_once() -> None:
     limit = ConcurrencyLimit(limit=1, queue=1, wait=5.0)
     await limit.acquire()

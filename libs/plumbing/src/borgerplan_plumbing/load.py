@@ -42,15 +42,22 @@ class Shed(Exception):
 
 
 class ConcurrencyLimit:
-    """At most ``limit`` holders; up to ``queue`` waiters, each for at most ``wait`` seconds (FIFO)."""
+    """At most ``limit`` holders; up to ``queue`` waiters, each for at most ``wait`` seconds (FIFO).
 
-    def __init__(self, limit: int, queue: int, wait: float) -> None:
+    Waiting is for a moment's crowd, not for an overload: once a waiter's time ran out without a slot, nobody waits
+    for ``futile`` seconds after (a request that finds every slot taken is refused at once). In a burst that lasts,
+    the refusals then cost no queue time; after it, the queue is there again for the next short crowd.
+    """
+
+    def __init__(self, limit: int, queue: int, wait: float, futile: float = 1.0) -> None:
         self.limit = limit
         self.queue = queue
         self.wait = wait
+        self.futile = futile
         self.in_flight = 0
         self.shed_total = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
+        self._no_waiting_until = 0.0  # monotonic time until which waiting is futile
 
     @property
     def waiting(self) -> int:
@@ -60,7 +67,7 @@ class ConcurrencyLimit:
         if self.in_flight < self.limit and not self._waiters:
             self.in_flight += 1
             return
-        if len(self._waiters) >= self.queue or self.wait <= 0:
+        if len(self._waiters) >= self.queue or self.wait <= 0 or time.monotonic() < self._no_waiting_until:
             self.shed_total += 1
             raise Shed
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -72,6 +79,7 @@ class ConcurrencyLimit:
             if waiter.done() and not waiter.cancelled():
                 return  # release() handed the slot over just as the wait ran out: it is this request's
             self.shed_total += 1
+            self._no_waiting_until = time.monotonic() + self.futile
             raise Shed from None
         except BaseException:
             if waiter.done() and not waiter.cancelled():
