@@ -13,6 +13,7 @@
 #   BORGERPLAN_VENDOR_DIR  the source tarballs, when not in ../shared/vendor beside the repository
 #   BORGERPLAN_KAFKA_PORT (9092) BORGERPLAN_KAFKA_CONTROLLER_PORT (9093) BORGERPLAN_FERRETDB_PORT (27017)
 #   BORGERPLAN_POSTGRES_PORT (5433) BORGERPLAN_SMTP_PORT (2525)
+#   BORGERPLAN_SERVER_NICE (5)  the servers' niceness: below the gateway's and the pages' (0) on one machine
 #   BORGERPLAN_POSTGRES_STATEMENTS=1  load pg_stat_statements (which SQL the database spends its time on)
 set -euo pipefail
 
@@ -39,6 +40,7 @@ FERRETDB_PORT=${BORGERPLAN_FERRETDB_PORT:-27017}
 # Not 5432, so a PostgreSQL the machine itself runs never clashes with ours.
 POSTGRES_PORT=${BORGERPLAN_POSTGRES_PORT:-5433}
 SMTP_PORT=${BORGERPLAN_SMTP_PORT:-2525}
+SERVER_NICE=${BORGERPLAN_SERVER_NICE:-5}
 
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
 FERRETDB_HOME="$CACHE/ferretdb-$FERRETDB_VERSION"
@@ -107,7 +109,9 @@ launch() { # name command... : detached from this shell, logging under the data 
   local name=$1; shift
   mkdir -p "$LOGS" "$RUN"
   : >"$LOGS/$name.log"
-  setsid nohup "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # At a lower priority than the edges (the gateway and the pages, see cli/stack.py): on one machine the process
+  # that sheds load must get the CPU to refuse before the work it admitted gets more (decision 0016).
+  setsid nohup nice -n "$SERVER_NICE" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
 }
 

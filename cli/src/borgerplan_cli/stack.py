@@ -25,6 +25,18 @@ DEFAULT_PORTS = {
 }
 
 
+# The edges (the public API and the pages) run at normal priority, the services behind them lower
+# (``BORGERPLAN_SERVICE_NICE``, default 5; the local servers likewise, ``BORGERPLAN_SERVER_NICE``). On one machine
+# every process shares the same cores: under a burst the work the gateway admitted would otherwise take the CPU it
+# needs to refuse the rest at once (decision 0016). Idle or at ordinary load it changes nothing. In a cluster each
+# has its own CPU instead.
+EDGES = ("gateway", "web")
+
+
+def niceness(service: str) -> int:
+    return 0 if service in EDGES else int(os.environ.get("BORGERPLAN_SERVICE_NICE", "5"))
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("BORGERPLAN_DATA_DIR", ROOT / ".data"))
 
@@ -92,8 +104,11 @@ class ServiceStack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"service-{service}.log").open("ab")
+        lowered = niceness(service)
         process = subprocess.Popen(
             [
+                # nice(1) execs the command, so the pid is the service's own
+                *(["nice", "-n", str(lowered)] if lowered > 0 else []),
                 sys.executable,
                 "-m",
                 "uvicorn",
