@@ -43,6 +43,7 @@ from _support import (
     drop_databases,
     load_note,
     percentiles,
+    run_client,
     service_metrics,
     settled_note,
     wait_settled,
@@ -409,7 +410,7 @@ def main(
         namespace = f"b{uuid.uuid4().hex[:8]}"
         try:
             with running_system(servers.servers, namespace, env) as system:
-                asyncio.run(run(system, citizens, seconds, factor, sane_p99_ms))
+                run_client(run(system, citizens, seconds, factor, sane_p99_ms))
         finally:
             drop_databases(servers.servers.mongodb_uri, namespace)
     print(f"\noverload benchmark took {(time.perf_counter() - began) / 60:.1f} min")

@@ -31,6 +31,7 @@ from _support import (
     drop_databases,
     fixed_rate,
     load_note,
+    run_client,
     settled_note,
     wait_settled,
 )
@@ -130,7 +131,7 @@ def main(citizens: int, rates: list[float], floor_rate: float, seconds: float, s
             with running_system(servers.servers, namespace, ENV) as system:
                 roots = {f"service {name}": p.pid for name, p in system.stack.processes.items()}
                 roots.update({f"server {name}": pid for name, pid in servers.pids().items()})
-                asyncio.run(run(system, roots, citizens, rates, floor_rate, seconds))
+                run_client(run(system, roots, citizens, rates, floor_rate, seconds))
         finally:
             drop_databases(servers.servers.mongodb_uri, namespace)
     print(f"plan_view benchmark took {(time.perf_counter() - began) / 60:.1f} min")

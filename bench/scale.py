@@ -45,6 +45,7 @@ from _support import (
     drop_databases,
     fixed_rate,
     load_note,
+    run_client,
     service_metrics,
     settled_note,
     wait_settled,
@@ -334,7 +335,7 @@ def main(
         namespace = f"b{uuid.uuid4().hex[:8]}"
         try:
             with running_system(servers.servers, namespace, ENV) as system:
-                asyncio.run(run(system, servers, sizes, rate, seconds, cpu_seconds, view_rate))
+                run_client(run(system, servers, sizes, rate, seconds, cpu_seconds, view_rate))
         finally:
             drop_databases(servers.servers.mongodb_uri, namespace)
     print(f"\nscale benchmark took {(time.perf_counter() - began) / 60:.1f} min")
