@@ -32,6 +32,7 @@ from _support import (
     fixed_rate,
     load_note,
     run_client,
+    service_metrics,
     settled_note,
     wait_settled,
 )
@@ -71,7 +72,16 @@ async def run(
 
         for rate in rates:
             await asyncio.sleep(5)  # what seeding or the previous rate left behind settles
+            shed_before = await service_metrics(service_urls(system))
             await measure(roots, citizens, rate, floor_rate, seconds, {"floor": floor, "view": view})
+            shed_after = await service_metrics(service_urls(system))
+            print(
+                "shed by the load limits during the run: "
+                + ", ".join(
+                    f"{name} {int(shed_after[name]['shed'] - shed_before[name]['shed'])}"
+                    for name in shed_after
+                )
+            )
 
 
 async def measure(
