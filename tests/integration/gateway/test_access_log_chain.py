@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pymongo
 import pytest
 
 from borgerplan_plumbing.auth import Caller
@@ -88,5 +89,20 @@ async def test_heads_move_in_batches_forward_only_across_gateways(
         await db["access_log"].delete_one({"_id": "h-2:2"})  # the newest entry removed after its head moved
         _, problems = await first.verify("h-2")
         assert [(p.seq, p.problem) for p in problems] == [(2, "newest entry missing")]
+    finally:
+        await client.close()
+
+
+async def test_a_batch_of_heads_outlives_the_deadline_of_the_read_that_started_it(settings: Settings) -> None:
+    """The read is over (its database deadline long past) when its head moves; the batch has its own."""
+    client = make_client(settings)
+    db = service_database(client, settings, "gateway")
+    log = AccessLog(db["access_log"], db["access_log_heads"], head_delay=0.3)
+    try:
+        with pymongo.timeout(0.2):  # what the load limit sets around a request
+            await log.append(READER, "d-1", "view_plan", ["plans"])
+        await asyncio.sleep(0.8)  # no flush: the batch moves by itself, after the read's deadline
+        head = await db["access_log_heads"].find_one({"_id": "d-1"})
+        assert head is not None and head["seq"] == 1
     finally:
         await client.close()

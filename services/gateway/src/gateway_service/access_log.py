@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import json
 import logging
@@ -130,7 +131,11 @@ class AccessLog:
         if self._pending.get(citizen_id, (0, ""))[0] < seq:
             self._pending[citizen_id] = (seq, digest)
         if self._mover is None or self._mover.done():
-            self._mover = asyncio.create_task(self._move_heads_after(self.head_delay))
+            # In a context of its own: the batch outlives the request that started it, and must not inherit that
+            # request's database deadline (the client's default timeout applies instead).
+            self._mover = asyncio.create_task(
+                self._move_heads_after(self.head_delay), context=contextvars.Context()
+            )
 
     async def _move_heads_after(self, delay: float) -> None:
         with contextlib.suppress(TimeoutError):
