@@ -220,6 +220,13 @@ def cpu_percent(
     return result
 
 
+def priority_note() -> str:
+    """How the system under test is prioritised on this machine (cli/stack.py, deploy/local/servers.sh)."""
+    services = os.environ.get("BORGERPLAN_SERVICE_NICE", "5")
+    servers = os.environ.get("BORGERPLAN_SERVER_NICE", "5")
+    return f"gateway and pages at nice 0, services at nice {services}, servers at nice {servers}"
+
+
 def load_note() -> str:
     one, five, fifteen = os.getloadavg()
     return (

@@ -43,6 +43,7 @@ from _support import (
     drop_databases,
     load_note,
     percentiles,
+    priority_note,
     run_client,
     service_metrics,
     settled_note,
@@ -406,6 +407,7 @@ def main(
     print(f"overload benchmark ({load_note()})")
     shedding = "" if any(k.startswith("BORGERPLAN_MAX_") for k in extra) else " (load shedding at defaults)"
     print("system settings: " + ", ".join(f"{k}={v}" for k, v in env.items()) + shedding)
+    print(f"priorities: {priority_note()}")
     with bench_servers(servers_kind) as servers:
         namespace = f"b{uuid.uuid4().hex[:8]}"
         try:

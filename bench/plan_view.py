@@ -31,6 +31,7 @@ from _support import (
     drop_databases,
     fixed_rate,
     load_note,
+    priority_note,
     run_client,
     service_metrics,
     settled_note,
@@ -133,7 +134,10 @@ async def measure(
 def main(citizens: int, rates: list[float], floor_rate: float, seconds: float, servers_kind: str) -> None:
     began = time.perf_counter()
     print(
-        "system settings: " + ", ".join(f"{k}={v}" for k, v in ENV.items()) + " (load shedding at defaults)"
+        "system settings: "
+        + ", ".join(f"{k}={v}" for k, v in ENV.items())
+        + " (load shedding at defaults)"
+        + f"; {priority_note()}"
     )
     with bench_servers(servers_kind) as servers:
         namespace = f"b{uuid.uuid4().hex[:8]}"
