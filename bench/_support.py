@@ -24,6 +24,7 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 from tests.support.servers import SCRIPT, Servers, discover  # noqa: E402
+from tests.support.system import System, running_system  # noqa: E402
 
 from borgerplan_plumbing.settings import Settings  # noqa: E402
 
@@ -157,6 +158,19 @@ def bench_servers(kind: str = "own") -> Iterator[BenchServers]:
     finally:
         subprocess.run(["bash", str(SCRIPT), "stop"], check=False, env=env, capture_output=True)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def bench_system(kind: str, env: dict[str, str]) -> Iterator[tuple[System, BenchServers]]:
+    """The five services (and the pages) as processes with ``env``, on servers from ``bench_servers``, in a
+    namespace of their own whose databases are dropped afterwards."""
+    with bench_servers(kind) as servers:
+        namespace = f"b{uuid.uuid4().hex[:8]}"
+        try:
+            with running_system(servers.servers, namespace, env) as system:
+                yield system, servers
+        finally:
+            drop_databases(servers.servers.mongodb_uri, namespace)
 
 
 def _script_env_value(env: dict[str, str], name: str) -> str | None:

@@ -39,8 +39,7 @@ from datetime import UTC, datetime
 
 import aiohttp
 from _support import (
-    bench_servers,
-    drop_databases,
+    bench_system,
     load_note,
     percentiles,
     priority_note,
@@ -50,7 +49,7 @@ from _support import (
     wait_settled,
 )
 from seed import Api, SeededCitizen, SeededWorld, seed
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 ENV = {
     "BORGERPLAN_OUTBOX_POLL_SECONDS": "1.0",
@@ -408,13 +407,8 @@ def main(
     shedding = "" if any(k.startswith("BORGERPLAN_MAX_") for k in extra) else " (load shedding at defaults)"
     print("system settings: " + ", ".join(f"{k}={v}" for k, v in env.items()) + shedding)
     print(f"priorities: {priority_note()}")
-    with bench_servers(servers_kind) as servers:
-        namespace = f"b{uuid.uuid4().hex[:8]}"
-        try:
-            with running_system(servers.servers, namespace, env) as system:
-                run_client(run(system, citizens, seconds, factor, sane_p99_ms))
-        finally:
-            drop_databases(servers.servers.mongodb_uri, namespace)
+    with bench_system(servers_kind, env) as (system, _):
+        run_client(run(system, citizens, seconds, factor, sane_p99_ms))
     print(f"\noverload benchmark took {(time.perf_counter() - began) / 60:.1f} min")
 
 

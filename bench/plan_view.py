@@ -21,14 +21,12 @@ import argparse
 import asyncio
 import random
 import time
-import uuid
 
 from _support import (
     Op,
-    bench_servers,
+    bench_system,
     cpu_of_trees,
     cpu_percent,
-    drop_databases,
     fixed_rate,
     load_note,
     priority_note,
@@ -37,9 +35,9 @@ from _support import (
     settled_note,
     wait_settled,
 )
-from scale import operations, service_urls
+from scale import operations, process_roots, service_urls
 from seed import Api, seed
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 TARGET = 3.0
 ENV = {
@@ -139,15 +137,8 @@ def main(citizens: int, rates: list[float], floor_rate: float, seconds: float, s
         + " (load shedding at defaults)"
         + f"; {priority_note()}"
     )
-    with bench_servers(servers_kind) as servers:
-        namespace = f"b{uuid.uuid4().hex[:8]}"
-        try:
-            with running_system(servers.servers, namespace, ENV) as system:
-                roots = {f"service {name}": p.pid for name, p in system.stack.processes.items()}
-                roots.update({f"server {name}": pid for name, pid in servers.pids().items()})
-                run_client(run(system, roots, citizens, rates, floor_rate, seconds))
-        finally:
-            drop_databases(servers.servers.mongodb_uri, namespace)
+    with bench_system(servers_kind, ENV) as (system, servers):
+        run_client(run(system, process_roots(system, servers), citizens, rates, floor_rate, seconds))
     print(f"plan_view benchmark took {(time.perf_counter() - began) / 60:.1f} min")
 
 

@@ -33,16 +33,14 @@ import argparse
 import asyncio
 import random
 import time
-import uuid
 
 from _support import (
     BenchServers,
     Op,
     RateRun,
-    bench_servers,
+    bench_system,
     cpu_of_trees,
     cpu_percent,
-    drop_databases,
     fixed_rate,
     load_note,
     run_client,
@@ -51,7 +49,7 @@ from _support import (
     wait_settled,
 )
 from seed import Api, SeededCitizen, SeededWorld, seed
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 from borgerplan_plumbing.auth import Caller, sign_caller
 from borgerplan_plumbing.settings import Settings
@@ -331,13 +329,8 @@ def main(
     print(
         "system settings: " + ", ".join(f"{k}={v}" for k, v in ENV.items()) + " (load shedding at defaults)"
     )
-    with bench_servers(servers_kind) as servers:
-        namespace = f"b{uuid.uuid4().hex[:8]}"
-        try:
-            with running_system(servers.servers, namespace, ENV) as system:
-                run_client(run(system, servers, sizes, rate, seconds, cpu_seconds, view_rate))
-        finally:
-            drop_databases(servers.servers.mongodb_uri, namespace)
+    with bench_system(servers_kind, ENV) as (system, servers):
+        run_client(run(system, servers, sizes, rate, seconds, cpu_seconds, view_rate))
     print(f"\nscale benchmark took {(time.perf_counter() - began) / 60:.1f} min")
 
 
