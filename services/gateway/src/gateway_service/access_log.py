@@ -128,8 +128,7 @@ class AccessLog:
         raise RuntimeError("could not append to the access log")
 
     def _head_moved_later(self, citizen_id: str, seq: int, digest: str) -> None:
-        if self._pending.get(citizen_id, (0, ""))[0] < seq:
-            self._pending[citizen_id] = (seq, digest)
+        self._pend(citizen_id, seq, digest)
         if self._mover is None or self._mover.done():
             # In a context of its own: the batch outlives the request that started it, and must not inherit that
             # request's database deadline (the client's default timeout applies instead).
@@ -165,8 +164,12 @@ class AccessLog:
             # The entries are stored; their heads stay behind until the next batch moves them (verify accepts that).
             log.warning("access-log heads not moved", extra={"error": type(exc).__name__})
             for citizen_id, (seq, digest) in batch.items():
-                if self._pending.get(citizen_id, (0, ""))[0] < seq:
-                    self._pending[citizen_id] = (seq, digest)
+                self._pend(citizen_id, seq, digest)
+
+    def _pend(self, citizen_id: str, seq: int, digest: str) -> None:
+        """Keep the newest entry per citizen for the next batch."""
+        if self._pending.get(citizen_id, (0, ""))[0] < seq:
+            self._pending[citizen_id] = (seq, digest)
 
     async def flush(self) -> None:
         """Move the pending heads now (at shutdown; tests before they tamper)."""
