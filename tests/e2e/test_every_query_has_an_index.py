@@ -247,7 +247,7 @@ async def _explain_all(servers: Servers, namespace: str, lines: list[str]) -> tu
                 "limit": 1,
             }
             if query.get("sort"):
-                find["sort"] = query["sort"]
+                find["sort"] = dict(query["sort"])  # recorded as pairs, in the order sent
             explained = await db.command({"explain": find, "verbosity": "queryPlanner"})
             scans = _scans(explained)
             if scans:

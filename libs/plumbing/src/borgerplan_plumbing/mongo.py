@@ -89,13 +89,13 @@ class QueryRecorder(monitoring.CommandListener):
             stages = command.get("pipeline", [])
             match: Document = next((s["$match"] for s in stages if "$match" in s), {})
             sort = next((s["$sort"] for s in stages if "$sort" in s), None)
-            records = [{"filter": match, "sort": sort}]
+            records = [{"filter": match, "sort": _pairs(sort)}]
         else:
             filter_key, sort_key = _QUERIES[event.command_name]
             records = [
                 {
                     "filter": command.get(filter_key or "", {}) or {},
-                    "sort": command.get(sort_key) if sort_key else None,
+                    "sort": _pairs(command.get(sort_key)) if sort_key else None,
                 }
             ]
         lines = []
@@ -115,6 +115,11 @@ class QueryRecorder(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+def _pairs(sort: Any) -> list[list[Any]] | None:
+    """A sort as ``[[field, direction], ...]``: its order survives the recorder's sorted JSON keys."""
+    return [[field, direction] for field, direction in sort.items()] if sort else None
 
 
 def _json_default(value: Any) -> Any:
