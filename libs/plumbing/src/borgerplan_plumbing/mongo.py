@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo import AsyncMongoClient, monitoring
@@ -53,6 +55,48 @@ async def ping(db: Database) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class Query:
+    """One find, described, so that two can be sent in one round trip (``find_together``)."""
+
+    collection: Collection
+    filter: Document
+    projection: Document | None = None
+    sort: Sequence[tuple[str, int]] = ()
+    limit: int = 0
+
+    def stages(self, side: int) -> list[Document]:
+        stages: list[Document] = [{"$match": self.filter}]
+        if self.sort:
+            stages.append({"$sort": dict(self.sort)})
+        if self.limit:
+            stages.append({"$limit": self.limit})
+        if self.projection:
+            stages.append({"$project": self.projection})
+        stages.append({"$addFields": {_SIDE: side}})
+        return stages
+
+
+_SIDE = "__side"
+
+
+async def find_together(first: Query, second: Query) -> tuple[list[Document], list[Document]]:
+    """What ``first`` and ``second`` find, from one aggregation (``$unionWith``): one round trip to the database
+    instead of two. Each side keeps its own filter, sort, limit and projection, and so its own index. The two
+    collections must be in one database. Each document is tagged with its side in the pipeline and untagged here
+    (the union's order is not relied on)."""
+    if first.collection.database.name != second.collection.database.name:
+        raise ValueError("find_together reads two collections of one database")
+    pipeline = [
+        *first.stages(0),
+        {"$unionWith": {"coll": second.collection.name, "pipeline": second.stages(1)}},
+    ]
+    found: tuple[list[Document], list[Document]] = ([], [])
+    async for doc in await first.collection.aggregate(pipeline):
+        found[doc.pop(_SIDE)].append(doc)
+    return found
+
+
 # Commands whose filter is a query the database has to answer with an index.
 _QUERIES = {
     "find": ("filter", "sort"),
@@ -86,10 +130,7 @@ class QueryRecorder(monitoring.CommandListener):
             key = "updates" if event.command_name == "update" else "deletes"
             records = [{"filter": op.get("q", {})} for op in command.get(key, [])]
         elif event.command_name == "aggregate":
-            stages = command.get("pipeline", [])
-            match: Document = next((s["$match"] for s in stages if "$match" in s), {})
-            sort = next((s["$sort"] for s in stages if "$sort" in s), None)
-            records = [{"filter": match, "sort": _pairs(sort)}]
+            records = _pipeline_queries(str(collection), command.get("pipeline", []))
         else:
             filter_key, sort_key = _QUERIES[event.command_name]
             records = [
@@ -104,7 +145,7 @@ class QueryRecorder(monitoring.CommandListener):
                 "database": event.database_name.removeprefix(self.prefix),
                 "collection": collection,
                 "command": event.command_name,
-                **record,
+                **record,  # an aggregation's $unionWith names its own collection
             }
             lines.append(redact(json.dumps(entry, default=_json_default, sort_keys=True)))
         with self._lock, open(self.path, "a", encoding="utf-8") as out:
@@ -115,6 +156,19 @@ class QueryRecorder(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+
+def _pipeline_queries(collection: str, stages: list[Document]) -> list[Document]:
+    """The queries an aggregation makes: its first ``$match`` (with ``$sort``) on ``collection``, and the same of
+    each ``$unionWith`` sub-pipeline on that stage's collection."""
+    match: Document = next((s["$match"] for s in stages if "$match" in s), {})
+    sort = next((s["$sort"] for s in stages if "$sort" in s), None)
+    records: list[Document] = [{"filter": match, "sort": _pairs(sort)}]
+    for stage in stages:
+        union = stage.get("$unionWith")
+        if isinstance(union, dict):
+            records.extend(_pipeline_queries(union["coll"], union.get("pipeline", [])))
+    return [{"collection": collection, **r} for r in records]
 
 
 def _pairs(sort: Any) -> list[list[Any]] | None:

@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from borgerplan_contracts import CloudEvent
 from borgerplan_plumbing import outbox
-from borgerplan_plumbing.mongo import Collection, Document
+from borgerplan_plumbing.mongo import Collection, Document, Query
 
 
 class VersionConflictError(Exception):
@@ -83,9 +83,24 @@ class AggregateStore:
         fields: tuple[str, ...] = (),
     ) -> list[Document]:
         """Aggregates matching ``query`` (``fields``: only these; else all but the outbox and ``leave_out``)."""
-        projection = dict.fromkeys(fields, 1) if fields else _projection(leave_out)
-        cursor = self.collection.find(query, projection=projection, sort=sort, limit=limit)
+        found = self.query(query, sort=sort, limit=limit, leave_out=leave_out, fields=fields)
+        cursor = self.collection.find(
+            found.filter, projection=found.projection, sort=list(found.sort) or None, limit=limit
+        )
         return [doc async for doc in cursor]
+
+    def query(
+        self,
+        query: Document,
+        *,
+        sort: list[tuple[str, int]] | None = None,
+        limit: int = 0,
+        leave_out: tuple[str, ...] = (),
+        fields: tuple[str, ...] = (),
+    ) -> Query:
+        """``find``'s query, described, to be sent together with another (``mongo.find_together``)."""
+        projection = dict.fromkeys(fields, 1) if fields else _projection(leave_out)
+        return Query(self.collection, query, projection, tuple(sort or ()), limit)
 
     async def update(
         self,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 from fastapi import Request, Response
 
 from borgerplan_plumbing import pages
-from borgerplan_plumbing.mongo import Document
+from borgerplan_plumbing.mongo import Document, Query, find_together
 from borgerplan_plumbing.relations import PlanFacts
 from consent_service.changes import Consents
 
@@ -73,16 +72,19 @@ async def disclosures_page(
 async def citizen_facts(
     ctx: Consents, citizen_id: str, *, whole_consents: bool = False
 ) -> tuple[list[PlanFacts], list[Document]]:
-    """The citizen's plans (read model, ``plan_ref_citizen``) and consents (``consent_citizen``), in parallel.
+    """The citizen's plans (read model, ``plan_ref_citizen``) and consents (``consent_citizen``), in one round trip.
 
     A decision needs every consent of the citizen (a unit that registered one for another unit is related too);
     with ``whole_consents`` they come whole, to be shown, else only what deciding needs.
     """
-    plans, consents = await asyncio.gather(
-        ctx.plan_refs.find({"citizen_id": citizen_id}, projection=dict.fromkeys(PLAN_REF_FIELDS, 1)).to_list(
-            MAX_PLANS_PER_CITIZEN
+    plans, consents = await find_together(
+        Query(
+            ctx.plan_refs,
+            {"citizen_id": citizen_id},
+            dict.fromkeys(PLAN_REF_FIELDS, 1),
+            limit=MAX_PLANS_PER_CITIZEN,
         ),
-        ctx.consents.find(
+        ctx.consents.query(
             {"citizen_id": citizen_id},
             sort=[("valid_from", 1), ("_id", 1)],
             limit=MAX_CONSENTS_PER_CITIZEN,
@@ -101,12 +103,14 @@ async def unit_facts(
     ids = list(dict.fromkeys(citizen_ids))
     if not ids:
         return [], []
-    plans, consents = await asyncio.gather(
-        ctx.plan_refs.find(
+    plans, consents = await find_together(
+        Query(
+            ctx.plan_refs,
             {"responsible_unit": unit, "citizen_id": {"$in": ids}},
-            projection=dict.fromkeys(PLAN_REF_FIELDS, 1),
-        ).to_list(len(ids) * MAX_PLANS_PER_CITIZEN),
-        ctx.consents.find(
+            dict.fromkeys(PLAN_REF_FIELDS, 1),
+            limit=len(ids) * MAX_PLANS_PER_CITIZEN,
+        ),
+        ctx.consents.query(
             {"grantee_unit": unit, "citizen_id": {"$in": ids}},
             limit=MAX_CONSENTS_PER_BATCH,
             fields=DECISION_FIELDS,

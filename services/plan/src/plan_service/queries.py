@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 from borgerplan_api.cpr import normalise_cpr
-from borgerplan_plumbing.mongo import Document
+from borgerplan_plumbing.mongo import Document, find_together
 from borgerplan_plumbing.problems import Problem
+from borgerplan_plumbing.store import NotFoundError
 from plan_service.changes import CURRENT, NOT_IN_PLAN, Plans, name_key
 
 MAX_PLANS_PER_CITIZEN = 100
@@ -36,8 +36,14 @@ async def citizens_by_cpr(ctx: Plans, cpr: str) -> list[Document]:
 
 
 async def citizen_with_plans(ctx: Plans, citizen_id: str) -> tuple[Document, list[Document]]:
-    found, plans = await asyncio.gather(citizen(ctx, citizen_id), plans_of(ctx, citizen_id))
-    return found, plans
+    """The composed view's read: the citizen and their plans in one round trip to the database."""
+    found, plans = await find_together(
+        ctx.citizens.query({"_id": citizen_id}, limit=1),
+        ctx.plans.query({"citizen_id": citizen_id}, limit=MAX_PLANS_PER_CITIZEN, leave_out=NOT_IN_PLAN),
+    )
+    if not found:
+        raise NotFoundError(ctx.citizens.kind, citizen_id)
+    return found[0], sorted(plans, key=_by_id)
 
 
 # A citizen's plans are few: they are ordered here, not by the database, whose planner would otherwise walk the
@@ -46,13 +52,17 @@ async def plans_of(ctx: Plans, citizen_id: str) -> list[Document]:
     found = await ctx.plans.find(
         {"citizen_id": citizen_id}, limit=MAX_PLANS_PER_CITIZEN, leave_out=NOT_IN_PLAN
     )
-    return sorted(found, key=lambda p: str(p["_id"]))
+    return sorted(found, key=_by_id)
 
 
 async def plan_refs(ctx: Plans, citizen_id: str) -> list[Document]:
     """What others need to know of the citizen's plans to decide relations: kind, status, units."""
     found = await ctx.plans.find({"citizen_id": citizen_id}, limit=MAX_PLANS_PER_CITIZEN, fields=REF_FIELDS)
-    return sorted(found, key=lambda p: str(p["_id"]))
+    return sorted(found, key=_by_id)
+
+
+def _by_id(plan: Document) -> str:
+    return str(plan["_id"])
 
 
 async def plan(ctx: Plans, plan_id: str) -> Document:
