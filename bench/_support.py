@@ -274,10 +274,49 @@ Op = Callable[[], Awaitable[tuple[int, float]]]
 
 
 @dataclass
+class Machine:
+    """The whole machine's CPU over a run (``/proc/stat``), and the benchmark client's own share of it."""
+
+    busy: float  # % of all cores, steal included
+    steal: float  # % of all cores the hypervisor gave to others: a neighbour's load, not this system's
+    client: float  # % of one core used by this benchmark's own process (the load generator)
+
+    def line(self) -> str:
+        return (
+            f"machine busy {self.busy:.0f} % of {os.cpu_count()} cores (of which steal {self.steal:.1f} %); "
+            f"the benchmark's client {self.client:.0f} % of one core"
+        )
+
+
+def _cpu_ticks() -> list[int]:
+    """user nice system idle iowait irq softirq steal, summed over the cores, in ticks."""
+    return [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+
+
+class MachineClock:
+    """Started now; ``read`` gives the machine's CPU since then."""
+
+    def __init__(self) -> None:
+        self.ticks, self.client, self.began = _cpu_ticks(), time.process_time(), time.perf_counter()
+
+    def read(self) -> Machine:
+        spent = [b - a for a, b in zip(self.ticks, _cpu_ticks(), strict=True)]
+        total = sum(spent) or 1
+        idle = spent[3] + spent[4]
+        elapsed = time.perf_counter() - self.began
+        return Machine(
+            100 * (total - idle) / total,
+            100 * spent[7] / total,
+            100 * (time.process_time() - self.client) / elapsed,
+        )
+
+
+@dataclass
 class RateRun:
     samples: dict[str, Samples]
     seconds: float
     send_lag_p99_ms: float  # how late the generator sent (it shares the machine): should stay a few ms
+    machine: Machine
 
 
 async def fixed_rate(
@@ -316,17 +355,21 @@ async def fixed_rate(
 
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
+    clock: MachineClock | None = None
     for at, name in schedule:
         target = start + at
         if (delay := target - loop.time()) > 0:
             await asyncio.sleep(delay)
+        if clock is None and at >= warmup_seconds:
+            clock = MachineClock()  # from the first counted request
         lags.append(max(0.0, loop.time() - target) * 1000)
         task = asyncio.create_task(one(name, at >= warmup_seconds))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     while tasks:
         await asyncio.gather(*list(tasks))
-    return RateRun(samples, seconds, percentiles(lags)[1] if len(lags) > 1 else 0.0)
+    machine = (clock or MachineClock()).read()
+    return RateRun(samples, seconds, percentiles(lags)[1] if len(lags) > 1 else 0.0, machine)
 
 
 # --- the services' own numbers ------------------------------------------------------------------------------

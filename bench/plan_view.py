@@ -118,7 +118,7 @@ async def measure(
         f"all answered 200: {'met' if ok else 'MISSED'}; views answered 200: {len(view_s.ms) / seconds:.1f}/s, not 200: "
         f"{refused})"
     )
-    print(f"generator send lag p99 {done.send_lag_p99_ms:.1f} ms")
+    print(f"generator send lag p99 {done.send_lag_p99_ms:.1f} ms; {done.machine.line()}")
     sent = (view_s.answered + floor_s.answered) or 1
     print(
         "CPU over the run, % of one core (ms per request of both kinds): "
