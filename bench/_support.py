@@ -420,6 +420,53 @@ async def wait_settled(urls: dict[str, str], timeout: float = 300.0) -> tuple[fl
     return time.perf_counter() - began, lags
 
 
+def _autovacuum_now(postgres_url: str) -> list[str] | None:
+    """What PostgreSQL's autovacuum workers are doing right now (one line each; none when it is idle; None when
+    PostgreSQL could not be asked)."""
+    done = subprocess.run(
+        [
+            "psql",
+            "-X",
+            "-At",
+            postgres_url,
+            "-c",
+            "select query from pg_stat_activity where backend_type = 'autovacuum worker'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    return [line for line in done.stdout.splitlines() if line.strip()] if done.returncode == 0 else None
+
+
+async def wait_database_settled(servers: BenchServers, timeout: float = 600.0) -> str:
+    """After a bulk load PostgreSQL vacuums and analyses the tables it filled (autovacuum, on inserted rows too),
+    for minutes at 10,000 citizens, on the same two cores. A municipality's database is not always just bulk
+    loaded, so the reads are measured once that is done: wait until no autovacuum worker runs (twice in a row, a
+    second apart), at most ``timeout``. Returns what was waited for, to print."""
+    if servers.postgres_url is None:
+        return "database: not a local PostgreSQL, not waited for"
+    began = time.perf_counter()
+    seen: set[str] = set()
+    calm = 0
+    while time.perf_counter() - began < timeout:
+        working = await asyncio.to_thread(_autovacuum_now, servers.postgres_url)
+        if working is None:
+            return "database: PostgreSQL could not be asked about autovacuum (psql failed), not waited for"
+        seen.update(" ".join(w.split()[:2]) for w in working)  # "autovacuum: VACUUM", "... ANALYZE"
+        calm = calm + 1 if not working else 0
+        if calm >= 2:
+            break
+        await asyncio.sleep(1.0)
+    waited = time.perf_counter() - began
+    if calm < 2:
+        return f"database: autovacuum still running after {waited:.0f} s; measured anyway"
+    if not seen:
+        return "database: no autovacuum running"
+    return f"database: waited {waited:.0f} s for autovacuum after the load ({', '.join(sorted(seen))})"
+
+
 def settled_note(waited: float, lags: dict[str, float]) -> str:
     behind = {name: lag for name, lag in lags.items() if lag}
     if not behind:

@@ -23,6 +23,7 @@ import random
 import time
 
 from _support import (
+    BenchServers,
     Op,
     bench_system,
     cpu_of_trees,
@@ -33,6 +34,7 @@ from _support import (
     run_client,
     service_metrics,
     settled_note,
+    wait_database_settled,
     wait_settled,
 )
 from scale import operations, process_roots, service_urls
@@ -51,7 +53,7 @@ ENV = {
 
 async def run(
     system: System,
-    roots: dict[str, int],
+    servers: BenchServers,
     citizens: int,
     rates: list[float],
     floor_rate: float,
@@ -63,6 +65,8 @@ async def run(
     world = await seed(system.api, system.settings, citizens, 16)
     print(f"seeding: {world.phases[-1].line()}")
     print(settled_note(*await wait_settled(service_urls(system))))
+    print(await wait_database_settled(servers))
+    roots = process_roots(system, servers)
     rng = random.Random(3)
     async with Api(system.api, connections=500, timeout=30) as api:
         # The same two operations as bench/scale.py's (one definition of each).
@@ -138,7 +142,7 @@ def main(citizens: int, rates: list[float], floor_rate: float, seconds: float, s
         + f"; {priority_note()}"
     )
     with bench_system(servers_kind, ENV) as (system, servers):
-        run_client(run(system, process_roots(system, servers), citizens, rates, floor_rate, seconds))
+        run_client(run(system, servers, citizens, rates, floor_rate, seconds))
     print(f"plan_view benchmark took {(time.perf_counter() - began) / 60:.1f} min")
 
 

@@ -46,6 +46,7 @@ from _support import (
     run_client,
     service_metrics,
     settled_note,
+    wait_database_settled,
     wait_settled,
 )
 from seed import Api, SeededCitizen, SeededWorld, seed
@@ -216,8 +217,10 @@ async def run(
         seeding[size] = stats.line()
         print(f"seeding: {stats.line()}", flush=True)
         waited, lags = await wait_settled(urls)
+        print(settled_note(waited, lags), flush=True)
+        print(await wait_database_settled(servers), flush=True)
         await asyncio.sleep(5)
-        print(f"{settled_note(waited, lags)}; measuring for {seconds:g} s ({load_note()})", flush=True)
+        print(f"measuring for {seconds:g} s ({load_note()})", flush=True)
         async with Api(system.api, connections=200, timeout=30) as api:
             run_ = await fixed_rate(operations(system, world, api, rng), rate, seconds)
         results[size] = run_
