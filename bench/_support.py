@@ -420,24 +420,38 @@ async def wait_settled(urls: dict[str, str], timeout: float = 300.0) -> tuple[fl
     return time.perf_counter() - began, lags
 
 
-def _autovacuum_now(postgres_url: str) -> list[str] | None:
-    """What PostgreSQL's autovacuum workers are doing right now (one line each; none when it is idle; None when
-    PostgreSQL could not be asked)."""
+def _psql(postgres_url: str, sql: str) -> str | None:
     done = subprocess.run(
-        [
-            "psql",
-            "-X",
-            "-At",
-            postgres_url,
-            "-c",
-            "select query from pg_stat_activity where backend_type = 'autovacuum worker'",
-        ],
+        ["psql", "-X", "-At", postgres_url, "-c", sql],
         capture_output=True,
         text=True,
         timeout=10,
         check=False,
     )
-    return [line for line in done.stdout.splitlines() if line.strip()] if done.returncode == 0 else None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _autovacuum_now(postgres_url: str) -> list[str] | None:
+    """What PostgreSQL's autovacuum workers are doing right now (one line each; none when it is idle; None when
+    PostgreSQL could not be asked)."""
+    found = _psql(postgres_url, "select query from pg_stat_activity where backend_type = 'autovacuum worker'")
+    return None if found is None else [line for line in found.splitlines() if line.strip()]
+
+
+def database_note(servers: BenchServers) -> str:
+    """The local PostgreSQL's size, its cache, and how many page reads its cache answered (since it started)."""
+    if servers.postgres_url is None:
+        return "database: not a local PostgreSQL"
+    found = _psql(
+        servers.postgres_url,
+        "select pg_size_pretty(sum(pg_database_size(datname))::bigint), current_setting('shared_buffers'), "
+        "round(100.0 * sum(blks_hit) / nullif(sum(blks_hit) + sum(blks_read), 0), 2) from pg_stat_database "
+        "where datname is not null",
+    )
+    if not found:
+        return "database: PostgreSQL could not be asked (psql failed)"
+    size, cache, hits = found.split("|")
+    return f"database: {size} on disk, PostgreSQL's cache (shared_buffers) {cache}, {hits} % of page reads hit it"
 
 
 async def wait_database_settled(servers: BenchServers, timeout: float = 600.0) -> str:
