@@ -15,6 +15,7 @@
 #   BORGERPLAN_POSTGRES_PORT (5433) BORGERPLAN_SMTP_PORT (2525)
 #   BORGERPLAN_SERVER_NICE (5)  the servers' niceness: below the gateway's and the pages' (0) on one machine
 #   BORGERPLAN_POSTGRES_STATEMENTS=1  load pg_stat_statements (which SQL the database spends its time on)
+#   BORGERPLAN_POSTGRES_SHARED_BUFFERS (1GB)  PostgreSQL's own cache of table and index pages
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -421,6 +422,9 @@ documentdb.maxUserLimit = 100
 # per composed view and more than half of PostgreSQL's CPU. Kept in files instead, the connection goes back to
 # the pool.
 documentdb.useFileBasedPersistedCursors = on
+# PostgreSQL's default cache (128 MB) is smaller than a municipality's data (bench/scale.py prints the size): past
+# it every read copies pages from the kernel's cache and every write may first evict a dirty page itself.
+shared_buffers = ${BORGERPLAN_POSTGRES_SHARED_BUFFERS:-1GB}
 # A developer's and CI's database: a crash may lose the last fraction of a second of commits (never
 # corrupts), which nobody here needs, and every test's many small writes stop waiting for an fsync each.
 synchronous_commit = off
