@@ -455,10 +455,10 @@ def database_note(servers: BenchServers) -> str:
 
 
 async def wait_database_settled(servers: BenchServers, timeout: float = 600.0) -> str:
-    """After a bulk load PostgreSQL vacuums and analyses the tables it filled (autovacuum, on inserted rows too),
-    for minutes at 10,000 citizens, on the same two cores. A municipality's database is not always just bulk
-    loaded, so the reads are measured once that is done: wait until no autovacuum worker runs (twice in a row, a
-    second apart), at most ``timeout``. Returns what was waited for, to print."""
+    """After a bulk load PostgreSQL's autovacuum may vacuum and analyse the tables it filled (inserted rows count
+    too), on the same two cores as everything else. A municipality's database is not always just bulk loaded, so
+    the reads are measured once that is done: wait until no autovacuum worker runs (twice in a row, a second
+    apart), at most ``timeout``. Returns what was waited for, to print."""
     if servers.postgres_url is None:
         return "database: not a local PostgreSQL, not waited for"
     began = time.perf_counter()

@@ -11,9 +11,9 @@ At each size it sends, for random seeded citizens, at a fixed rate each (open lo
   - the consent list as the responsible caseworker,
   - a plan change: a goal's score, with If-Match,
   - the floor: the plan service's own ``GET /plans/{id}`` (no gateway), to show how noisy the machine was.
-Before measuring at a size it waits until the consumers have caught up and PostgreSQL's autovacuum of what the
-seeding wrote is done (minutes at 10,000, on the same two cores; the wait is printed): the figures are the reads'
-cost with N stored, not that of a bulk load's aftermath.
+Before measuring at a size it waits until the consumers have caught up and no PostgreSQL autovacuum worker runs
+(the wait is printed, with the database's size and how much of it PostgreSQL's cache holds): the figures are the
+reads' cost with N stored, not that of a bulk load's aftermath.
 It prints median and p99 per operation and size, and the ratio to the first size (target: <= 1.5x at 10,000),
 also normalised by the floor of the same step (the machine is shared: other people's tests run on it too).
 It prints the seeding throughput and refused writes per step (target: none at concurrency 16), and at the last
