@@ -6,12 +6,14 @@ real database, Kafka and an in-process plan service.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 from borgerplan_api.consent import DecisionRequest, PreviewRequest
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import UnavailableError
+from borgerplan_plumbing.mongo import Query
 from borgerplan_plumbing.workdays import today
 from consent_service import decisions
 from consent_service.changes import Confirmations, Consents
@@ -46,13 +48,45 @@ class Cursor:
     async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:
         return self.docs[:length]
 
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        return self._each()
+
+    async def _each(self) -> AsyncIterator[dict[str, Any]]:
+        for doc in self.docs:
+            yield doc
+
+
+class FakeDatabase:
+    def __init__(self) -> None:
+        self.name = "consent"
+        self.collections: dict[str, FakeCollection] = {}
+
 
 class FakeCollection:
-    def __init__(self, docs: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, name: str, db: FakeDatabase, docs: list[dict[str, Any]] | None = None) -> None:
+        self.name = name
+        self.database = db
         self.docs = docs or []
+        db.collections[name] = self
 
     def find(self, query: dict[str, Any], **_: Any) -> Cursor:
         return Cursor([d for d in self.docs if _matches(d, query)])
+
+    async def aggregate(self, pipeline: list[dict[str, Any]]) -> Cursor:
+        """The stages ``mongo.find_together`` sends: $match, $addFields and $unionWith (sorts, limits and
+        projections do not change what these tests decide)."""
+        return Cursor(self._run(list(self.docs), pipeline))
+
+    def _run(self, docs: list[dict[str, Any]], pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for stage in pipeline:
+            if "$match" in stage:
+                docs = [d for d in docs if _matches(d, stage["$match"])]
+            elif "$addFields" in stage:
+                docs = [{**d, **stage["$addFields"]} for d in docs]
+            elif "$unionWith" in stage:
+                other = self.database.collections[stage["$unionWith"]["coll"]]
+                docs = docs + other._run(list(other.docs), stage["$unionWith"]["pipeline"])
+        return docs
 
     async def update_one(self, query: dict[str, Any], update: dict[str, Any], upsert: bool = False) -> None:
         found = [d for d in self.docs if _matches(d, query)]
@@ -66,11 +100,14 @@ class FakeCollection:
 
 
 class FakeStore:
-    def __init__(self, docs: list[dict[str, Any]]) -> None:
-        self.docs = docs
+    def __init__(self, collection: FakeCollection) -> None:
+        self.collection = collection
 
     async def find(self, query: dict[str, Any], **_: Any) -> list[dict[str, Any]]:
-        return [d for d in self.docs if _matches(d, query)]
+        return await self.collection.find(query).to_list()
+
+    def query(self, query: dict[str, Any], **options: Any) -> Query:
+        return Query(self.collection, query, None, tuple(options.get("sort") or ()), options.get("limit", 0))  # type: ignore[arg-type]
 
 
 class PlanService:
@@ -106,10 +143,11 @@ def _ctx(
     refs: list[dict[str, Any]] | None = None,
     consents: list[dict[str, Any]] | None = None,
 ) -> Consents:
+    db = FakeDatabase()
     return Consents(
-        consents=FakeStore(consents or []),  # type: ignore[arg-type]
-        plan_refs=FakeCollection(refs),  # type: ignore[arg-type]
-        disclosures=FakeCollection(),  # type: ignore[arg-type]
+        consents=FakeStore(FakeCollection("consents", db, consents)),  # type: ignore[arg-type]
+        plan_refs=FakeCollection("plan_refs", db, refs),  # type: ignore[arg-type]
+        disclosures=FakeCollection("disclosures", db),  # type: ignore[arg-type]
         plans=plan_service,
         confirmations=Confirmations(ttl_seconds=60),
     )
