@@ -28,6 +28,7 @@ from starlette.middleware import Middleware
 from borgerplan_contracts import EventData, topics
 from borgerplan_plumbing.auth import CALLER_HEADER, AuthenticationError, Caller, verify_caller
 from borgerplan_plumbing.consumer import Delivery, Handler, IdempotentConsumer
+from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.http import IdempotencyKeys
 from borgerplan_plumbing.internal import InternalClient
 from borgerplan_plumbing.kafka import make_broker, publish_event
@@ -78,6 +79,8 @@ class ServiceRuntime:
         self._startup: list[Startup] = []
         self._shutdown: list[Startup] = []
         self._background: list[asyncio.Task[None]] = []
+        # True when the app is the whole process (uvicorn's factory), not one of many apps inside a test run.
+        self.own_process = False
         self._background_factories: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._readiness: dict[str, Callable[[], Awaitable[bool]]] = {}
         self.indexes: dict[str, list[IndexModel]] = {}
@@ -90,6 +93,13 @@ class ServiceRuntime:
         self.app.include_router(self._health_router())
 
     # ------------------------------------------------------------------ building blocks
+
+    def process_app(self) -> FastAPI:
+        """The app for a process of its own (``uvicorn --factory``): once started, the process also settles its heap
+        (``borgerplan_plumbing.heap``). Tests that start many apps in one process use ``app`` and leave the
+        collector as it is."""
+        self.own_process = True
+        return self.app
 
     def inner_middleware(self, middleware: type[Any], **options: Any) -> None:
         """An ASGI middleware that runs after the load limit: a request refused for load costs nothing more."""
@@ -280,6 +290,8 @@ class ServiceRuntime:
             self.relay.start()
         for factory in self._background_factories:
             self._background.append(asyncio.create_task(factory()))
+        if self.own_process:
+            settle_heap()
         log.info("service started", extra={"topic_prefix": self.settings.topic_prefix})
 
     async def _start_broker(self, attempts: int = 30) -> None:

@@ -90,4 +90,4 @@ def build(
 
 def create_app() -> FastAPI:
     """``uvicorn --factory consent_service.bootstrap:create_app``"""
-    return build().app
+    return build().process_app()

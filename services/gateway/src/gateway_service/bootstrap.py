@@ -61,4 +61,4 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
 
 
 def create_app() -> FastAPI:
-    return build().app
+    return build().process_app()

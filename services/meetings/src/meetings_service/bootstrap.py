@@ -70,4 +70,4 @@ def build(
 
 def create_app() -> FastAPI:
     """``uvicorn --factory meetings_service.bootstrap:create_app``"""
-    return build().app
+    return build().process_app()

@@ -100,4 +100,4 @@ def build(
 
 def create_app() -> FastAPI:
     """``uvicorn --factory notify_service.bootstrap:create_app``"""
-    return build().app
+    return build().process_app()

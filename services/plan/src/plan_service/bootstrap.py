@@ -56,4 +56,4 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
 
 def create_app() -> FastAPI:
     """``uvicorn --factory plan_service.bootstrap:create_app``"""
-    return build().app
+    return build().process_app()

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.logs import configure_logging
 from borgerplan_plumbing.mongo import Collection, make_client, ping, service_database
 from web_service import web
@@ -27,9 +28,11 @@ def build(
     *,
     gateway_transport: httpx.AsyncBaseTransport | None = None,
     session_collection: Collection | None = None,
+    own_process: bool = False,
 ) -> FastAPI:
     """The app. Unit tests answer for the gateway (``gateway_transport``, an httpx.MockTransport) and keep the
-    sessions in memory (``session_collection``)."""
+    sessions in memory (``session_collection``). ``own_process``: the app is the whole process (uvicorn's factory),
+    so once started it settles the heap (``borgerplan_plumbing.heap``)."""
     settings = settings or WebSettings()
     if settings.environment != "test":
         configure_logging("web", settings.log_level)
@@ -55,6 +58,8 @@ def build(
             await sessions.ensure_indexes()
         except Exception:  # the database may come later; /readyz says so until it does
             web.log.warning("sessions index not created yet")
+        if own_process:
+            settle_heap()
         try:
             yield
         finally:
@@ -100,4 +105,4 @@ def build(
 
 
 def create_app() -> FastAPI:
-    return build()
+    return build(own_process=True)
