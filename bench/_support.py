@@ -454,6 +454,92 @@ def database_note(servers: BenchServers) -> str:
     return f"database: {size} on disk, PostgreSQL's cache (shared_buffers) {cache}, {hits} % of page reads hit it"
 
 
+_COUNTERS_SQL = (
+    "select (select sum(tup_returned) from pg_stat_database), (select sum(tup_fetched) from pg_stat_database), "
+    "(select sum(xact_commit) from pg_stat_database), "
+    "(select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)"
+)
+# Rows each table gave out (by sequential scans and index entries), named as FerretDB's collections where it is one.
+_SCANS_SQL = (
+    "select coalesce(c.database_name || '.' || c.collection_name, t.schemaname || '.' || t.relname), "
+    "t.seq_scan + coalesce(t.idx_scan, 0), t.seq_tup_read + coalesce((select sum(i.idx_tup_read) "
+    "from pg_stat_user_indexes i where i.relid = t.relid), 0), t.n_live_tup, t.n_dead_tup "
+    "from pg_stat_user_tables t left join documentdb_api_catalog.collections c "
+    "on t.schemaname = 'documentdb_data' and t.relname = 'documents_' || c.collection_id"
+)
+
+
+class DatabaseWatch:
+    """What the local PostgreSQL did during a measured run: autovacuum workers seen (sampled each second),
+    checkpoints, rows read per transaction and the tables (collections) that gave out the most rows. A run whose
+    figures stand out can then be told apart from one that measured the system alone, and a query whose cost grows
+    with the data shows as rows read."""
+
+    def __init__(self, servers: BenchServers) -> None:
+        self.url = servers.postgres_url
+        self.autovacuum: set[str] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._before: list[float] = []
+        self._scans: dict[str, tuple[int, int]] = {}
+        self._tuples: dict[str, tuple[int, int]] = {}  # live and dead row versions, at the last look
+
+    def _counters(self) -> list[float]:
+        found = _psql(self.url, _COUNTERS_SQL) if self.url else None
+        return [float(v or 0) for v in found.split("|")] if found else []
+
+    def _table_scans(self) -> dict[str, tuple[int, int]]:
+        found = _psql(self.url, _SCANS_SQL) if self.url else None
+        scans = {}
+        for line in (found or "").splitlines():
+            name, count, rows, live, dead = line.split("|")
+            scans[name] = (int(count), int(rows))
+            self._tuples[name] = (int(live), int(dead))
+        return scans
+
+    async def _sample(self) -> None:
+        assert self.url is not None
+        while True:
+            working = await asyncio.to_thread(_autovacuum_now, self.url) or []
+            self.autovacuum.update(" ".join(w.split()[1:4]) for w in working)  # "VACUUM schema.table", ...
+            await asyncio.sleep(1.0)
+
+    async def start(self) -> None:
+        if self.url is None:
+            return
+        self._before = await asyncio.to_thread(self._counters)
+        self._scans = await asyncio.to_thread(self._table_scans)
+        self._task = asyncio.create_task(self._sample())
+
+    async def stop(self) -> str:
+        if self._task is None:
+            return "database during the run: not a local PostgreSQL, not watched"
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        after = await asyncio.to_thread(self._counters)
+        scans = await asyncio.to_thread(self._table_scans)
+        if not after or not self._before:
+            return "database during the run: PostgreSQL could not be asked (psql failed)"
+        returned, fetched, commits, checkpoints = (b - a for a, b in zip(self._before, after, strict=True))
+        scanned = sorted(
+            (
+                (rows - self._scans.get(name, (0, 0))[1], count - self._scans.get(name, (0, 0))[0], name)
+                for name, (count, rows) in scans.items()
+            ),
+            reverse=True,
+        )
+        top = ", ".join(
+            f"{name} {rows:,} rows in {n:,} scans ({self._tuples[name][0]:,} live, {self._tuples[name][1]:,} dead)"
+            for rows, n, name in scanned[:3]
+            if rows
+        )
+        return (
+            f"database during the run: autovacuum {', '.join(sorted(self.autovacuum)) or 'none seen'}; "
+            f"checkpoints {int(checkpoints)}; {int(commits):,} transactions, rows per transaction: "
+            f"{returned / (commits or 1):.1f} returned, {fetched / (commits or 1):.1f} fetched; "
+            f"most rows read: {top or 'none'}"
+        )
+
+
 async def wait_database_settled(servers: BenchServers, timeout: float = 600.0) -> str:
     """After a bulk load PostgreSQL's autovacuum may vacuum and analyse the tables it filled (inserted rows count
     too), on the same two cores as everything else. A municipality's database is not always just bulk loaded, so

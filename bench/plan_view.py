@@ -24,6 +24,7 @@ import time
 
 from _support import (
     BenchServers,
+    DatabaseWatch,
     Op,
     bench_system,
     cpu_of_trees,
@@ -76,7 +77,10 @@ async def run(
         for rate in rates:
             await asyncio.sleep(5)  # what seeding or the previous rate left behind settles
             shed_before = await service_metrics(service_urls(system))
+            watch = DatabaseWatch(servers)
+            await watch.start()
             await measure(roots, citizens, rate, floor_rate, seconds, {"floor": floor, "view": view})
+            print(await watch.stop())
             shed_after = await service_metrics(service_urls(system))
             print(
                 "shed by the load limits during the run: "
