@@ -473,7 +473,7 @@ class DatabaseWatch:
     """What the local PostgreSQL did during a measured run: autovacuum workers seen (sampled each second),
     checkpoints, rows read per transaction and the tables (collections) that gave out the most rows. A run whose
     figures stand out can then be told apart from one that measured the system alone, and a query whose cost grows
-    with the data shows as rows read."""
+    with the data shows as rows read. Its own cost: one ``psql`` a second."""
 
     def __init__(self, servers: BenchServers) -> None:
         self.url = servers.postgres_url

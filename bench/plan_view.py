@@ -10,7 +10,8 @@ floor's p99, with the view at 100 req/s). The view is read as the treatment prov
 decision, filtering, the access-log append and the disclosure record. The floor runs in the same moments, on the
 same loaded machine, at a lower rate: it samples what the plan service's own read costs while the views run (at
 100 req/s of its own on top, two cores would measure the floor's queue, not the view). The CPU each process spent
-per view is printed too (steadier than latency on a shared machine).
+per view is printed too (steadier than latency on a shared machine), and what PostgreSQL did during the run
+(autovacuum, checkpoints, rows read, the collections read most).
 Run: uv run python bench/plan_view.py [--citizens 10000] [--rate 100[,50,...]] [--floor-rate 20] [--seconds 20]
      [--servers own|tests]
 """
