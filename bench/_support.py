@@ -469,6 +469,14 @@ _SCANS_SQL = (
 )
 
 
+@dataclass(frozen=True)
+class TableReads:
+    scans: int  # sequential and index scans, since PostgreSQL started
+    rows: int  # rows those scans gave out (index entries included)
+    live: int  # row versions now: live and dead (not yet vacuumed)
+    dead: int
+
+
 class DatabaseWatch:
     """What the local PostgreSQL did during a measured run: autovacuum workers seen (sampled each second),
     checkpoints, rows read per transaction and the tables (collections) that gave out the most rows. A run whose
@@ -480,21 +488,19 @@ class DatabaseWatch:
         self.autovacuum: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._before: list[float] = []
-        self._scans: dict[str, tuple[int, int]] = {}
-        self._tuples: dict[str, tuple[int, int]] = {}  # live and dead row versions, at the last look
+        self._tables: dict[str, TableReads] = {}
 
     def _counters(self) -> list[float]:
         found = _psql(self.url, _COUNTERS_SQL) if self.url else None
         return [float(v or 0) for v in found.split("|")] if found else []
 
-    def _table_scans(self) -> dict[str, tuple[int, int]]:
+    def _table_reads(self) -> dict[str, TableReads]:
         found = _psql(self.url, _SCANS_SQL) if self.url else None
-        scans = {}
+        reads = {}
         for line in (found or "").splitlines():
-            name, count, rows, live, dead = line.split("|")
-            scans[name] = (int(count), int(rows))
-            self._tuples[name] = (int(live), int(dead))
-        return scans
+            name, *figures = line.split("|")
+            reads[name] = TableReads(*(int(v) for v in figures))
+        return reads
 
     async def _sample(self) -> None:
         assert self.url is not None
@@ -507,7 +513,7 @@ class DatabaseWatch:
         if self.url is None:
             return
         self._before = await asyncio.to_thread(self._counters)
-        self._scans = await asyncio.to_thread(self._table_scans)
+        self._tables = await asyncio.to_thread(self._table_reads)
         self._task = asyncio.create_task(self._sample())
 
     async def stop(self) -> str:
@@ -516,21 +522,18 @@ class DatabaseWatch:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         after = await asyncio.to_thread(self._counters)
-        scans = await asyncio.to_thread(self._table_scans)
+        tables = await asyncio.to_thread(self._table_reads)
         if not after or not self._before:
             return "database during the run: PostgreSQL could not be asked (psql failed)"
         returned, fetched, commits, checkpoints = (b - a for a, b in zip(self._before, after, strict=True))
-        scanned = sorted(
-            (
-                (rows - self._scans.get(name, (0, 0))[1], count - self._scans.get(name, (0, 0))[0], name)
-                for name, (count, rows) in scans.items()
-            ),
-            reverse=True,
-        )
+        read = []
+        for name, now in tables.items():
+            was = self._tables.get(name, TableReads(0, 0, 0, 0))
+            if now.rows > was.rows:
+                read.append((now.rows - was.rows, now.scans - was.scans, name, now))
         top = ", ".join(
-            f"{name} {rows:,} rows in {n:,} scans ({self._tuples[name][0]:,} live, {self._tuples[name][1]:,} dead)"
-            for rows, n, name in scanned[:3]
-            if rows
+            f"{name} {rows:,} rows in {scans:,} scans ({now.live:,} live, {now.dead:,} dead)"
+            for rows, scans, name, now in sorted(read, reverse=True)[:3]
         )
         return (
             f"database during the run: autovacuum {', '.join(sorted(self.autovacuum)) or 'none seen'}; "
