@@ -459,22 +459,38 @@ _COUNTERS_SQL = (
     "(select sum(xact_commit) from pg_stat_database), "
     "(select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)"
 )
-# Rows each table gave out (by sequential scans and index entries), named as FerretDB's collections where it is one.
+# Rows each table gave out, by where they came from: its sequential scans ("sequential") and each of its indexes
+# (index entries read), named as FerretDB's collections and indexes where they are ones.
 _SCANS_SQL = (
-    "select coalesce(c.database_name || '.' || c.collection_name, t.schemaname || '.' || t.relname), "
-    "t.seq_scan + coalesce(t.idx_scan, 0), t.seq_tup_read + coalesce((select sum(i.idx_tup_read) "
-    "from pg_stat_user_indexes i where i.relid = t.relid), 0), t.n_live_tup, t.n_dead_tup "
-    "from pg_stat_user_tables t left join documentdb_api_catalog.collections c "
-    "on t.schemaname = 'documentdb_data' and t.relname = 'documents_' || c.collection_id"
+    "with t as (select t.*, coalesce(c.database_name || '.' || c.collection_name, t.schemaname || '.' || t.relname) "
+    "as name from pg_stat_user_tables t left join documentdb_api_catalog.collections c "
+    "on t.schemaname = 'documentdb_data' and t.relname = 'documents_' || c.collection_id) "
+    "select t.name, 'sequential', t.seq_scan, t.seq_tup_read, t.n_live_tup, t.n_dead_tup from t "
+    "union all select t.name, coalesce((ci.index_spec).index_name, case when i.indexrelname like 'collection_pk_%' "
+    "then '_id_' else i.indexrelname end), i.idx_scan, i.idx_tup_read, t.n_live_tup, t.n_dead_tup "
+    "from t join pg_stat_user_indexes i on i.relid = t.relid left join documentdb_api_catalog.collection_indexes ci "
+    "on i.indexrelname = 'documents_rum_index_' || ci.index_id"
 )
 
 
 @dataclass(frozen=True)
 class TableReads:
-    scans: int  # sequential and index scans, since PostgreSQL started
-    rows: int  # rows those scans gave out (index entries included)
+    scans: dict[str, int]  # by source ("sequential" or an index's name): scans since PostgreSQL started
+    rows: dict[str, int]  # by source: rows (or index entries) those scans gave out
     live: int  # row versions now: live and dead (not yet vacuumed)
     dead: int
+
+    def since(self, was: TableReads | None) -> tuple[int, int, list[tuple[int, int, str]]]:
+        """Rows and scans since ``was``, and by source: (rows, scans, source), most rows first."""
+        by_source = sorted(
+            (
+                self.rows[source] - (was.rows.get(source, 0) if was else 0),
+                self.scans[source] - (was.scans.get(source, 0) if was else 0),
+                source,
+            )
+            for source in self.rows
+        )[::-1]
+        return sum(r for r, _, _ in by_source), sum(s for _, s, _ in by_source), by_source
 
 
 class DatabaseWatch:
@@ -496,10 +512,11 @@ class DatabaseWatch:
 
     def _table_reads(self) -> dict[str, TableReads]:
         found = _psql(self.url, _SCANS_SQL) if self.url else None
-        reads = {}
+        reads: dict[str, TableReads] = {}
         for line in (found or "").splitlines():
-            name, *figures = line.split("|")
-            reads[name] = TableReads(*(int(v) for v in figures))
+            name, source, scans, rows, live, dead = line.split("|")
+            table = reads.setdefault(name, TableReads({}, {}, int(live), int(dead)))
+            table.scans[source], table.rows[source] = int(scans or 0), int(rows or 0)
         return reads
 
     async def _sample(self) -> None:
@@ -528,12 +545,15 @@ class DatabaseWatch:
         returned, fetched, commits, checkpoints = (b - a for a, b in zip(self._before, after, strict=True))
         read = []
         for name, now in tables.items():
-            was = self._tables.get(name, TableReads(0, 0, 0, 0))
-            if now.rows > was.rows:
-                read.append((now.rows - was.rows, now.scans - was.scans, name, now))
+            rows, scans, by_source = now.since(self._tables.get(name))
+            if rows > 0:
+                sources = ", ".join(f"{s} {r:,}/{n:,}" for r, n, s in by_source[:3] if r > 0)
+                read.append(
+                    (rows, scans, name, f"({now.live:,} live, {now.dead:,} dead; rows/scans by {sources})")
+                )
         top = ", ".join(
-            f"{name} {rows:,} rows in {scans:,} scans ({now.live:,} live, {now.dead:,} dead)"
-            for rows, scans, name, now in sorted(read, reverse=True)[:3]
+            f"{name} {rows:,} rows in {scans:,} scans {detail}"
+            for rows, scans, name, detail in sorted(read, reverse=True)[:3]
         )
         return (
             f"database during the run: autovacuum {', '.join(sorted(self.autovacuum)) or 'none seen'}; "
