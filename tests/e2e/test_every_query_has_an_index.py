@@ -155,6 +155,8 @@ def _drive(system: System) -> None:
         api.get(f"/citizens/{citizen_id}/disclosures", headers=admin)
         api.post(f"/consents/{consent['consent_id']}/revocation", headers=citizen)
         api.get(f"/citizens/{citizen_id}/plan-view", headers=provider)
+    for service in ("plan", "meetings", "consent", "notify"):  # a scrape counts each outbox's backlog
+        assert httpx.get(f"{system.stack.url(service)}/metrics", timeout=20).status_code == 200
 
 
 async def _passes(servers: Servers, namespace: str, log: str) -> None:

@@ -1,9 +1,11 @@
-"""State and its events change together: a plan created while Kafka is down is published when it returns."""
+"""State and its events change together: a plan created while Kafka is down is published when it returns, and the
+backlog in between shows on the service's ``/metrics``."""
 
 from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from borgerplan_contracts import topics
@@ -45,6 +47,7 @@ async def test_plan_created_while_kafka_is_down_is_delivered_after_it_returns(
             assert stored is not None
             assert stored["_outbox_pending"] is True, "the event must wait in the outbox while Kafka is down"
             assert stored["_outbox_attempts"] >= 1, "the relay must have tried and backed off"
+            assert await pending_metric(client, "plans") == 1, "the backlog shows on /metrics"
         finally:
             await asyncio.to_thread(servers.start_kafka)
 
@@ -61,3 +64,13 @@ async def test_plan_created_while_kafka_is_down_is_delivered_after_it_returns(
             await asyncio.sleep(0.2)
         # plan_created and plan_activated, both published once
         assert stored is not None and stored["_outbox"] == [] and stored["_outbox_published"] == 2
+        assert await pending_metric(client, "plans") == 0
+        assert await pending_metric(client, "citizens") == 0
+
+
+async def pending_metric(client: httpx.AsyncClient, collection: str) -> float:
+    """The plan service's ``borgerplan_outbox_pending_documents`` for one collection, from its ``/metrics``."""
+    text = (await client.get("/metrics")).text
+    wanted = f'borgerplan_outbox_pending_documents{{collection="{collection}",service="plan"}} '
+    (line,) = [line for line in text.splitlines() if line.startswith(wanted)]
+    return float(line.removeprefix(wanted))

@@ -6,6 +6,7 @@ in tests/integration/foundation.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,46 +21,70 @@ class Result:
         self.matched_count = matched
 
 
-class OneDocument:
-    name = "plans"
-    full_name = "db.plans"
+class Cursor:
+    def __init__(self, docs: list[dict[str, Any]]) -> None:
+        self.docs = docs
 
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self.doc = doc
+    async def to_list(self) -> list[dict[str, Any]]:
+        return self.docs
 
-    def _matches(self, query: dict[str, Any]) -> bool:
+
+class Documents:
+    """One collection's documents, answering the queries the relay sends."""
+
+    def __init__(self, *docs: dict[str, Any], name: str = "plans") -> None:
+        self.name = name
+        self.full_name = f"db.{name}"
+        self.docs = {d["_id"]: d for d in docs}
+        self.finds = 0
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        (only,) = self.docs.values()
+        return only
+
+    @staticmethod
+    def _matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
         for key, value in query.items():
             if isinstance(value, dict) and "$lt" in value:
-                if not self.doc[key] < value["$lt"]:
+                if not doc[key] < value["$lt"]:
                     return False
-            elif self.doc.get(key) != value:
+            elif doc.get(key) != value:
                 return False
         return True
 
-    def _apply(self, update: dict[str, Any]) -> None:
-        self.doc.update(update.get("$set", {}))
+    @staticmethod
+    def _apply(doc: dict[str, Any], update: dict[str, Any]) -> None:
+        doc.update(update.get("$set", {}))
         for key, amount in update.get("$inc", {}).items():
-            self.doc[key] = self.doc.get(key, 0) + amount
+            doc[key] = doc.get(key, 0) + amount
 
-    async def find_one(self, query: dict[str, Any], **_: Any) -> Any:
-        return dict(self.doc) if self._matches(query) else None
+    def find(self, query: dict[str, Any], projection: dict[str, Any], *, limit: int) -> Cursor:
+        self.finds += 1
+        found = [d for d in self.docs.values() if self._matches(d, query)][:limit]
+        return Cursor([{k: d[k] for k in projection if k in d} for d in found])
 
     async def find_one_and_update(self, query: dict[str, Any], update: dict[str, Any], **_: Any) -> Any:
-        if not self._matches(query):
-            return None
-        self._apply(update)
-        return dict(self.doc)
+        for doc in self.docs.values():
+            if self._matches(doc, query):
+                self._apply(doc, update)
+                return dict(doc)
+        return None
 
     async def update_one(self, query: dict[str, Any], update: dict[str, Any]) -> Result:
-        if not self._matches(query):
-            return Result(0)
-        self._apply(update)
-        return Result(1)
+        for doc in self.docs.values():
+            if self._matches(doc, query):
+                self._apply(doc, update)
+                return Result(1)
+        return Result(0)
 
 
-def _document(n_events: int = 2) -> dict[str, Any]:
-    events = [new_event(CitizenRegistered(citizen_id=f"c{i}"), subject=f"c{i}") for i in range(n_events)]
-    return {"_id": "a1", "version": 1, **outbox.new_document_fields("t.borgerplan.plan.v1", events)}
+def _document(n_events: int = 2, doc_id: str = "a1", subject: str = "c") -> dict[str, Any]:
+    events = [
+        new_event(CitizenRegistered(citizen_id=f"{subject}{i}"), subject=f"{subject}{i}")
+        for i in range(n_events)
+    ]
+    return {"_id": doc_id, "version": 1, **outbox.new_document_fields("t.borgerplan.plan.v1", events)}
 
 
 async def test_publishes_in_order_then_clears() -> None:
@@ -68,7 +93,7 @@ async def test_publishes_in_order_then_clears() -> None:
     async def publish(topic: str, key: str, value: str) -> None:
         sent.append((topic, key))
 
-    collection = OneDocument(_document())
+    collection = Documents(_document())
     assert await OutboxRelay([collection], publish).relay_once() == 2  # type: ignore[list-item]
     assert sent == [("t.borgerplan.plan.v1", "c0"), ("t.borgerplan.plan.v1", "c1")]
     assert collection.doc[outbox.OUTBOX] == []
@@ -81,7 +106,7 @@ async def test_a_failed_send_keeps_the_events_and_backs_off() -> None:
     async def broker_down(topic: str, key: str, value: str) -> None:
         raise ConnectionError("kafka away")
 
-    collection = OneDocument(_document())
+    collection = Documents(_document())
     relay = OutboxRelay([collection], broker_down)  # type: ignore[list-item]
     assert await relay.relay_once() == 0
     assert len(collection.doc[outbox.OUTBOX]) == 2
@@ -93,7 +118,7 @@ async def test_a_failed_send_keeps_the_events_and_backs_off() -> None:
 
 
 async def test_events_appended_during_a_send_are_not_lost() -> None:
-    collection = OneDocument(_document(n_events=1))
+    collection = Documents(_document(n_events=1))
     late = new_event(CitizenRegistered(citizen_id="late"), subject="late")
     sent: list[str] = []
 
@@ -109,3 +134,55 @@ async def test_events_appended_during_a_send_are_not_lost() -> None:
     assert sent == ["c0", "c0", "late"]
     assert collection.doc[outbox.OUTBOX] == []
     assert collection.doc[outbox.PENDING] is False
+
+
+async def test_a_busy_collection_does_not_hold_back_another() -> None:
+    """Writers keep adding to the plans as fast as the relay sends them; the citizens' events still go out."""
+    plans = Documents(_document(1, "p0", "plan"), name="plans")
+    citizens = Documents(_document(1, "k0", "citizen"), name="citizens")
+    sent: list[str] = []
+
+    async def publish_while_plans_keep_coming(topic: str, key: str, value: str) -> None:
+        sent.append(key)
+        if key.startswith("plan") and len(sent) < 50:
+            n = len(plans.docs)
+            plans.docs[f"p{n}"] = _document(1, f"p{n}", f"plan{n}-")
+
+    relay = OutboxRelay([plans, citizens], publish_while_plans_keep_coming, batch=4)  # type: ignore[list-item]
+    assert await relay.relay_once() == len(sent)
+    assert sent.index("citizen0") <= 1, f"the citizen waited behind {sent.index('citizen0')} plan events"
+    assert all(not d[outbox.PENDING] for d in [*plans.docs.values(), *citizens.docs.values()])
+
+
+async def test_claims_a_batch_per_read_and_sends_one_keys_documents_in_turn() -> None:
+    # Ten documents: two of them share a key (two aggregates of one citizen).
+    docs = [_document(1, f"d{i}", f"k{i}-") for i in range(9)]
+    docs.append(_document(1, "d9", "k0-"))
+    collection = Documents(*docs)
+    in_flight: dict[str, int] = {}
+    most: dict[str, int] = {}
+
+    async def publish(topic: str, key: str, value: str) -> None:
+        in_flight[key] = in_flight.get(key, 0) + 1
+        most[key] = max(most.get(key, 0), in_flight[key])
+        await asyncio.sleep(0.01)
+        in_flight[key] -= 1
+
+    relay = OutboxRelay([collection], publish, batch=4)  # type: ignore[list-item]
+    assert await relay.relay_once() == 10
+    assert collection.finds == 4, "three batches of at most four, then one read that finds none"
+    assert max(most.values()) == 1, "a key never has two sends in flight"
+    assert all(not d[outbox.PENDING] for d in collection.docs.values())
+
+
+async def test_a_failed_send_releases_the_same_keys_untried_documents() -> None:
+    collection = Documents(_document(1, "d0", "k"), _document(1, "d1", "k"))
+
+    async def broker_down(topic: str, key: str, value: str) -> None:
+        raise ConnectionError("kafka away")
+
+    relay = OutboxRelay([collection], broker_down)  # type: ignore[list-item]
+    assert await relay.relay_once() == 0
+    first, second = collection.docs["d0"], collection.docs["d1"]
+    assert first[outbox.ATTEMPTS] == 1 and first[outbox.CLAIM] > datetime.now(UTC)
+    assert second[outbox.ATTEMPTS] == 0 and second[outbox.CLAIM] == outbox.UNCLAIMED, "not tried, not held"

@@ -1,4 +1,5 @@
-"""Metrics in the Prometheus text format at ``/metrics``: load, shedding and how far behind the consumers are.
+"""Metrics in the Prometheus text format at ``/metrics``: load, shedding, how far behind the consumers are and how many
+documents' events the outbox relay has yet to publish.
 
 Names, labels and values only: no ids, no citizen data. Consumer lag is measured two ways: in messages (the
 partition's high-water mark minus the group's position, read from the consumer at scrape time) and in seconds (the
@@ -8,9 +9,10 @@ age of each event when it was handled, from its CloudEvents ``time``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import pymongo
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
@@ -71,7 +73,14 @@ class Metrics:
             ["service", "group"],
             registry=self.registry,
         )
+        self.outbox_pending = Gauge(
+            "borgerplan_outbox_pending_documents",
+            "Documents whose events the outbox relay has not yet published (its backlog), per collection",
+            ["service", "collection"],
+            registry=self.registry,
+        )
         self._lag_sources: list[tuple[str, Callable[[], Any]]] = []
+        self._outbox: Callable[[], Awaitable[dict[str, int]]] | None = None
 
     def observe_event_age(self, group: str, seconds: float) -> None:
         self.event_age.labels(self.service, group).observe(max(0.0, seconds))
@@ -100,6 +109,25 @@ class Metrics:
             except Exception as exc:  # a rebalance in progress: report what is known next time
                 log.debug("consumer lag not read", extra={"group": group, "error": type(exc).__name__})
 
+    def set_outbox_source(self, pending: Callable[[], Awaitable[dict[str, int]]]) -> None:
+        """``pending()`` counts each collection's documents with unpublished events (``OutboxRelay.pending``)."""
+        self._outbox = pending
+
+    async def refresh_outbox(self) -> None:
+        if self._outbox is None:
+            return
+        try:
+            with pymongo.timeout(2.0):  # a scrape does not wait on a struggling database
+                counts = await self._outbox()
+        except (
+            Exception
+        ) as exc:  # the database is away or slow: the last figures stay, readiness says the rest
+            log.debug("outbox backlog not read", extra={"error": type(exc).__name__})
+            return
+        for collection, count in counts.items():
+            self.outbox_pending.labels(self.service, collection).set(count)
+
     async def render(self) -> bytes:
         await self.refresh_lag()
+        await self.refresh_outbox()
         return generate_latest(self.registry)

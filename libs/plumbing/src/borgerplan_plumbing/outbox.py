@@ -75,8 +75,19 @@ def strip(doc: Document) -> Document:
     return {k: v for k, v in doc.items() if k not in OUTBOX_FIELDS}
 
 
+def claimable(now: datetime) -> Document:
+    """The relay's filter: pending events, not claimed by a relay (or its claim ran out)."""
+    return {PENDING: True, CLAIM: {"$lt": now}}
+
+
+def _key(doc: Document) -> str:
+    """The Kafka key of the document's events (one aggregate's events share it)."""
+    pending: list[Document] = doc.get(OUTBOX) or []
+    return str(pending[0]["key"]) if pending else str(doc["_id"])
+
+
 class OutboxRelay:
-    """Publishes what the outbox holds, in document order, and clears what Kafka acknowledged."""
+    """Publishes what the outbox holds, each document's events in their order, and clears what Kafka acknowledged."""
 
     def __init__(
         self,
@@ -86,12 +97,14 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         claim_seconds: float = 30.0,
         max_backoff_seconds: float = 30.0,
+        batch: int = 32,
     ) -> None:
         self.collections = list(collections)
         self.publish = publish
         self.poll_seconds = poll_seconds
         self.claim_seconds = claim_seconds
         self.max_backoff_seconds = max_backoff_seconds
+        self.batch = batch
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -114,29 +127,69 @@ class OutboxRelay:
             # Documents written before claims were dates (a null claim) become claimable again.
             await collection.update_many({PENDING: True, CLAIM: None}, {"$set": {CLAIM: UNCLAIMED}})
 
+    async def pending(self) -> dict[str, int]:
+        """Per collection: how many documents hold events not yet published (the relay's backlog). Counted on the
+        claimable index (the claim's range names its key; ``pending`` alone would be read from every document)."""
+        return {
+            collection.name: await collection.count_documents({PENDING: True, CLAIM: {"$gte": UNCLAIMED}})
+            for collection in self.collections
+        }
+
     async def relay_once(self) -> int:
-        """One pass over every collection; returns how many events were published."""
+        """Rounds over every collection, a batch of documents from each in turn, until nothing is claimable (or the
+        broker is unreachable); returns how many events were published. Taking turns keeps one busy collection from
+        holding back another's events: draining the plans while seeding never emptied them had left every new
+        citizen's event waiting until the writes stopped."""
         published = 0
-        for collection in self.collections:
-            while True:
-                doc = await self._claim(collection)
-                if doc is None:
-                    break
-                sent = await self._send(collection, doc)
+        while True:
+            found_any = False
+            for collection in self.collections:
+                claimed, sent = await self._relay_batch(collection)
+                found_any = found_any or claimed
                 if sent < 0:
                     return published  # the broker is unreachable: back off, try again next pass
                 published += sent
-        return published
+            if not found_any:
+                return published
 
-    async def _claim(self, collection: Collection) -> Document | None:
-        """One document with pending events, claimed for this relay (atomically: replicas never share one)."""
+    async def _relay_batch(self, collection: Collection) -> tuple[bool, int]:
+        """Claims up to ``batch`` documents with pending events and publishes them: whether any was found, and how
+        many events went out (-1 when a send failed). One indexed read finds the batch (the claimable index holds
+        only pending documents, but each read of it costs in proportion to them), each document is then claimed by
+        its ``_id``. Documents with different keys are sent side by side (the producer batches them); one key's
+        documents one after the other, so a key never has two sends in flight and its partition gets its events in
+        the order they were sent."""
         now = datetime.now(UTC)
+        candidates = await collection.find(claimable(now), {"_id": 1}, limit=self.batch).to_list()
+        if not candidates:
+            return False, 0
+        claimed = await asyncio.gather(*(self._claim(collection, c["_id"], now) for c in candidates))
+        by_key: dict[str, list[Document]] = {}
+        for doc in claimed:
+            if doc is not None:  # another replica claimed it first
+                by_key.setdefault(_key(doc), []).append(doc)
+        sent = await asyncio.gather(*(self._send_in_turn(collection, docs) for docs in by_key.values()))
+        return True, -1 if any(n < 0 for n in sent) else sum(sent)
+
+    async def _claim(self, collection: Collection, doc_id: object, now: datetime) -> Document | None:
+        """The document, claimed for this relay if it is still claimable (atomically: replicas never share one)."""
         return await collection.find_one_and_update(
-            {PENDING: True, CLAIM: {"$lt": now}},
+            {"_id": doc_id, **claimable(now)},
             {"$set": {CLAIM: now + timedelta(seconds=self.claim_seconds)}},
             projection={OUTBOX: 1, SEQUENCE: 1, ATTEMPTS: 1},
             return_document=ReturnDocument.AFTER,
         )
+
+    async def _send_in_turn(self, collection: Collection, docs: list[Document]) -> int:
+        published = 0
+        for i, doc in enumerate(docs):
+            sent = await self._send(collection, doc)
+            if sent < 0:
+                for rest in docs[i + 1 :]:  # not tried: released at once, to be sent with the rest next pass
+                    await collection.update_one({"_id": rest["_id"]}, {"$set": {CLAIM: UNCLAIMED}})
+                return -1
+            published += sent
+        return published
 
     async def _send(self, collection: Collection, doc: Document) -> int:
         pending: list[Document] = doc.get(OUTBOX) or []

@@ -75,6 +75,8 @@ class ServiceRuntime:
             settings.max_in_flight, settings.max_queued, settings.max_queue_ms / 1000
         )
         self.metrics = Metrics(service, self.limit)
+        if self.broker is not None:
+            self.metrics.set_outbox_source(self.relay.pending)
         self.consumers: list[IdempotentConsumer] = []
         self._startup: list[Startup] = []
         self._shutdown: list[Startup] = []
