@@ -380,7 +380,14 @@ async def service_metrics(urls: dict[str, str]) -> dict[str, dict[str, float]]:
     found: dict[str, dict[str, float]] = {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
         for name, url in urls.items():
-            values = {"shed": 0.0, "in_flight": 0.0, "waiting": 0.0, "lag": 0.0, "dead_lettered": 0.0}
+            values = {
+                "shed": 0.0,
+                "in_flight": 0.0,
+                "waiting": 0.0,
+                "lag": 0.0,
+                "dead_lettered": 0.0,
+                "outbox": 0.0,
+            }
             try:
                 async with session.get(f"{url}/metrics") as response:
                     text = await response.text()
@@ -397,6 +404,7 @@ async def service_metrics(urls: dict[str, str]) -> dict[str, dict[str, float]]:
                     ("waiting", "borgerplan_http_requests_waiting"),
                     ("lag", "borgerplan_consumer_lag_messages"),
                     ("dead_lettered", "borgerplan_consumer_dead_lettered_total"),
+                    ("outbox", "borgerplan_outbox_pending_documents"),
                 ):
                     if metric.startswith(prefix):
                         values[key] += float(value)
@@ -404,20 +412,23 @@ async def service_metrics(urls: dict[str, str]) -> dict[str, dict[str, float]]:
     return found
 
 
-async def wait_settled(urls: dict[str, str], timeout: float = 300.0) -> tuple[float, dict[str, float]]:
-    """Wait until no consumer has a message left to handle (twice in a row), at most ``timeout`` seconds; returns
-    the seconds waited and each service's consumer lag at the end (all zero when they caught up)."""
+async def wait_settled(
+    urls: dict[str, str], timeout: float = 300.0
+) -> tuple[float, dict[str, tuple[float, float]]]:
+    """Wait until every outbox has published its events and no consumer has a message left to handle (twice in a
+    row), at most ``timeout`` seconds; returns the seconds waited and what each service still had at the end:
+    (documents with unpublished events, messages not yet consumed), all zero when everything caught up."""
     began = time.perf_counter()
     calm = 0
-    lags: dict[str, float] = {}
+    behind: dict[str, tuple[float, float]] = {}
     while time.perf_counter() - began < timeout:
         metrics = await service_metrics(urls)
-        lags = {name: m["lag"] for name, m in metrics.items()}
-        calm = calm + 1 if not any(lags.values()) else 0
+        behind = {name: (m["outbox"], m["lag"]) for name, m in metrics.items()}
+        calm = calm + 1 if not any(any(b) for b in behind.values()) else 0
         if calm >= 2:
             break
         await asyncio.sleep(1.0)
-    return time.perf_counter() - began, lags
+    return time.perf_counter() - began, behind
 
 
 def _psql(postgres_url: str, sql: str) -> str | None:
@@ -590,12 +601,15 @@ async def wait_database_settled(servers: BenchServers, timeout: float = 600.0) -
     return f"database: waited {waited:.0f} s for autovacuum after the load ({', '.join(sorted(seen))})"
 
 
-def settled_note(waited: float, lags: dict[str, float]) -> str:
-    behind = {name: lag for name, lag in lags.items() if lag}
-    if not behind:
-        return f"consumers caught up {waited:.0f} s after seeding"
+def settled_note(waited: float, behind: dict[str, tuple[float, float]]) -> str:
+    left = {name: b for name, b in behind.items() if any(b)}
+    if not left:
+        return f"events published and consumers caught up {waited:.0f} s after seeding"
     return (
-        f"consumers NOT caught up {waited:.0f} s after seeding, still behind (messages): "
-        + ", ".join(f"{name} {int(lag):,}" for name, lag in behind.items())
+        f"NOT caught up {waited:.0f} s after seeding, still behind: "
+        + ", ".join(
+            f"{name} {int(outbox):,} documents to publish, {int(lag):,} messages to consume"
+            for name, (outbox, lag) in left.items()
+        )
         + "; measured anyway, with that backlog being worked off"
     )

@@ -11,7 +11,8 @@ decision, filtering, the access-log append and the disclosure record. The floor 
 same loaded machine, at a lower rate: it samples what the plan service's own read costs while the views run (at
 100 req/s of its own on top, two cores would measure the floor's queue, not the view). The CPU each process spent
 per view is printed too (steadier than latency on a shared machine), and what PostgreSQL did during the run
-(autovacuum, checkpoints, rows read, the collections read most).
+(autovacuum, checkpoints, rows read, the collections read most), and where the slowest views' time went (the
+gateway's Server-Timing).
 Run: uv run python bench/plan_view.py [--citizens 10000] [--rate 100[,50,...]] [--floor-rate 20] [--seconds 20]
      [--servers own|tests]
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import statistics
 import time
 
 from _support import (
@@ -44,6 +46,7 @@ from seed import Api, seed
 from tests.support.system import System
 
 TARGET = 3.0
+WARMUP_SECONDS = 3.0
 ENV = {
     # The services as deployed: the test stack's faster outbox polling and its low rate limit off.
     "BORGERPLAN_OUTBOX_POLL_SECONDS": "1.0",
@@ -72,7 +75,8 @@ async def run(
     rng = random.Random(3)
     async with Api(system.api, connections=500, timeout=30) as api:
         # The same two operations as bench/scale.py's (one definition of each).
-        ops = operations(system, world, api, rng)
+        timings: list[tuple[float, float, dict[str, float]]] = []
+        ops = operations(system, world, api, rng, timings)
         view, floor = ops["view"], ops["floor"]
 
         for rate in rates:
@@ -80,7 +84,8 @@ async def run(
             shed_before = await service_metrics(service_urls(system))
             watch = DatabaseWatch(servers)
             await watch.start()
-            await measure(roots, citizens, rate, floor_rate, seconds, {"floor": floor, "view": view})
+            timings.clear()
+            await measure(roots, citizens, rate, floor_rate, seconds, {"floor": floor, "view": view}, timings)
             print(await watch.stop())
             shed_after = await service_metrics(service_urls(system))
             print(
@@ -93,7 +98,13 @@ async def run(
 
 
 async def measure(
-    roots: dict[str, int], citizens: int, rate: float, floor_rate: float, seconds: float, ops: dict[str, Op]
+    roots: dict[str, int],
+    citizens: int,
+    rate: float,
+    floor_rate: float,
+    seconds: float,
+    ops: dict[str, Op],
+    timings: list[tuple[float, float, dict[str, float]]],
 ) -> None:
     print(
         f"\nmeasuring the view at {rate:g} req/s and the floor at {floor_rate:g} req/s for {seconds:g} s ({load_note()})",
@@ -101,7 +112,10 @@ async def measure(
     )
     before = cpu_of_trees(roots)
     began = time.perf_counter()
-    done = await fixed_rate(ops, rate, seconds, rates={"floor": floor_rate})
+    counted_from = (
+        asyncio.get_running_loop().time() + 0.05 + WARMUP_SECONDS
+    )  # fixed_rate's first counted send
+    done = await fixed_rate(ops, rate, seconds, warmup_seconds=WARMUP_SECONDS, rates={"floor": floor_rate})
     elapsed = time.perf_counter() - began
     used = cpu_percent(before, cpu_of_trees(roots), elapsed)
     floor_s, view_s = done.samples["floor"], done.samples["view"]
@@ -127,6 +141,7 @@ async def measure(
         f"all answered 200: {'met' if ok else 'MISSED'}; views answered 200: {len(view_s.ms) / seconds:.1f}/s, not 200: "
         f"{refused})"
     )
+    print(where_the_time_went([(ms, parts) for sent, ms, parts in timings if sent >= counted_from]))
     print(f"generator send lag p99 {done.send_lag_p99_ms:.1f} ms; {done.machine.line()}")
     sent = (view_s.answered + floor_s.answered) or 1
     print(
@@ -135,6 +150,27 @@ async def measure(
             f"{name.split()[-1]} {p:.0f}% ({p / 100 * elapsed * 1000 / sent:.1f})"
             for name, (p, _) in used.items()
         )
+    )
+
+
+def where_the_time_went(views: list[tuple[float, dict[str, float]]]) -> str:
+    """The slowest 1 % of the views, split by the gateway's Server-Timing: its parts fetched side by side (plan,
+    meetings, consent) inside ``compose``, then ``record`` (access log and disclosure); the rest is the gateway's own
+    work around them and the way there and back (authentication, routing, JSON, the event loop's queue)."""
+    if len(views) < 100:
+        return "where the slowest views' time went: too few views to say"
+    slowest = sorted(views, key=lambda v: v[0])[-len(views) // 100 :]
+
+    def mean(part: str) -> float:
+        return statistics.fmean(parts.get(part, 0.0) for _, parts in slowest)
+
+    total = statistics.fmean(ms for ms, _ in slowest)
+    around = total - mean("compose") - mean("record")
+    return (
+        f"the slowest 1 % of the views ({len(slowest)}), mean ms: total {total:.1f} = compose {mean('compose'):.1f} "
+        f"(of it, side by side: plan {mean('plan'):.1f}, meetings {mean('meetings'):.1f}, consent "
+        f"{mean('consent'):.1f}) + record {mean('record'):.1f} + around them in the gateway and on the way "
+        f"{around:.1f}"
     )
 
 

@@ -78,7 +78,25 @@ ENV = {
 }
 
 
-def operations(system: System, world: SeededWorld, api: Api, rng: random.Random) -> dict[str, Op]:
+def server_timing(header: str) -> dict[str, float]:
+    """``compose;dur=8.1, plan;dur=2.0`` -> {"compose": 8.1, "plan": 2.0}."""
+    parts = {}
+    for item in header.split(","):
+        name, _, duration = item.strip().partition(";dur=")
+        if duration:
+            parts[name] = float(duration)
+    return parts
+
+
+def operations(
+    system: System,
+    world: SeededWorld,
+    api: Api,
+    rng: random.Random,
+    view_timings: list[tuple[float, float, dict[str, float]]] | None = None,
+) -> dict[str, Op]:
+    """The measured operations. ``view_timings`` collects each answered view's (send time on the loop's clock, total
+    ms, the gateway's Server-Timing parts)."""
     secret = Settings().internal_secret.get_secret_value()
     plan_url = system.stack.url("plan")
     changing: set[int] = set()
@@ -89,7 +107,10 @@ def operations(system: System, world: SeededWorld, api: Api, rng: random.Random)
     async def view() -> tuple[int, float]:
         c = pick()
         token = world.contact_person(c.provider, rng.randrange(2))
+        sent = asyncio.get_running_loop().time()
         answer = await api.call("GET", f"/citizens/{c.citizen_id}/plan-view", token)
+        if view_timings is not None and answer.status == 200:
+            view_timings.append((sent, answer.ms, server_timing(answer.headers.get("Server-Timing", ""))))
         return answer.status, answer.ms
 
     async def plan() -> tuple[int, float]:
@@ -220,8 +241,7 @@ async def run(
         stats = world.phases[-1]
         seeding[size] = stats.line()
         print(f"seeding: {stats.line()}", flush=True)
-        waited, lags = await wait_settled(urls)
-        print(settled_note(waited, lags), flush=True)
+        print(settled_note(*await wait_settled(urls)), flush=True)
         print(await wait_database_settled(servers), flush=True)
         print(database_note(servers), flush=True)
         await asyncio.sleep(5)
