@@ -112,9 +112,8 @@ async def measure(
     )
     before = cpu_of_trees(roots)
     began = time.perf_counter()
-    counted_from = (
-        asyncio.get_running_loop().time() + 0.05 + WARMUP_SECONDS
-    )  # fixed_rate's first counted send
+    # When fixed_rate sends its first counted request (it starts 0.05 s from now, then warms up).
+    counted_from = asyncio.get_running_loop().time() + 0.05 + WARMUP_SECONDS
     done = await fixed_rate(ops, rate, seconds, warmup_seconds=WARMUP_SECONDS, rates={"floor": floor_rate})
     elapsed = time.perf_counter() - began
     used = cpu_percent(before, cpu_of_trees(roots), elapsed)

@@ -119,9 +119,8 @@ class Metrics:
         try:
             with pymongo.timeout(2.0):  # a scrape does not wait on a struggling database
                 counts = await self._outbox()
-        except (
-            Exception
-        ) as exc:  # the database is away or slow: the last figures stay, readiness says the rest
+        except Exception as exc:
+            # The database is away or slow: the last figures stay, and readiness says the rest.
             log.debug("outbox backlog not read", extra={"error": type(exc).__name__})
             return
         for collection, count in counts.items():
