@@ -104,8 +104,10 @@ async def measure(
     floor_rate: float,
     seconds: float,
     ops: dict[str, Op],
-    timings: list[tuple[float, float, dict[str, float]]],
+    timings: list[tuple[float, float, dict[str, float]]] | None = None,
 ) -> None:
+    """One measured run; ``timings``, when given, holds the views' Server-Timing (``operations``) to split the slowest
+    views' time by."""
     print(
         f"\nmeasuring the view at {rate:g} req/s and the floor at {floor_rate:g} req/s for {seconds:g} s ({load_note()})",
         flush=True,
@@ -140,7 +142,8 @@ async def measure(
         f"all answered 200: {'met' if ok else 'MISSED'}; views answered 200: {len(view_s.ms) / seconds:.1f}/s, not 200: "
         f"{refused})"
     )
-    print(where_the_time_went([(ms, parts) for sent, ms, parts in timings if sent >= counted_from]))
+    if timings is not None:
+        print(where_the_time_went([(ms, parts) for sent, ms, parts in timings if sent >= counted_from]))
     print(f"generator send lag p99 {done.send_lag_p99_ms:.1f} ms; {done.machine.line()}")
     sent = (view_s.answered + floor_s.answered) or 1
     print(

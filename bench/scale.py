@@ -329,7 +329,8 @@ async def run(
             f"\n== the composed view at {view_rate:g} req/s at N = {sizes[-1]:,} (bench/plan_view.py's measurement)"
         )
         async with Api(system.api, connections=500, timeout=30) as api:
-            ops = operations(system, world, api, rng)
+            timings: list[tuple[float, float, dict[str, float]]] = []
+            ops = operations(system, world, api, rng, timings)
             await view_against_floor(
                 process_roots(system, servers),
                 sizes[-1],
@@ -337,6 +338,7 @@ async def run(
                 20.0,
                 seconds / 2,
                 {"floor": ops["floor"], "view": ops["view"]},
+                timings,
             )
     metrics = await service_metrics(urls)
     print(

@@ -156,17 +156,17 @@ class OutboxRelay:
         """Claims up to ``batch`` documents with pending events and publishes them: whether any was found, and how
         many events went out (-1 when a send failed). One indexed read finds the batch (the claimable index holds
         only pending documents, but each read of it costs in proportion to them), each document is then claimed by
-        its ``_id``. Documents with different keys are sent side by side (the producer batches them); one key's
+        its ``_id``, one after the other. Documents with different keys are sent side by side (the producer batches them); one key's
         documents one after the other, so a key never has two sends in flight and its partition gets its events in
         the order they were sent."""
         now = datetime.now(UTC)
         candidates = await collection.find(claimable(now), {"_id": 1}, limit=self.batch).to_list()
         if not candidates:
             return False, 0
-        claimed = await asyncio.gather(*(self._claim(collection, c["_id"], now) for c in candidates))
         by_key: dict[str, list[Document]] = {}
-        for doc in claimed:
-            if doc is not None:  # another replica claimed it first
+        for candidate in candidates:  # one claim at a time: the relay never crowds the requests' database calls
+            doc = await self._claim(collection, candidate["_id"], now)
+            if doc is not None:  # None: another replica claimed it first
                 by_key.setdefault(_key(doc), []).append(doc)
         sent = await asyncio.gather(*(self._send_in_turn(collection, docs) for docs in by_key.values()))
         return True, -1 if any(n < 0 for n in sent) else sum(sent)
