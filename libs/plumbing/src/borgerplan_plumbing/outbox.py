@@ -164,7 +164,8 @@ class OutboxRelay:
         if not candidates:
             return False, 0
         by_key: dict[str, list[Document]] = {}
-        for candidate in candidates:  # one claim at a time: the relay never crowds the requests' database calls
+        # One claim at a time: the relay never crowds the requests' database calls.
+        for candidate in candidates:
             doc = await self._claim(collection, candidate["_id"], now)
             if doc is not None:  # None: another replica claimed it first
                 by_key.setdefault(_key(doc), []).append(doc)
