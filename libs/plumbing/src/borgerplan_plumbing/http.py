@@ -3,9 +3,11 @@ every service's routes use (its stores from ``app.state``, an answer with its ET
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -72,6 +74,11 @@ class IdempotencyKeys:
 
     The key is claimed first (a unique ``_id``), then the create runs, then its response is stored. A retry
     while the first request still runs gets 409; the same key with a different body gets 422.
+
+    What follows the create (storing its response, or releasing the key when it failed) runs outside the request's
+    database deadline: a create that took the request's last milliseconds has happened, so its record must say
+    so (else every retry would hear "still running" for the key's lifetime, and a retry with a new key would
+    create again), and it is answered 201 like any other.
     """
 
     def __init__(self, collection: Collection) -> None:
@@ -107,12 +114,14 @@ class IdempotencyKeys:
         try:
             status, body, headers = await create()
         except Exception:
-            await self.collection.delete_one({"_id": record_id, "state": "running"})
+            await _after_the_deadline(self.collection.delete_one({"_id": record_id, "state": "running"}))
             raise
         encoded = jsonable_encoder(body)
-        await self.collection.update_one(
-            {"_id": record_id},
-            {"$set": {"state": "done", "status": status, "body": encoded, "headers": headers}},
+        await _after_the_deadline(
+            self.collection.update_one(
+                {"_id": record_id},
+                {"$set": {"state": "done", "status": status, "body": encoded, "headers": headers}},
+            )
         )
         return JSONResponse(encoded, status_code=status, headers=headers)
 
@@ -139,6 +148,15 @@ class IdempotencyKeys:
         headers = dict(record.get("headers") or {})
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(record["body"], status_code=record["status"], headers=headers)
+
+
+T = TypeVar("T")
+
+
+async def _after_the_deadline(call: Coroutine[Any, Any, T]) -> T:
+    """``call`` in a context of its own, so none of the request's deadline (``pymongo.timeout``) applies, only the
+    client's default timeout; shielded, so it completes even if the request is cancelled."""
+    return await asyncio.shield(asyncio.create_task(call, context=contextvars.Context()))
 
 
 async def created(
