@@ -49,6 +49,31 @@ def test_development_token_verifies_to_the_caller() -> None:
     assert caller == Caller(sub="s1", name="Mette", unit="hje", unit_kind="authority", roles=["caseworker"])
 
 
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = jwt.encode(
+        _claims(exp=int(time.time()) + 5), SECRET, algorithm="HS256", headers={"typ": "at+jwt"}
+    )
+    verifier = JwtVerifier(SETTINGS)
+    decoded: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        decoded.append("token")
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    first = verifier.verify(token)
+    assert verifier.verify(token) == first
+    assert len(decoded) == 1, "the second request's token was not verified again"
+
+    # Past its expiry the remembered caller no longer counts: the token is verified again (PyJWT's own clock and
+    # leeway then decide; an expired token's refusal is tested below).
+    later = time.time() + 6
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert verifier.verify(token) == first
+    assert len(decoded) == 2, "a token past its expiry was taken from memory"
+
+
 @pytest.mark.parametrize(
     ("claims", "headers", "algorithm"),
     [

@@ -13,6 +13,7 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
@@ -88,12 +89,43 @@ class JwksCache:
         rotated = kid not in self._keys and (age is None or age >= self.min_refresh)
         return stale or rotated
 
+    def current(self, kid: str | None) -> jwt.PyJWK | None:
+        """The key of that id as last read, without reading the set."""
+        return self._keys.get(kid) if kid is not None else None
+
     def key(self, kid: str | None) -> jwt.PyJWK:
         if self.must_fetch(kid):
             self._fetch()
         if kid is None or kid not in self._keys:
             raise AuthenticationError("unknown signing key")
         return self._keys[kid]
+
+
+REVERIFY_SECONDS = 60.0
+VERIFIED_TOKENS = 10_000  # at most this many remembered (then forgotten at once, like the access log's hints)
+
+
+@dataclass(frozen=True)
+class _KeyInForce:
+    """The issuer's key a token was verified with, and where to ask whether it still is the issuer's."""
+
+    keys: JwksCache
+    kid: str | None
+    key: jwt.PyJWK
+
+    def holds(self) -> bool:
+        # Not when the key set is due to be read again (it may no longer hold the key), nor once it was read anew.
+        return not self.keys.must_fetch(self.kid) and self.keys.current(self.kid) is self.key
+
+
+@dataclass(frozen=True)
+class _Verified:
+    caller: Caller
+    until: float  # the token's expiry, or REVERIFY_SECONDS after it was verified (wall clock)
+    in_force: _KeyInForce | None  # None: the development issuer's secret, which does not change
+
+    def holds(self, now: float) -> bool:
+        return now < self.until and (self.in_force is None or self.in_force.holds())
 
 
 class JwtVerifier:
@@ -123,6 +155,7 @@ class JwtVerifier:
         self._issuers.update(issuers or {})
         if self._issuers:
             self.algorithms = [a for a in self.algorithms if not a.upper().startswith("HS")]
+        self._verified: dict[str, _Verified] = {}  # by the token's text
 
     def _issuer(self, token: str) -> str:
         if not self._issuers:
@@ -142,22 +175,39 @@ class JwtVerifier:
         except (jwt.PyJWTError, AuthenticationError):
             return False
 
-    def _key(self, header: dict[str, Any], issuer: str) -> tuple[Any, list[str]]:
+    def _key(self, header: dict[str, Any], issuer: str) -> tuple[Any, list[str], _KeyInForce | None]:
+        """The key to verify with, its algorithms, and (for an issuer's key) what tells whether it is still in force."""
         if not self._issuers:
-            return self.settings.jwt_secret.get_secret_value(), self.algorithms
-        key = self._issuers[issuer].key(header.get("kid"))
+            return self.settings.jwt_secret.get_secret_value(), self.algorithms, None
+        keys, kid = self._issuers[issuer], header.get("kid")
+        key = keys.key(kid)
         algorithm = key.algorithm_name
         if algorithm not in self.algorithms:
             raise AuthenticationError("the key's algorithm is not allowed")
-        return key.key, [algorithm]
+        return key.key, [algorithm], _KeyInForce(keys, kid, key)
 
     def verify(self, token: str) -> Caller:
+        """The token's caller. A token verified in the last ``REVERIFY_SECONDS`` is not verified again (the gateway
+        sees the same few tokens per caseworker on every request, and decoding one is a tenth of a millisecond), but
+        never past its expiry, and not once the key it was verified with is due to be read again or was replaced:
+        a retired key stops being accepted exactly when it did before."""
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None and known.holds(now):
+            return known.caller
+        verified = self._verify(token, now)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()
+        self._verified[token] = verified
+        return verified.caller
+
+    def _verify(self, token: str, now: float) -> _Verified:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("typ", "").lower() not in (TOKEN_TYPE, "jwt"):
                 raise AuthenticationError("unexpected token type")
             issuer = self._issuer(token)
-            key, algorithms = self._key(header, issuer)
+            key, algorithms, in_force = self._key(header, issuer)
             claims = jwt.decode(
                 token,
                 key,
@@ -167,7 +217,8 @@ class JwtVerifier:
                 options={"require": ["exp", "iss", "aud", "sub"]},
                 leeway=30,
             )
-            return Caller.model_validate(claims)
+            caller = Caller.model_validate(claims)
+            return _Verified(caller, min(float(claims["exp"]), now + REVERIFY_SECONDS), in_force)
         except (jwt.PyJWTError, ValidationError) as exc:
             raise AuthenticationError(type(exc).__name__) from exc
 

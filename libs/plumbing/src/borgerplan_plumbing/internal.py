@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 import httpx
+import orjson
 from pydantic import BaseModel
 
 from borgerplan_plumbing.auth import CALLER_HEADER, Caller, sign_caller
@@ -48,7 +49,8 @@ class InternalResponse:
     elapsed_ms: float
 
     def json(self) -> Any:
-        return jsonlib.loads(self.content)
+        # orjson: the gateway parses every part of the composed view; the standard library took a tenth of its CPU.
+        return orjson.loads(self.content)
 
     def model(self, model: type[M]) -> M:
         return model.model_validate_json(self.content)

@@ -8,6 +8,7 @@ import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -115,7 +116,7 @@ async def find_citizen(
     response_model=PlanView,
     responses=READ,
 )
-async def plan_view(citizen_id: Id, request: Request, caller: Authenticated) -> JSONResponse:
+async def plan_view(citizen_id: Id, request: Request, caller: Authenticated) -> Response:
     check_ids({"citizen_id": citizen_id})
     began = time.perf_counter()
     view = await composition.compose(_client(request), caller, citizen_id)
@@ -135,7 +136,8 @@ async def plan_view(citizen_id: Id, request: Request, caller: Authenticated) -> 
             f"record;dur={(recorded - composed) * 1000:.1f}",
         ]
     )
-    return JSONResponse(view.body, headers={"Server-Timing": timing})
+    # orjson: the same compact UTF-8 JSON as JSONResponse's, for a third of the CPU on a view of a few kilobytes.
+    return Response(orjson.dumps(view.body), media_type="application/json", headers={"Server-Timing": timing})
 
 
 @router.get(
