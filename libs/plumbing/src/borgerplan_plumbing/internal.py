@@ -49,7 +49,7 @@ class InternalResponse:
     elapsed_ms: float
 
     def json(self) -> Any:
-        # orjson: the gateway parses every part of the composed view; the standard library took a tenth of its CPU.
+        # orjson: the gateway parses every part of the composed view (2.5 kB: 29 µs instead of the standard 74 µs).
         return orjson.loads(self.content)
 
     def model(self, model: type[M]) -> M:
