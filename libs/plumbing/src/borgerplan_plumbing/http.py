@@ -4,10 +4,9 @@ every service's routes use (its stores from ``app.state``, an answer with its ET
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -16,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pymongo.errors import DuplicateKeyError
 
+from borgerplan_plumbing.load import outside_the_deadline
 from borgerplan_plumbing.mongo import Collection
 from borgerplan_plumbing.problems import Problem
 
@@ -114,13 +114,18 @@ class IdempotencyKeys:
         try:
             status, body, headers = await create()
         except Exception:
-            await _after_the_deadline(self.collection.delete_one({"_id": record_id, "state": "running"}))
+            await asyncio.shield(
+                outside_the_deadline(self.collection.delete_one({"_id": record_id, "state": "running"}))
+            )
             raise
         encoded = jsonable_encoder(body)
-        await _after_the_deadline(
-            self.collection.update_one(
-                {"_id": record_id},
-                {"$set": {"state": "done", "status": status, "body": encoded, "headers": headers}},
+        # shielded: completes even if the request is cancelled
+        await asyncio.shield(
+            outside_the_deadline(
+                self.collection.update_one(
+                    {"_id": record_id},
+                    {"$set": {"state": "done", "status": status, "body": encoded, "headers": headers}},
+                )
             )
         )
         return JSONResponse(encoded, status_code=status, headers=headers)
@@ -148,15 +153,6 @@ class IdempotencyKeys:
         headers = dict(record.get("headers") or {})
         headers["Idempotent-Replayed"] = "true"
         return JSONResponse(record["body"], status_code=record["status"], headers=headers)
-
-
-T = TypeVar("T")
-
-
-async def _after_the_deadline(call: Coroutine[Any, Any, T]) -> T:
-    """``call`` in a context of its own, so none of the request's deadline (``pymongo.timeout``) applies, only the
-    client's default timeout; shielded, so it completes even if the request is cancelled."""
-    return await asyncio.shield(asyncio.create_task(call, context=contextvars.Context()))
 
 
 async def created(

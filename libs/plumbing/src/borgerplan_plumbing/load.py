@@ -16,7 +16,8 @@ import asyncio
 import contextvars
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any, TypeVar
 
 import pymongo
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -24,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from borgerplan_plumbing.problems import Problem, problem_response
 
 DEADLINE_HEADER = "x-borgerplan-deadline-ms"
+T = TypeVar("T")
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("borgerplan_deadline", default=None)
 # Paths that never queue or shed: an orchestrator must always learn whether the process is alive and ready.
 UNLIMITED = ("/healthz", "/readyz", "/metrics", "/api/v1/healthz", "/api/v1/readyz")
@@ -35,6 +37,13 @@ def remaining(default: float) -> float:
     if deadline is None:
         return default
     return max(0.001, min(default, deadline - time.monotonic()))
+
+
+def outside_the_deadline(work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+    """``work`` as a task in a context of its own: none of the current request's deadline applies to it (neither
+    ``remaining`` nor ``pymongo.timeout``), only the client's default timeout. For what must happen once the request
+    did its part, however little of its time is left (a batch that outlives it, the record of a create)."""
+    return asyncio.create_task(work, context=contextvars.Context())
 
 
 class Shed(Exception):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import hashlib
 import json
 import logging
@@ -27,6 +26,7 @@ from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.load import outside_the_deadline
 from borgerplan_plumbing.mongo import Collection, Document
 
 log = logging.getLogger(__name__)
@@ -132,9 +132,7 @@ class AccessLog:
         if self._mover is None or self._mover.done():
             # In a context of its own: the batch outlives the request that started it, and must not inherit that
             # request's database deadline (the client's default timeout applies instead).
-            self._mover = asyncio.create_task(
-                self._move_heads_after(self.head_delay), context=contextvars.Context()
-            )
+            self._mover = outside_the_deadline(self._move_heads_after(self.head_delay))
 
     async def _move_heads_after(self, delay: float) -> None:
         with contextlib.suppress(TimeoutError):
