@@ -317,6 +317,12 @@ class RateRun:
     seconds: float
     send_lag_p99_ms: float  # how late the generator sent (it shares the machine): should stay a few ms
     machine: Machine
+    # The latest send of the measured part: tens of ms mean the whole machine stood still for that long (the
+    # generator is the least loaded process), and the requests it then sent at once queue behind each other.
+    send_lag_max_ms: float = 0.0
+
+    def send_lag_line(self) -> str:
+        return f"generator send lag p99 {self.send_lag_p99_ms:.1f} ms, at most {self.send_lag_max_ms:.1f} ms"
 
 
 async def fixed_rate(
@@ -339,6 +345,7 @@ async def fixed_rate(
     )
     samples = {name: Samples() for name in ops}
     lags: list[float] = []
+    counted_lags: list[float] = []
     tasks: set[asyncio.Task[None]] = set()
 
     async def one(name: str, counted: bool) -> None:
@@ -363,13 +370,16 @@ async def fixed_rate(
         if clock is None and at >= warmup_seconds:
             clock = MachineClock()  # from the first counted request
         lags.append(max(0.0, loop.time() - target) * 1000)
+        if at >= warmup_seconds:
+            counted_lags.append(lags[-1])
         task = asyncio.create_task(one(name, at >= warmup_seconds))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     while tasks:
         await asyncio.gather(*list(tasks))
     machine = (clock or MachineClock()).read()
-    return RateRun(samples, seconds, percentiles(lags)[1] if len(lags) > 1 else 0.0, machine)
+    p99 = percentiles(lags)[1] if len(lags) > 1 else 0.0
+    return RateRun(samples, seconds, p99, machine, max(counted_lags, default=0.0))
 
 
 # --- the services' own numbers ------------------------------------------------------------------------------

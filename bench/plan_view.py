@@ -145,7 +145,7 @@ async def measure(
     )
     if timings is not None:
         print(where_the_time_went([timing for timing in timings if timing[0] >= counted_from]))
-    print(f"generator send lag p99 {done.send_lag_p99_ms:.1f} ms; {done.machine.line()}")
+    print(f"{done.send_lag_line()}; {done.machine.line()}")
     sent = (view_s.answered + floor_s.answered) or 1
     print(
         "CPU over the run, % of one core (ms per request of both kinds): "

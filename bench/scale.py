@@ -255,7 +255,7 @@ async def run(
             print(
                 f"  {label:<38} n={len(s.ms):>5}  p50={p50:7.1f} ms  p99={p99:7.1f} ms  [{s.status_line()}]"
             )
-        print(f"  generator send lag p99 {run_.send_lag_p99_ms:.1f} ms; {run_.machine.line()}", flush=True)
+        print(f"  {run_.send_lag_line()}; {run_.machine.line()}", flush=True)
         if cpu_seconds > 0:
             async with Api(system.api, connections=200, timeout=30) as api:
                 costs[size] = await cpu_per_request(
