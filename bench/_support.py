@@ -317,8 +317,8 @@ class RateRun:
     seconds: float
     send_lag_p99_ms: float  # how late the generator sent (it shares the machine): should stay a few ms
     machine: Machine
-    # The latest send of the measured part: tens of ms mean the whole machine stood still for that long (the
-    # generator is the least loaded process), and the requests it then sent at once queue behind each other.
+    # The latest send of the measured part: the generator's loop is lightly loaded, so tens of ms mean it got no CPU
+    # for about that long (the machine stood still or was full), and the requests it then sent at once queue.
     send_lag_max_ms: float = 0.0
 
     def send_lag_line(self) -> str:

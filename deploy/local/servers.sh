@@ -454,8 +454,8 @@ start_ferretdb() {
   locked install_ferretdb
   mkdir -p "$DATA/ferretdb/state"
   # One thread running Go code and the collector at a quarter of its default frequency: FerretDB only translates
-  # between the wire protocol and PostgreSQL, and on a small machine its threads woke each other more than they
-  # worked (decision 0016: 15-25 % less of its CPU per request, 40 % fewer context switches, 13 MB more memory).
+  # between the wire protocol and PostgreSQL, and on a small machine handing work between its threads cost more
+  # than it gained (decision 0016: 10-25 % less of its CPU per request, 40 % fewer context switches, 13 MB more).
   launch ferretdb env GOMAXPROCS="${BORGERPLAN_FERRETDB_GOMAXPROCS:-1}" GOGC="${BORGERPLAN_FERRETDB_GOGC:-400}" \
     "$FERRETDB_HOME/ferretdb" \
     --postgresql-url="postgres://$PG_USER@127.0.0.1:$POSTGRES_PORT/postgres" \
