@@ -367,12 +367,13 @@ async def fixed_rate(
         target = start + at
         if (delay := target - loop.time()) > 0:
             await asyncio.sleep(delay)
-        if clock is None and at >= warmup_seconds:
+        counted = at >= warmup_seconds
+        if clock is None and counted:
             clock = MachineClock()  # from the first counted request
         lags.append(max(0.0, loop.time() - target) * 1000)
-        if at >= warmup_seconds:
+        if counted:
             counted_lags.append(lags[-1])
-        task = asyncio.create_task(one(name, at >= warmup_seconds))
+        task = asyncio.create_task(one(name, counted))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     while tasks:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -28,6 +28,7 @@ class _Versioned(Protocol):
 
 
 V = TypeVar("V", bound=_Versioned)
+T = TypeVar("T")
 
 
 def etag(version: int) -> str:
@@ -67,6 +68,12 @@ def versioned(response: Response, public: V) -> V:
     """The answer with its version as ``ETag``."""
     response.headers["ETag"] = etag(public.version)
     return public
+
+
+async def _settled(record: Coroutine[Any, Any, T]) -> T:
+    """The idempotency record written outside the request's deadline, and to the end even if the request is
+    cancelled meanwhile."""
+    return await asyncio.shield(outside_the_deadline(record))
 
 
 class IdempotencyKeys:
@@ -114,18 +121,13 @@ class IdempotencyKeys:
         try:
             status, body, headers = await create()
         except Exception:
-            await asyncio.shield(
-                outside_the_deadline(self.collection.delete_one({"_id": record_id, "state": "running"}))
-            )
+            await _settled(self.collection.delete_one({"_id": record_id, "state": "running"}))
             raise
         encoded = jsonable_encoder(body)
-        # shielded: completes even if the request is cancelled
-        await asyncio.shield(
-            outside_the_deadline(
-                self.collection.update_one(
-                    {"_id": record_id},
-                    {"$set": {"state": "done", "status": status, "body": encoded, "headers": headers}},
-                )
+        await _settled(
+            self.collection.update_one(
+                {"_id": record_id},
+                {"$set": {"state": "done", "status": status, "body": encoded, "headers": headers}},
             )
         )
         return JSONResponse(encoded, status_code=status, headers=headers)

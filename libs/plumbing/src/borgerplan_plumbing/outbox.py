@@ -156,9 +156,9 @@ class OutboxRelay:
         """Claims up to ``batch`` documents with pending events and publishes them: whether any was found, and how
         many events went out (-1 when a send failed). One indexed read finds the batch (the claimable index holds
         only pending documents, but each read of it costs in proportion to them), each document is then claimed by
-        its ``_id``, one after the other. Documents with different keys are sent side by side (the producer batches them); one key's
-        documents one after the other, so a key never has two sends in flight and its partition gets its events in
-        the order they were sent."""
+        its ``_id``, one after the other. Documents with different keys are sent side by side (the producer batches
+        them); one key's documents one after the other, so a key never has two sends in flight and its partition
+        gets its events in the order they were sent."""
         now = datetime.now(UTC)
         candidates = await collection.find(claimable(now), {"_id": 1}, limit=self.batch).to_list()
         if not candidates:
