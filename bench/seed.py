@@ -141,7 +141,8 @@ class SeedStats:
     writes: int = 0
     reads: int = 0
     seconds: float = 0.0
-    refused: Counter[str] = field(default_factory=Counter)  # "POST /plans 503" -> count
+    # "POST /plans 503 overloaded (The service is busy; try again shortly.)" -> count
+    refused: Counter[str] = field(default_factory=Counter)
     lagging_reads: int = 0  # a read answered 403/404 before the consent service had the plan (retried)
     in_progress: int = 0  # a retried write answered 409: its first try was still running (retried)
     stuck_keys: int = 0  # an Idempotency-Key still "running" after 15 s: retried with a new key
@@ -239,6 +240,14 @@ def _units_of(n: int) -> tuple[str, list[str]]:
     return authority, providers
 
 
+def _why(body: Any) -> str:
+    """The refusal's problem type and detail, so a run says which limit refused (busy, a deadline, a dependency)."""
+    if not isinstance(body, dict):
+        return ""
+    kind = str(body.get("type", "")).rsplit(":", 1)[-1]
+    return f" {kind} ({str(body.get('detail', ''))[:80]})" if kind else ""
+
+
 class _Seeder:
     def __init__(self, api: Api, world: SeededWorld, stats: SeedStats) -> None:
         self.api = api
@@ -261,7 +270,7 @@ class _Seeder:
                 await asyncio.sleep(min(5.0, 0.5 * (attempt + 1)))
                 continue
             if answer.status in REFUSED or answer.status >= 500:
-                self.stats.refused[f"{label} {answer.status}"] += 1
+                self.stats.refused[f"{label} {answer.status}{_why(answer.body)}"] += 1
                 last = f"{answer.status} {str(answer.body)[:300]}"
                 wait = float(answer.headers.get("Retry-After", "0.5") or 0.5)
                 await asyncio.sleep(min(5.0, wait * (1 + random.random())))
