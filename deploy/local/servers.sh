@@ -436,6 +436,9 @@ max_connections = 100
 log_min_duration_statement = 1000
 log_parameter_max_length = 0
 log_line_prefix = '%m [%p] '
+# Each autovacuum run that took a quarter second or more, with its CPU and what it read: the benchmarks' slowest
+# moments can then be laid beside them.
+log_autovacuum_min_duration = 250
 CONF
   launch postgres "${AS_PG_USER[@]}" "$PG_BIN/postgres" -D "$pgdata"
   wait_for postgres "$POSTGRES_PORT" 60 "database system is ready to accept connections"
