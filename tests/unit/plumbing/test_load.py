@@ -7,10 +7,20 @@ import time
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
-from borgerplan_plumbing.load import DEADLINE_HEADER, ConcurrencyLimit, LoadLimitMiddleware, Shed, remaining
+from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.internal import HttpxTransport, InternalClient
+from borgerplan_plumbing.load import (
+    DEADLINE_HEADER,
+    FROM_HEADER,
+    ConcurrencyLimit,
+    LoadLimitMiddleware,
+    Shed,
+    remaining,
+)
 from borgerplan_plumbing.problems import install_problem_handlers
+from borgerplan_plumbing.settings import Settings
 
 
 async def test_within_the_limit_requests_run_at_once() -> None:
@@ -90,10 +100,10 @@ async def test_a_full_queue_refuses_at_once() -> None:
     limit.release()
 
 
-def _app(limit: ConcurrencyLimit, timeout: float = 5.0) -> FastAPI:
+def _app(limit: ConcurrencyLimit, timeout: float = 5.0, nested: ConcurrencyLimit | None = None) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)
-    app.add_middleware(LoadLimitMiddleware, limit=limit, timeout_seconds=timeout)
+    app.add_middleware(LoadLimitMiddleware, limit=limit, nested=nested, timeout_seconds=timeout)
     gate = asyncio.Event()
     app.state.gate = gate
 
@@ -181,3 +191,48 @@ async def test_under_churn_every_slot_comes_back() -> None:
         await asyncio.gather(*(request() for _ in range(50)))
     assert limit.in_flight == 0 and limit.waiting == 0
     assert await request()  # and the process still admits work
+
+
+async def test_calls_from_other_services_have_slots_of_their_own() -> None:
+    """A service full of the gateway's requests still admits another service's call made inside admitted work (a
+    decision asking for the citizen's plans), and those calls cannot take the gateway's slots either."""
+    edge, nested = ConcurrencyLimit(limit=1, queue=0, wait=0.0), ConcurrencyLimit(limit=1, queue=0, wait=0.0)
+    app = _app(edge, nested=nested)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        from_gateway = asyncio.create_task(client.get("/slow", headers={FROM_HEADER: "gateway"}))
+        await asyncio.sleep(0.05)
+        assert edge.in_flight == 1 and nested.in_flight == 0
+        # The edge's pool is full: the gateway's next request and one from outside are refused ...
+        assert (await client.get("/slow", headers={FROM_HEADER: "gateway"})).status_code == 503
+        assert (await client.get("/slow")).status_code == 503
+        # ... a call from the consent service is not.
+        from_consent = asyncio.create_task(client.get("/slow", headers={FROM_HEADER: "consent"}))
+        await asyncio.sleep(0.05)
+        assert nested.in_flight == 1
+        assert (await client.get("/slow", headers={FROM_HEADER: "meetings"})).status_code == 503
+        app.state.gate.set()
+        assert (await from_gateway).status_code == 200 and (await from_consent).status_code == 200
+    assert edge.in_flight == 0 and nested.in_flight == 0
+    assert edge.shed_total == 2 and nested.shed_total == 1
+
+
+async def test_the_internal_client_says_which_service_calls() -> None:
+    seen: list[str | None] = []
+    app = FastAPI()
+
+    @app.get("/plans/p1")
+    async def plan(request: Request) -> dict[str, str]:
+        seen.append(request.headers.get(FROM_HEADER))
+        return {"plan_id": "p1"}
+
+    settings = Settings(service_name="borgerplan")
+    caller = Caller(sub="u1", name="Sagsbehandler", unit="u", unit_kind="authority", roles=["caseworker"])
+    for origin in ("consent", None):
+        client = InternalClient(
+            settings, transport=HttpxTransport(httpx.ASGITransport(app=app)), origin=origin
+        )
+        try:
+            assert (await client.get("plan", "/plans/p1", caller)).status_code == 200
+        finally:
+            await client.close()
+    assert seen == ["consent", "borgerplan"]

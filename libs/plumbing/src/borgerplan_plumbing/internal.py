@@ -25,7 +25,7 @@ import orjson
 from pydantic import BaseModel
 
 from borgerplan_plumbing.auth import CALLER_HEADER, Caller, sign_caller
-from borgerplan_plumbing.load import DEADLINE_HEADER, remaining
+from borgerplan_plumbing.load import DEADLINE_HEADER, FROM_HEADER, remaining
 from borgerplan_plumbing.problems import DependencyUnavailableError
 from borgerplan_plumbing.settings import Settings
 
@@ -136,8 +136,12 @@ class InternalClient:
         *,
         transport: AiohttpTransport | HttpxTransport | None = None,
         timeout: float | None = None,
+        origin: str | None = None,
     ) -> None:
+        """``origin``: the calling service, sent along so the called one can tell the gateway's calls (the edge's
+        own) from those another service makes inside work already admitted (``borgerplan_plumbing.load``)."""
         self.secret = settings.internal_secret.get_secret_value()
+        self.origin = origin or settings.service_name
         self.urls = {
             "plan": settings.plan_url,
             "meetings": settings.meetings_url,
@@ -168,6 +172,7 @@ class InternalClient:
             **(headers or {}),
             CALLER_HEADER: sign_caller(caller, self.secret),
             DEADLINE_HEADER: str(max(1, int(timeout * 1000))),
+            FROM_HEADER: self.origin,
         }
         body = content
         if json is not None:

@@ -5,6 +5,12 @@ A process works on at most ``max_in_flight`` requests at once. A request that fi
 503 and ``Retry-After`` (RFC 9457 problem). So under a burst the answers stay fast, the refused ones included, and
 nothing piles up that nobody waits for any more: when the burst ends there is no backlog to work off.
 
+Calls from another service (``X-Borgerplan-From`` names a service other than the gateway, sent by the internal
+client) are part of work an edge has already admitted: a meeting being scheduled asks the consent service once per
+invited unit, and each decision may ask the plan service for the citizen's plans. They get slots of their own
+(``nested``, as many again), so they never crowd out the gateway's requests, nor those them: a caller working 16 at a
+time through the gateway then never finds a service full of its own nested calls.
+
 Each admitted request gets a deadline: the process's ``request_timeout_seconds``, or less when the caller says how
 long it will still wait (``X-Borgerplan-Deadline-Ms``, sent by the internal client). Database calls inside the
 request run under ``pymongo.timeout`` with what is left, and calls to other services take at most what is left.
@@ -25,6 +31,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from borgerplan_plumbing.problems import Problem, problem_response
 
 DEADLINE_HEADER = "x-borgerplan-deadline-ms"
+FROM_HEADER = "x-borgerplan-from"  # the calling service; the gateway's calls are the edge's own
+EDGE = "gateway"
+_DEADLINE, _FROM, _EDGE = DEADLINE_HEADER.encode(), FROM_HEADER.encode(), EDGE.encode()
 T = TypeVar("T")
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("borgerplan_deadline", default=None)
 # Paths that never queue or shed: an orchestrator must always learn whether the process is alive and ready.
@@ -117,10 +126,12 @@ class LoadLimitMiddleware:
         *,
         limit: ConcurrencyLimit,
         timeout_seconds: float,
+        nested: ConcurrencyLimit | None = None,
         unlimited: Iterable[str] = UNLIMITED,
     ) -> None:
         self.app = app
         self.limit = limit
+        self.nested = nested or limit
         self.timeout_seconds = timeout_seconds
         self.unlimited = tuple(unlimited)
 
@@ -128,8 +139,17 @@ class LoadLimitMiddleware:
         if scope["type"] != "http" or scope["path"].endswith(self.unlimited):
             await self.app(scope, receive, send)
             return
+        budget, limit = self.timeout_seconds, self.limit
+        for name, value in scope.get("headers", ()):
+            if name == _DEADLINE:
+                try:
+                    budget = min(budget, max(0.001, int(value) / 1000))
+                except ValueError:
+                    pass
+            elif name == _FROM and value != _EDGE:
+                limit = self.nested
         try:
-            await self.limit.acquire()
+            await limit.acquire()
         except Shed:
             problem = Problem(
                 503,
@@ -141,13 +161,6 @@ class LoadLimitMiddleware:
             await problem_response(problem, scope["path"])(scope, receive, send)
             return
         try:
-            budget = self.timeout_seconds
-            for name, value in scope.get("headers", ()):
-                if name == DEADLINE_HEADER.encode():
-                    try:
-                        budget = min(budget, max(0.001, int(value) / 1000))
-                    except ValueError:
-                        pass
             token = _deadline.set(time.monotonic() + budget)
             try:
                 with pymongo.timeout(budget):
@@ -155,4 +168,4 @@ class LoadLimitMiddleware:
             finally:
                 _deadline.reset(token)
         finally:
-            self.limit.release()
+            limit.release()

@@ -24,36 +24,40 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _LoadCollector(Collector):
-    def __init__(self, service: str, limit: ConcurrencyLimit) -> None:
+    """Per pool of slots (``calls``: ``edge``, the gateway's and other callers' requests; ``nested``, calls from
+    the other services)."""
+
+    def __init__(self, service: str, limits: dict[str, ConcurrencyLimit]) -> None:
         self.service = service
-        self.limit = limit
+        self.limits = limits
 
     def collect(self) -> Iterable[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        labels = ["service"]
+        labels = ["service", "calls"]
         in_flight = GaugeMetricFamily(
             "borgerplan_http_requests_in_flight", "Requests being handled", labels=labels
         )
-        in_flight.add_metric([self.service], self.limit.in_flight)
         waiting = GaugeMetricFamily(
             "borgerplan_http_requests_waiting", "Requests waiting for a slot", labels=labels
         )
-        waiting.add_metric([self.service], self.limit.waiting)
         shed = CounterMetricFamily(
             "borgerplan_http_requests_shed",
             "Requests answered 503 because the process was full",
             labels=labels,
         )
-        shed.add_metric([self.service], self.limit.shed_total)
+        for calls, limit in self.limits.items():
+            in_flight.add_metric([self.service, calls], limit.in_flight)
+            waiting.add_metric([self.service, calls], limit.waiting)
+            shed.add_metric([self.service, calls], limit.shed_total)
         return [in_flight, waiting, shed]
 
 
 class Metrics:
-    def __init__(self, service: str, limit: ConcurrencyLimit) -> None:
+    def __init__(self, service: str, limits: dict[str, ConcurrencyLimit]) -> None:
         self.service = service
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(_LoadCollector(service, limit))
+        self.registry.register(_LoadCollector(service, limits))
         self.event_age = Histogram(
             "borgerplan_consumer_event_age_seconds",
             "Age of an event when its consumer handled it (publication to effect)",

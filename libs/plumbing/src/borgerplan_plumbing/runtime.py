@@ -70,11 +70,11 @@ class ServiceRuntime:
             claim_seconds=settings.outbox_claim_seconds,
         )
         self.idempotency = IdempotencyKeys(self.db["idempotency_keys"])
-        self.internal = InternalClient(settings)
-        self.limit = ConcurrencyLimit(
-            settings.max_in_flight, settings.max_queued, settings.max_queue_ms / 1000
-        )
-        self.metrics = Metrics(service, self.limit)
+        self.internal = InternalClient(settings, origin=service)
+        # Two pools of slots: requests from the gateway (or any other caller), and calls from the other services.
+        slots = (settings.max_in_flight, settings.max_queued, settings.max_queue_ms / 1000)
+        self.limit, self.nested = ConcurrencyLimit(*slots), ConcurrencyLimit(*slots)
+        self.metrics = Metrics(service, {"edge": self.limit, "nested": self.nested})
         if self.broker is not None:
             self.metrics.set_outbox_source(self.relay.pending)
         self.consumers: list[IdempotentConsumer] = []
@@ -90,7 +90,10 @@ class ServiceRuntime:
         self.app.state.runtime = self
         install_problem_handlers(self.app)
         self.app.add_middleware(
-            LoadLimitMiddleware, limit=self.limit, timeout_seconds=settings.request_timeout_seconds
+            LoadLimitMiddleware,
+            limit=self.limit,
+            nested=self.nested,
+            timeout_seconds=settings.request_timeout_seconds,
         )
         self.app.include_router(self._health_router())
 
