@@ -8,6 +8,7 @@ import time
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from prometheus_client.exposition import generate_latest
 
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import HttpxTransport, InternalClient
@@ -20,6 +21,7 @@ from borgerplan_plumbing.load import (
     remaining,
 )
 from borgerplan_plumbing.problems import install_problem_handlers
+from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 
 
@@ -236,3 +238,31 @@ async def test_the_internal_client_says_which_service_calls() -> None:
         finally:
             await client.close()
     assert seen == ["consent", "borgerplan"]
+
+
+@pytest.mark.parametrize(("service", "pools"), [("plan", 2), ("gateway", 1)])
+async def test_only_a_service_behind_the_gateway_has_a_pool_for_nested_calls(
+    service: str, pools: int
+) -> None:
+    """At the gateway every caller is outside: a header naming a service must not buy it slots of its own."""
+    runtime = ServiceRuntime(
+        Settings(environment="test", max_in_flight=1, max_queued=0), service, title=service, kafka=False
+    )
+    gate = asyncio.Event()
+
+    @runtime.app.get("/slow")
+    async def slow() -> dict[str, str]:
+        await gate.wait()
+        return {}
+
+    transport = httpx.ASGITransport(app=runtime.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        busy = asyncio.create_task(client.get("/slow"))
+        await asyncio.sleep(0.05)
+        nested = asyncio.create_task(client.get("/slow", headers={FROM_HEADER: "consent"}))
+        await asyncio.sleep(0.05)
+        gate.set()
+        answers = [(await busy).status_code, (await nested).status_code]
+    assert answers == ([200, 200] if pools == 2 else [200, 503])
+    metrics = generate_latest(runtime.metrics.registry).decode()
+    assert metrics.count("borgerplan_http_requests_in_flight{") == pools

@@ -32,7 +32,7 @@ from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.http import IdempotencyKeys
 from borgerplan_plumbing.internal import InternalClient
 from borgerplan_plumbing.kafka import make_broker, publish_event
-from borgerplan_plumbing.load import ConcurrencyLimit, LoadLimitMiddleware
+from borgerplan_plumbing.load import EDGE, ConcurrencyLimit, LoadLimitMiddleware
 from borgerplan_plumbing.logs import configure_logging
 from borgerplan_plumbing.metrics import CONTENT_TYPE, Metrics
 from borgerplan_plumbing.mongo import Collection, Database, make_client, ping, service_database
@@ -71,10 +71,13 @@ class ServiceRuntime:
         )
         self.idempotency = IdempotencyKeys(self.db["idempotency_keys"])
         self.internal = InternalClient(settings, origin=service)
-        # Two pools of slots: requests from the gateway (or any other caller), and calls from the other services.
+        # Two pools of slots: requests from the gateway (or any other caller), and calls from the other services. The
+        # gateway is the edge: every caller there is outside and shares one pool (a header must not buy more slots).
         slots = (settings.max_in_flight, settings.max_queued, settings.max_queue_ms / 1000)
-        self.limit, self.nested = ConcurrencyLimit(*slots), ConcurrencyLimit(*slots)
-        self.metrics = Metrics(service, {"edge": self.limit, "nested": self.nested})
+        self.limit = ConcurrencyLimit(*slots)
+        self.nested = ConcurrencyLimit(*slots) if service != EDGE else self.limit
+        pools = {"edge": self.limit} | ({"nested": self.nested} if self.nested is not self.limit else {})
+        self.metrics = Metrics(service, pools)
         if self.broker is not None:
             self.metrics.set_outbox_source(self.relay.pending)
         self.consumers: list[IdempotentConsumer] = []
