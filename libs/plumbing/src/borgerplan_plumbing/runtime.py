@@ -74,9 +74,10 @@ class ServiceRuntime:
         # Two pools of slots: requests from the gateway (or any other caller), and calls from the other services. The
         # gateway is the edge: every caller there is outside and shares one pool (a header must not buy more slots).
         slots = (settings.max_in_flight, settings.max_queued, settings.max_queue_ms / 1000)
-        self.limit = ConcurrencyLimit(*slots)
-        self.nested = ConcurrencyLimit(*slots) if service != EDGE else self.limit
-        pools = {"edge": self.limit} | ({"nested": self.nested} if self.nested is not self.limit else {})
+        pools = {"edge": ConcurrencyLimit(*slots)}
+        if service != EDGE:
+            pools["nested"] = ConcurrencyLimit(*slots)
+        self.limit = pools["edge"]
         self.metrics = Metrics(service, pools)
         if self.broker is not None:
             self.metrics.set_outbox_source(self.relay.pending)
@@ -95,7 +96,7 @@ class ServiceRuntime:
         self.app.add_middleware(
             LoadLimitMiddleware,
             limit=self.limit,
-            nested=self.nested,
+            nested=pools.get("nested"),
             timeout_seconds=settings.request_timeout_seconds,
         )
         self.app.include_router(self._health_router())
