@@ -16,7 +16,7 @@
 #   BORGERPLAN_SERVER_NICE (5)  the servers' niceness: below the gateway's and the pages' (0) on one machine
 #   BORGERPLAN_POSTGRES_STATEMENTS=1  load pg_stat_statements (which SQL the database spends its time on)
 #   BORGERPLAN_POSTGRES_SHARED_BUFFERS (1GB)  PostgreSQL's own cache of table and index pages
-#   BORGERPLAN_FERRETDB_GOGC (400) BORGERPLAN_FERRETDB_GOMAXPROCS (Go's default)  FerretDB's Go runtime (0016)
+#   BORGERPLAN_FERRETDB_GOGC (400) BORGERPLAN_FERRETDB_GOMAXPROCS (1)  FerretDB's Go runtime (0016)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -457,9 +457,11 @@ start_ferretdb() {
   locked install_ferretdb
   mkdir -p "$DATA/ferretdb/state"
   # The collector at a quarter of its default frequency: about 10 % less of FerretDB's CPU per request for 13 MB more
-  # memory (decision 0016). GOMAXPROCS is Go's default unless set (1 saved as much again, but was not kept).
-  launch ferretdb env GOGC="${BORGERPLAN_FERRETDB_GOGC:-400}" \
-    ${BORGERPLAN_FERRETDB_GOMAXPROCS:+GOMAXPROCS="$BORGERPLAN_FERRETDB_GOMAXPROCS"} "$FERRETDB_HOME/ferretdb" \
+  # memory. One thread for Go code: FerretDB mostly waits for PostgreSQL, and on a machine shared with the services
+  # its idle threads spinning for work cost CPU and context switches (decision 0016). Its own core count as
+  # BORGERPLAN_FERRETDB_GOMAXPROCS gives Go's default back.
+  launch ferretdb env GOGC="${BORGERPLAN_FERRETDB_GOGC:-400}" GOMAXPROCS="${BORGERPLAN_FERRETDB_GOMAXPROCS:-1}" \
+    "$FERRETDB_HOME/ferretdb" \
     --postgresql-url="postgres://$PG_USER@127.0.0.1:$POSTGRES_PORT/postgres" \
     --listen-addr="127.0.0.1:$FERRETDB_PORT" --no-auth --state-dir="$DATA/ferretdb/state" \
     --telemetry=disable --log-level=warn --debug-addr=-
