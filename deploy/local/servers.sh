@@ -458,7 +458,7 @@ start_ferretdb() {
   mkdir -p "$DATA/ferretdb/state"
   # The collector at a quarter of its default frequency: about 10 % less of FerretDB's CPU per request for 13 MB more
   # memory. One thread for Go code: FerretDB mostly waits for PostgreSQL, and on a machine shared with the services
-  # its idle threads spinning for work cost CPU and context switches (decision 0016). Its own core count as
+  # more threads cost it CPU and context switches (measured, decision 0016). The core count as
   # BORGERPLAN_FERRETDB_GOMAXPROCS gives Go's default back.
   launch ferretdb env GOGC="${BORGERPLAN_FERRETDB_GOGC:-400}" GOMAXPROCS="${BORGERPLAN_FERRETDB_GOMAXPROCS:-1}" \
     "$FERRETDB_HOME/ferretdb" \
