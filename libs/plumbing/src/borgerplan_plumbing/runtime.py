@@ -77,7 +77,6 @@ class ServiceRuntime:
         pools = {"edge": ConcurrencyLimit(*slots)}
         if service != EDGE:
             pools["nested"] = ConcurrencyLimit(*slots)
-        self.limit = pools["edge"]
         self.metrics = Metrics(service, pools)
         if self.broker is not None:
             self.metrics.set_outbox_source(self.relay.pending)
@@ -95,7 +94,7 @@ class ServiceRuntime:
         install_problem_handlers(self.app)
         self.app.add_middleware(
             LoadLimitMiddleware,
-            limit=self.limit,
+            limit=pools["edge"],
             nested=pools.get("nested"),
             timeout_seconds=settings.request_timeout_seconds,
         )
