@@ -33,6 +33,13 @@ class Servers:
         """Whether a test may stop and start the broker (only the project's own local broker)."""
         return self.origin == "local-script"
 
+    @property
+    def postgres_log(self) -> Path | None:
+        """PostgreSQL's log under FerretDB (only the project's own local servers have one to read)."""
+        if self._script_env is None:
+            return None
+        return Path(self._script_env["BORGERPLAN_DATA_DIR"]) / "logs" / "postgres.log"
+
     def stop_kafka(self) -> None:
         subprocess.run(["bash", str(SCRIPT), "stop", "kafka"], check=True, env=self._script_env)
 

@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient, monitoring
 
 from borgerplan_plumbing.mongo import Query, find_together, make_client, service_database
 from borgerplan_plumbing.settings import Settings
+from tests.support.servers import Servers
 
 pytestmark = pytest.mark.integration
 
@@ -61,6 +62,34 @@ async def test_each_side_as_its_own_find_in_one_command(settings: Settings) -> N
         assert nobody == [] and none == []
         only_second = await find_together(Query(db.people, {"group": "c"}), Query(db.visits, {"day": 0}))
         assert only_second == ([], [{"_id": "v0", "group": "b", "day": 0, "note": "y"}])
+    finally:
+        await client.drop_database(settings.database_name("together"))
+        await client.close()
+
+
+async def test_no_streaming_cursor_given_up_in_the_log(servers: Servers, settings: Settings) -> None:
+    """DocumentDB plans a union as a streaming cursor, finds a second level, gives it up for a persisted one and logs
+    a line each time (two per composed view); ``find_together`` asks for the persisted cursor from the start."""
+    log = servers.postgres_log
+    if log is None:
+        pytest.skip(
+            "only the project's local servers keep a PostgreSQL log to read (MongoDB has no such fallback)"
+        )
+    client = make_client(settings)
+    try:
+        db = service_database(client, settings, "together")
+        await db.people.insert_one({"_id": "p0", "group": "a"})
+        await db.visits.insert_many([{"_id": f"v{i}", "person": "p0"} for i in range(3)])
+        start = log.stat().st_size
+        for _ in range(5):  # a first side without sort or limit, as the plan service's citizen and plans
+            people, visits = await find_together(
+                Query(db.people, {"_id": "p0"}), Query(db.visits, {"person": "p0"})
+            )
+            assert len(people) == 1 and len(visits) == 3
+        with log.open("rb") as written:
+            written.seek(start)
+            added = written.read().decode(errors="replace")
+        assert "more than 1 level with streaming mode" not in added
     finally:
         await client.drop_database(settings.database_name("together"))
         await client.close()

@@ -78,6 +78,10 @@ class Query:
 
 
 _SIDE = "__side"
+# A last stage that never binds. Without it DocumentDB plans the union as a streaming cursor, finds a second level in
+# it, logs "Query has more than 1 level with streaming mode" (two lines in PostgreSQL's log per composed view) and
+# falls back to the persisted cursor; a limit above one asks for that cursor from the start (decision 0016).
+_UNBOUNDED = 2**31 - 1
 
 
 async def find_together(first: Query, second: Query) -> tuple[list[Document], list[Document]]:
@@ -90,6 +94,7 @@ async def find_together(first: Query, second: Query) -> tuple[list[Document], li
     pipeline = [
         *first.stages(0),
         {"$unionWith": {"coll": second.collection.name, "pipeline": second.stages(1)}},
+        {"$limit": _UNBOUNDED},
     ]
     found: tuple[list[Document], list[Document]] = ([], [])
     async for doc in await first.collection.aggregate(pipeline):
