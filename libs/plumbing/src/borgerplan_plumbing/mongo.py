@@ -79,8 +79,8 @@ class Query:
 
 _SIDE = "__side"
 # A last stage that never binds. Without it DocumentDB plans the union as a streaming cursor, finds a second level in
-# it, logs "Query has more than 1 level with streaming mode" (two lines in PostgreSQL's log per composed view) and
-# falls back to the persisted cursor; a limit above one asks for that cursor from the start (decision 0016).
+# it, logs "Query has more than 1 level with streaming mode" with the statement (in PostgreSQL's log, twice per
+# composed view) and falls back to the persisted cursor; a limit above one asks for it from the start (decision 0016).
 _UNBOUNDED = 2**31 - 1
 
 
