@@ -64,7 +64,8 @@ async def test_plan_created_while_kafka_is_down_is_delivered_after_it_returns(
             await asyncio.sleep(0.2)
         # plan_created and plan_activated, both published once
         assert stored is not None and stored["_outbox"] == [] and stored["_outbox_published"] == 2
-        # The citizen, registered during the outage too, is sent when its own back-off ends, maybe after the plan.
+        # The citizen, registered just before the outage, may still have waited in the outbox when it began: it is
+        # then sent when its own back-off ends, maybe after the plan.
         backlog = {}
         for _ in range(200):  # the longest back-off is 30 s
             backlog = {c: await pending_metric(client, c) for c in ("plans", "citizens")}
