@@ -26,6 +26,7 @@ import aiohttp  # noqa: E402
 from tests.support.servers import SCRIPT, Servers, discover  # noqa: E402
 from tests.support.system import System, running_system  # noqa: E402
 
+from borgerplan_cli.stack import join_cpu_group, niceness_counts  # noqa: E402
 from borgerplan_plumbing.settings import Settings  # noqa: E402
 
 T = TypeVar("T")
@@ -234,11 +235,16 @@ def cpu_percent(
     return result
 
 
-def priority_note() -> str:
-    """How the system under test is prioritised on this machine (cli/stack.py, deploy/local/servers.sh)."""
+def prioritise() -> str:
+    """Join the cpu group where niceness counts (as the services' launcher does; the generator then shares it with
+    the system it measures), and say how the system under test is prioritised (cli/stack.py, servers.sh)."""
+    join_cpu_group()
     services = os.environ.get("BORGERPLAN_SERVICE_NICE", "5")
     servers = os.environ.get("BORGERPLAN_SERVER_NICE", "5")
-    return f"gateway and pages at nice 0, services at nice {services}, servers at nice {servers}"
+    note = f"gateway and pages at nice 0, services at nice {services}, servers at nice {servers}"
+    if not niceness_counts():
+        note += " (no effect here: each session is weighed alike, see deploy/local/servers.sh)"
+    return note
 
 
 def load_note() -> str:

@@ -42,7 +42,7 @@ from _support import (
     bench_system,
     load_note,
     percentiles,
-    priority_note,
+    prioritise,
     run_client,
     service_metrics,
     settled_note,
@@ -406,7 +406,7 @@ def main(
     print(f"overload benchmark ({load_note()})")
     shedding = "" if any(k.startswith("BORGERPLAN_MAX_") for k in extra) else " (load shedding at defaults)"
     print("system settings: " + ", ".join(f"{k}={v}" for k, v in env.items()) + shedding)
-    print(f"priorities: {priority_note()}")
+    print(f"priorities: {prioritise()}")
     with bench_system(servers_kind, env) as (system, _):
         run_client(run(system, citizens, seconds, factor, sane_p99_ms))
     print(f"\noverload benchmark took {(time.perf_counter() - began) / 60:.1f} min")

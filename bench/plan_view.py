@@ -34,7 +34,7 @@ from _support import (
     cpu_percent,
     fixed_rate,
     load_note,
-    priority_note,
+    prioritise,
     run_client,
     service_metrics,
     settled_note,
@@ -192,7 +192,7 @@ def main(citizens: int, rates: list[float], floor_rate: float, seconds: float, s
         "system settings: "
         + ", ".join(f"{k}={v}" for k, v in ENV.items())
         + " (load shedding at defaults)"
-        + f"; {priority_note()}"
+        + f"; {prioritise()}"
     )
     with bench_system(servers_kind, ENV) as (system, servers):
         run_client(run(system, servers, citizens, rates, floor_rate, seconds))

@@ -6,6 +6,7 @@
 #   smtp      an SMTP sink (aiosmtpd) that keeps every message as an .eml file under the data folder
 #
 # Usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp ...]
+#        servers.sh join-cpu-group PID  (the services' launcher: see join_cpu_group)
 # Idempotent: start leaves a running server alone; install is cached after the first run.
 # Environment (all optional):
 #   BORGERPLAN_CACHE_DIR   downloads and builds, shared by every checkout (default ~/.cache/borgerplan)
@@ -115,6 +116,31 @@ launch() { # name command... : detached from this shell, logging under the data 
   # that sheds load must get the CPU to refuse before the work it admitted gets more (decision 0016).
   setsid nohup nice -n "$SERVER_NICE" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
+}
+
+# Niceness only orders processes that share a scheduling group. Where everything runs in the root cpu cgroup with the
+# kernel's autogroups on (a VM without systemd, like CI's machine), each session is a group of its own, weighed
+# equally whatever its niceness, and PostgreSQL starts every backend in a session of its own: the servers' and the
+# services' nice 5 then count the same as the gateway's 0 (measured: two busy loops at nice 0 and 10, each in its own
+# session, got 50 % each). So the process that launches them joins one cpu cgroup of its own, where autogroups do
+# not apply and its children's niceness does (decision 0016). Elsewhere (systemd sessions, containers) the processes
+# are in a cgroup already and nothing is done.
+join_cpu_group() { # pid... : each of them, and (servers started before this existed) their children
+  local pid child group=/sys/fs/cgroup/cpu/borgerplan
+  [[ $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null) == 1 ]] || return 0
+  for pid; do
+    [[ -r /proc/$pid/cgroup ]] || continue
+    if grep -qE '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:/$' "/proc/$pid/cgroup"; then
+      if ! { mkdir -p "$group" 2>/dev/null && echo "$pid" 2>/dev/null >"$group/cgroup.procs"; }; then
+        say "note: the processes' niceness has no effect here (autogroups on, and $group cannot be made)"
+        return 0
+      fi
+      for child in $(pgrep -P "$pid"); do join_cpu_group "$child"; done
+    elif grep -qE '^0::/$' "/proc/$pid/cgroup" && ! grep -qE '^[0-9]+:([^:]*,)?cpu[,:]' "/proc/$pid/cgroup"; then
+      say "note: the processes' niceness has no effect here (autogroups on, in the root of cgroup v2)"
+      return 0
+    fi
+  done
 }
 
 elapsed() { echo "$((SECONDS - $1))s"; }
@@ -510,6 +536,7 @@ ENV
 
 cmd=${1:-status}
 shift || true
+if [[ $cmd == join-cpu-group ]]; then join_cpu_group "${1:?join-cpu-group needs a pid}"; exit 0; fi
 # FerretDB is nothing without its PostgreSQL: naming ferretdb means both, and stopping postgres stops
 # ferretdb first. The list is kept in start order; stop walks it backwards.
 targets=()
@@ -526,13 +553,19 @@ done
 
 case $cmd in
   install) for t in "${targets[@]}"; do locked "install_$t"; done ;;
-  start) for t in "${targets[@]}"; do "start_$t"; done ;;
+  start)
+    join_cpu_group $$
+    for t in "${targets[@]}"; do "start_$t"; done
+    # servers this instance already ran (started before the group existed, or by an older script) join it too
+    for t in "${targets[@]}"; do if pid_alive "$t"; then join_cpu_group "$(cat "$RUN/$t.pid")"; fi; done
+    ;;
   stop) for ((i = ${#targets[@]} - 1; i >= 0; i--)); do stop_one "${targets[i]}"; done ;;
   restart)
+    join_cpu_group $$
     for ((i = ${#targets[@]} - 1; i >= 0; i--)); do stop_one "${targets[i]}"; done
     for t in "${targets[@]}"; do "start_$t"; done
     ;;
   status) for t in "${targets[@]}"; do status_one "$t"; done ;;
   env) print_env ;;
-  *) die "usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp ...]" ;;
+  *) die "usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp ...] | join-cpu-group PID" ;;
 esac

@@ -40,6 +40,14 @@ class Servers:
             return None
         return Path(self._script_env["BORGERPLAN_DATA_DIR"]) / "logs" / "postgres.log"
 
+    @property
+    def local_pids(self) -> dict[str, int]:
+        """The running servers' process ids by name (only the project's own local servers)."""
+        if self._script_env is None:
+            return {}
+        run = Path(self._script_env["BORGERPLAN_DATA_DIR"]) / "run"
+        return {pid.stem: int(pid.read_text()) for pid in run.glob("*.pid")}
+
     def stop_kafka(self) -> None:
         subprocess.run(["bash", str(SCRIPT), "stop", "kafka"], check=True, env=self._script_env)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -29,12 +30,35 @@ DEFAULT_PORTS = {
 # (``BORGERPLAN_SERVICE_NICE``, default 5; the local servers likewise, ``BORGERPLAN_SERVER_NICE``). On one machine
 # every process shares the same cores: under a burst the work the gateway admitted would otherwise take the CPU it
 # needs to refuse the rest at once (decision 0016). Idle or at ordinary load it changes nothing. In a cluster each
-# has its own CPU instead.
+# has its own CPU instead. For the niceness to count, the launcher first joins the servers' cpu cgroup where the
+# kernel would otherwise weigh each session alike (``join_cpu_group``).
 EDGES = ("gateway", "web")
 
 
 def niceness(service: str) -> int:
     return 0 if service in EDGES else int(os.environ.get("BORGERPLAN_SERVICE_NICE", "5"))
+
+
+@functools.cache
+def join_cpu_group() -> None:
+    """Put this process (and so the services it starts) where niceness counts: on a machine whose processes share the
+    root cpu cgroup with the kernel's autogroups on, every session weighs the same whatever its niceness (the
+    servers script's ``join_cpu_group`` says more). Once per process; nothing to do elsewhere."""
+    servers("join-cpu-group", str(os.getpid()))
+
+
+def niceness_counts(pid: int | str = "self") -> bool:
+    """Whether the process's niceness orders it among the others: not so when it sits in the root cpu cgroup with the
+    kernel's autogroups on (then each session is weighed alike)."""
+    try:
+        autogroups = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
+    except OSError:
+        return True
+    # "N:controllers:path"; the cpu controller's line (cgroup v1), else the unified hierarchy's ("0::path")
+    cpu = [line.split(":", 2)[2] for line in lines if "cpu" in line.split(":", 2)[1].split(",")]
+    unified = [line.split(":", 2)[2] for line in lines if line.startswith("0::")]
+    return not autogroups or (cpu or unified) != ["/"]
 
 
 def data_dir() -> Path:
@@ -101,6 +125,7 @@ class ServiceStack:
         return self.run_dir / f"service-{service}.pid"
 
     def start(self, service: str) -> None:
+        join_cpu_group()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.log_dir / f"service-{service}.log").open("ab")
