@@ -25,22 +25,30 @@ def nice(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
 
 
-def children(pid: int) -> list[int]:
-    found = []
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from one reading of /proc."""
+    below: dict[int, list[int]] = {}
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            parent = next(line for line in status.read_text().splitlines() if line.startswith("PPid:"))
         except OSError:
             continue  # ended while we looked
-        if int(fields["PPid"]) == pid:
-            child = int(status.parent.name)
-            found += [child, *children(child)]
+        below.setdefault(int(parent.split()[1]), []).append(int(status.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = below.get(todo.pop(), [])
+        found += children
+        todo += children
     return found
 
 
-def test_the_services_niceness_orders_them(system: System) -> None:
+def skip_unless_groupable() -> None:
     if os.geteuid() != 0 and not niceness_counts():
         pytest.skip("autogroups in the root cpu cgroup, and only root may make a cpu cgroup here")
+
+
+def test_the_services_niceness_orders_them(system: System) -> None:
+    skip_unless_groupable()
     for name, process in system.stack.processes.items():
         assert niceness_counts(process.pid), f"{name}'s niceness counts for nothing here"
         assert (nice(process.pid) == 0) == (name in EDGES), f"{name} runs at nice {nice(process.pid)}"
@@ -49,11 +57,10 @@ def test_the_services_niceness_orders_them(system: System) -> None:
 def test_the_servers_and_every_database_backend_sit_below_the_edges(servers: Servers) -> None:
     if servers.origin != "local-script":
         pytest.skip("only the project's own servers are started (and prioritised) by the project")
-    if os.geteuid() != 0 and not niceness_counts():
-        pytest.skip("autogroups in the root cpu cgroup, and only root may make a cpu cgroup here")
+    skip_unless_groupable()
     pids = servers.local_pids
     assert {"postgres", "ferretdb", "kafka"} <= pids.keys(), pids
-    backends = children(pids["postgres"])
+    backends = descendants(pids["postgres"])
     # the checkpointer, the writers, the launchers, FerretDB's connections: else not the server this test means
     assert len(backends) >= 3, f"PostgreSQL (pid {pids['postgres']}) has {len(backends)} children"
     for pid in [*pids.values(), *backends]:

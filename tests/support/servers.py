@@ -34,19 +34,21 @@ class Servers:
         return self.origin == "local-script"
 
     @property
+    def _data_dir(self) -> Path | None:
+        """The local servers' data folder (only the project's own local servers have one)."""
+        return None if self._script_env is None else Path(self._script_env["BORGERPLAN_DATA_DIR"])
+
+    @property
     def postgres_log(self) -> Path | None:
         """PostgreSQL's log under FerretDB (only the project's own local servers have one to read)."""
-        if self._script_env is None:
-            return None
-        return Path(self._script_env["BORGERPLAN_DATA_DIR"]) / "logs" / "postgres.log"
+        return None if self._data_dir is None else self._data_dir / "logs" / "postgres.log"
 
     @property
     def local_pids(self) -> dict[str, int]:
         """The running servers' process ids by name (only the project's own local servers)."""
-        if self._script_env is None:
+        if self._data_dir is None:
             return {}
-        run = Path(self._script_env["BORGERPLAN_DATA_DIR"]) / "run"
-        return {pid.stem: int(pid.read_text()) for pid in run.glob("*.pid")}
+        return {pid.stem: int(pid.read_text()) for pid in (self._data_dir / "run").glob("*.pid")}
 
     def stop_kafka(self) -> None:
         subprocess.run(["bash", str(SCRIPT), "stop", "kafka"], check=True, env=self._script_env)
