@@ -1,6 +1,6 @@
 # Borgerplan: the verbs people expect. `make dev` runs the whole system, `make test` passes the tests.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
-LINT_PATHS := contracts/src libs/api/src libs/plumbing/src cli/src services/plan/src services/meetings/src \
+LINT_PATHS := contracts/src libs/api/src libs/plumbing/src libs/rules/src cli/src services/plan/src services/meetings/src \
 	services/consent/src services/notify/src services/gateway/src services/web/src
 
 .PHONY: setup dev test test-unit lint format stop status schemas contracts client bench
@@ -20,10 +20,11 @@ test: setup  ## all tests: unit, integration (real Kafka + FerretDB), e2e (runni
 test-unit: setup
 	$(UV) run pytest tests/unit
 
-lint: setup  ## ruff, formatting and mypy --strict, as CI runs them
+lint: setup  ## ruff, formatting, mypy --strict and the import contracts, as CI runs them
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy $(LINT_PATHS)
+	$(UV) run lint-imports --no-cache
 	$(UV) run python -m borgerplan_contracts.schemas --check
 	$(UV) run python -m borgerplan_contracts.asyncapi --check
 	$(UV) run python -m gateway_service.openapi --check

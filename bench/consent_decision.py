@@ -17,7 +17,7 @@ from _support import bench_settings, drop_databases, report
 
 from borgerplan_api.consent import ConsentCreate, DecisionRequest
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from consent_service import changes, decisions
 from consent_service.bootstrap import build
 from consent_service.changes import Consents

@@ -99,6 +99,10 @@ def _instance_env() -> dict[str, str]:
             key, value = line.split("=", 1)
             values[key.strip()] = value.strip()
     values["BORGERPLAN_DATA_DIR"] = str(ROOT / values["BORGERPLAN_DATA_DIR"])
+    # Several checkouts on one machine (git worktrees) each run an instance of their own: the offset moves its ports.
+    offset = int(os.environ.get("BORGERPLAN_TEST_PORT_OFFSET", "0"))
+    for key in [k for k in values if k.endswith("_PORT")]:
+        values[key] = str(int(values[key]) + offset)
     return {**os.environ, **values}
 
 

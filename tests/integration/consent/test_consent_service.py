@@ -16,7 +16,7 @@ from borgerplan_plumbing.internal import HttpxTransport
 from borgerplan_plumbing.kafka import publish_event
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from consent_service import changes
 from consent_service.bootstrap import build
 from plan_service.bootstrap import build as build_plan

@@ -20,7 +20,7 @@ from borgerplan_plumbing.internal import HttpxTransport
 from borgerplan_plumbing.kafka import publish_event
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from consent_service.bootstrap import build as build_consent
 from meetings_service import changes
 from meetings_service.bootstrap import build as build_meetings

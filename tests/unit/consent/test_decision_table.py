@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from borgerplan_plumbing.relations import PlanFacts
+from borgerplan_rules.relations import PlanFacts
 from consent_service.domain import ALL_CATEGORIES, ConsentState, decide
 
 TODAY = date(2026, 6, 15)

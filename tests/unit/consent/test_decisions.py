@@ -14,7 +14,7 @@ from borgerplan_api.consent import DecisionRequest, PreviewRequest
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import UnavailableError
 from borgerplan_plumbing.mongo import Query
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from consent_service import decisions
 from consent_service.changes import Confirmations, Consents
 

@@ -27,8 +27,8 @@ from borgerplan_contracts.events.consent import (
     ConsentRenewed,
     ConsentRevoked,
 )
-from borgerplan_plumbing.change import Stamp, history_entry
-from borgerplan_plumbing.relations import PlanFacts
+from borgerplan_rules.outcome import Stamp, history_entry
+from borgerplan_rules.relations import PlanFacts
 from consent_service.domain import (
     PROPOSED,
     ConsentRuleError,

@@ -35,7 +35,7 @@ from borgerplan_contracts.events.meetings import (
     TaskCompleted,
     TaskOverdue,
 )
-from borgerplan_plumbing.workdays import DANISH
+from borgerplan_rules.workdays import DANISH
 from meetings_service import domain
 from meetings_service.domain import (
     ConsentAnswer,

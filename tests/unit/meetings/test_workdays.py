@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from borgerplan_plumbing.workdays import DANISH, WorkingDayCalendar, easter_sunday, public_holidays
+from borgerplan_rules.workdays import DANISH, WorkingDayCalendar, easter_sunday, public_holidays
 
 
 @pytest.mark.parametrize(

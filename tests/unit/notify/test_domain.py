@@ -20,7 +20,7 @@ from borgerplan_contracts.events.meetings import (
     MinutesPublished,
     TaskOverdue,
 )
-from borgerplan_plumbing.workdays import COPENHAGEN, WorkingDayCalendar
+from borgerplan_rules.workdays import COPENHAGEN, WorkingDayCalendar
 from notify_service import domain, messages
 from notify_service.domain import Cause, DeliveryResult, Notice, Preference, Recipient, Rules
 

@@ -13,68 +13,17 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from borgerplan_contracts import CloudEvent, EventData, new_event
-from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.store import AggregateStore, VersionConflictError
+from borgerplan_rules.outcome import Outcome, Stamp, history_entry
+
+__all__ = ["change", "create", "events_of", "write"]
 
 # A change without If-Match is read again and retried when another writer got in first. Under contention each round
 # has one winner, so a writer may lose a few times; a short random pause spreads the next round out.
 RETRIES = 12
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """Who made a change and when (from the caller the gateway signed, or the system itself)."""
-
-    at: datetime
-    by: str
-    by_name: str
-    by_unit: str | None
-
-    def doc(self) -> Document:
-        return {"at": self.at, "by": self.by, "by_name": self.by_name, "by_unit": self.by_unit}
-
-    @classmethod
-    def of(cls, caller: Caller) -> Stamp:
-        return cls(at=datetime.now(UTC), by=caller.sub, by_name=caller.name, by_unit=caller.unit)
-
-    @classmethod
-    def system(cls) -> Stamp:
-        return cls(at=datetime.now(UTC), by="system", by_name="Borgerplan", by_unit=None)
-
-
-@dataclass
-class Outcome:
-    """What a change does: fields to set, what goes into the history, the events.
-
-    ``changes`` are field-level entries (``{field, from, to}``); ``record`` further fields of the history entry (for
-    example consent's kind of change). A history entry (version, who, when, plus these) is written when either is
-    given. ``push`` appends to other arrays in the same write (a delivery attempt). An empty outcome writes nothing.
-    """
-
-    set: Document = field(default_factory=dict)
-    changes: list[Document] = field(default_factory=list)
-    events: list[EventData] = field(default_factory=list)
-    record: Document | None = None
-    push: Document = field(default_factory=dict)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.set or self.changes or self.events or self.record or self.push)
-
-
-def history_entry(version: int, stamp: Stamp, outcome: Outcome) -> Document | None:
-    if not outcome.changes and outcome.record is None:
-        return None
-    entry: Document = {"version": version, **stamp.doc()}
-    if outcome.changes:
-        entry["changes"] = outcome.changes
-    entry.update(outcome.record or {})
-    return entry
 
 
 async def write(

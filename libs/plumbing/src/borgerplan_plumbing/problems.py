@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from borgerplan_plumbing.auth import AuthenticationError
 from borgerplan_plumbing.store import AlreadyExistsError, NotFoundError, VersionConflictError
+from borgerplan_rules.violations import RuleViolation
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -63,20 +64,6 @@ class DependencyUnavailableError(Exception):
     def __init__(self, name: str) -> None:
         super().__init__(f"{name} did not answer")
         self.name = name
-
-
-class RuleViolation(ValueError):
-    """A domain rule refused a change; nothing was stored. ``field`` names what is wrong.
-
-    Services subclass it for their rules; the handler answers 422 (or the rule's own status, e.g. 409 for a
-    state that no longer allows the change, 404 for a missing part) with the field in ``errors``.
-    """
-
-    def __init__(self, field: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-        self.status = status
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:

@@ -22,10 +22,11 @@ from borgerplan_api.consent import (
     RevocationCreate,
 )
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.change import Outcome, Stamp, change, create
+from borgerplan_plumbing.change import change, create
 from borgerplan_plumbing.mongo import Collection, Document
 from borgerplan_plumbing.store import AggregateStore, VersionConflictError
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.outcome import Outcome, Stamp
+from borgerplan_rules.workdays import today
 from consent_service import domain
 
 log = logging.getLogger(__name__)

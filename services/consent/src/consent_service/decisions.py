@@ -31,8 +31,8 @@ from borgerplan_api.consent import (
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import UnavailableError
 from borgerplan_plumbing.mongo import Document
-from borgerplan_plumbing.relations import PlanFacts
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.relations import PlanFacts
+from borgerplan_rules.workdays import today
 from consent_service import changes, domain, queries
 from consent_service.changes import Consents
 from consent_service.domain import ConsentState, Decision

@@ -4,7 +4,7 @@ Information about a citizen may be shared with another unit only with the citize
 The responsible authority unit of one of the citizen's current plans is always permitted; every other unit needs a
 consent (or a recorded statutory basis) that is unrevoked, valid today and covers the purpose; the categories
 permitted are the union of what those consents cover. Deny is the default. Who is responsible, who is an actor and
-who is a party to a consent are defined once, in ``borgerplan_plumbing.relations``.
+who is a party to a consent are defined once, in ``borgerplan_rules.relations``.
 
 A consent changes as one aggregate with versions. ``grant`` builds a new one; ``narrow``, ``renew``, ``revoke``,
 ``expire`` and ``warn_expiring`` take the stored document and return an ``Outcome`` (the fields to set, the history
@@ -41,9 +41,9 @@ from borgerplan_contracts.events.consent import (
     ConsentRenewed,
     ConsentRevoked,
 )
-from borgerplan_plumbing.change import Outcome, Stamp, history_entry
-from borgerplan_plumbing.problems import RuleViolation
-from borgerplan_plumbing.relations import PlanFacts, is_consent_party, relation
+from borgerplan_rules.outcome import Outcome, Stamp, history_entry
+from borgerplan_rules.relations import PlanFacts, is_consent_party, relation
+from borgerplan_rules.violations import RuleViolation
 
 __all__ = ["Document", "Outcome", "PlanFacts", "Stamp"]
 

@@ -8,7 +8,7 @@ from fastapi import Request, Response
 
 from borgerplan_plumbing import pages
 from borgerplan_plumbing.mongo import Document, Query, find_together
-from borgerplan_plumbing.relations import PlanFacts
+from borgerplan_rules.relations import PlanFacts
 from consent_service.changes import Consents
 
 # A citizen has a handful of consents and plans; these bound a read should something go wrong.

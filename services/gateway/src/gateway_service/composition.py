@@ -16,8 +16,8 @@ from typing import Any
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, InternalResponse, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
-from borgerplan_plumbing.relations import PlanFacts
-from borgerplan_plumbing.relations import relation as relation_of
+from borgerplan_rules.relations import PlanFacts
+from borgerplan_rules.relations import relation as relation_of
 from gateway_service import facts as facts_of
 from gateway_service import policy
 

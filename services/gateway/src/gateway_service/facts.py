@@ -13,8 +13,8 @@ from typing import Any
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, InternalResponse, path
 from borgerplan_plumbing.problems import Problem
-from borgerplan_plumbing.relations import PlanFacts, is_consent_party, is_meeting_participant, manages_meeting
-from borgerplan_plumbing.relations import relation as relation_of
+from borgerplan_rules.relations import PlanFacts, is_consent_party, is_meeting_participant, manages_meeting
+from borgerplan_rules.relations import relation as relation_of
 from gateway_service.policy import Facts
 
 

@@ -3,7 +3,7 @@
 ``decide(action, caller, facts)`` answers from the caller's token (roles, unit kind) and the facts about the
 resource the gateway read from its owning service (``Facts``): the caller's unit's relation to the citizen, and for
 a consent or a meeting the caller's part in it. The relations themselves have one definition, in
-``borgerplan_plumbing.relations``. The final word on another unit's reading is the citizen's consent, decided live by
+``borgerplan_rules.relations``. The final word on another unit's reading is the citizen's consent, decided live by
 the consent service: ``allow_with_consent`` says the gateway must ask it.
 
 Refusals are ``not_found`` (404) when the caller has no relation to the citizen, since the existence of a plan is
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.relations import Relation
+from borgerplan_rules.relations import Relation
 
 Action = Literal[
     # without a citizen yet

@@ -9,7 +9,7 @@ from borgerplan_contracts import topics
 from borgerplan_plumbing.projections import plan_references
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
-from borgerplan_plumbing.workdays import WorkingDayCalendar
+from borgerplan_rules.workdays import WorkingDayCalendar
 from meetings_service import changes
 from meetings_service.changes import Meetings
 from meetings_service.entrypoints.http import router

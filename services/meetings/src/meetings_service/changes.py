@@ -24,12 +24,13 @@ from borgerplan_api.meetings import (
     ParticipantResponse,
 )
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.change import Outcome, Stamp, change, create
+from borgerplan_plumbing.change import change, create
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.mongo import Collection, Document
-from borgerplan_plumbing.relations import PlanFacts
 from borgerplan_plumbing.store import AggregateStore, NotFoundError, VersionConflictError
-from borgerplan_plumbing.workdays import WorkingDayCalendar, today
+from borgerplan_rules.outcome import Outcome, Stamp
+from borgerplan_rules.relations import PlanFacts
+from borgerplan_rules.workdays import WorkingDayCalendar, today
 from meetings_service import domain
 from meetings_service.domain import ConsentAnswer, Disclosure, MeetingRuleError
 

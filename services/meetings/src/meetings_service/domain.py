@@ -44,10 +44,10 @@ from borgerplan_contracts.events.meetings import (
     TaskCompleted,
     TaskOverdue,
 )
-from borgerplan_plumbing.change import Outcome, Stamp
-from borgerplan_plumbing.problems import RuleViolation
-from borgerplan_plumbing.relations import PlanFacts
-from borgerplan_plumbing.workdays import WorkingDayCalendar, local_date
+from borgerplan_rules.outcome import Outcome, Stamp
+from borgerplan_rules.relations import PlanFacts
+from borgerplan_rules.violations import RuleViolation
+from borgerplan_rules.workdays import WorkingDayCalendar, local_date
 
 __all__ = ["Document", "Outcome", "PlanFacts", "Stamp"]
 

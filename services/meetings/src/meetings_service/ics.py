@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from borgerplan_plumbing.workdays import COPENHAGEN
+from borgerplan_rules.workdays import COPENHAGEN
 
 KIND_DA = {
     "preparation": "Forberedelsesmøde",

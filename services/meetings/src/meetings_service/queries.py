@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from borgerplan_plumbing.mongo import Document
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from meetings_service import domain
 from meetings_service.changes import NOT_IN_MEETING, Meetings
 

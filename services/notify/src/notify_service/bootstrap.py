@@ -12,7 +12,7 @@ from borgerplan_contracts import topics
 from borgerplan_plumbing.internal import HttpxTransport
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
-from borgerplan_plumbing.workdays import WorkingDayCalendar
+from borgerplan_rules.workdays import WorkingDayCalendar
 from notify_service.changes import Notify
 from notify_service.channels import Channel, DigitalPostChannel, EmailChannel, SmsChannel
 from notify_service.domain import Rules

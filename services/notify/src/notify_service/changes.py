@@ -35,10 +35,11 @@ from borgerplan_contracts.events.meetings import (
 )
 from borgerplan_plumbing import outbox
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.change import Stamp, change, create, write
+from borgerplan_plumbing.change import change, create, write
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.mongo import Collection, Document
 from borgerplan_plumbing.store import AggregateStore, AlreadyExistsError, VersionConflictError
+from borgerplan_rules.outcome import Stamp
 from notify_service import domain, messages
 from notify_service.channels import Channel, OutgoingMessage
 from notify_service.domain import Cause, DeliveryResult, Notice, Preference, Rules

@@ -30,8 +30,8 @@ from borgerplan_contracts.events.meetings import (
     TaskOverdue,
 )
 from borgerplan_contracts.events.notify import Channel, NotificationKind
-from borgerplan_plumbing.change import Outcome
-from borgerplan_plumbing.workdays import COPENHAGEN, DANISH, WorkingDayCalendar
+from borgerplan_rules.outcome import Outcome
+from borgerplan_rules.workdays import COPENHAGEN, DANISH, WorkingDayCalendar
 from notify_service import messages
 from notify_service.messages import Language
 

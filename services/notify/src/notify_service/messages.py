@@ -13,7 +13,7 @@ from typing import Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from borgerplan_plumbing.workdays import COPENHAGEN
+from borgerplan_rules.workdays import COPENHAGEN
 
 Language = Literal["da", "en"]
 KINDS = (

@@ -32,10 +32,11 @@ from borgerplan_api.plan import (
 )
 from borgerplan_contracts.events import CitizenRegistered
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.change import Outcome, Stamp, change, create
+from borgerplan_plumbing.change import change, create
 from borgerplan_plumbing.mongo import Collection, Document
 from borgerplan_plumbing.problems import Problem
 from borgerplan_plumbing.store import AggregateStore, AlreadyExistsError, NotFoundError, VersionConflictError
+from borgerplan_rules.outcome import Outcome, Stamp
 from plan_service import domain
 from plan_service.domain import PlanRuleError
 

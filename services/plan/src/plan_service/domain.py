@@ -44,8 +44,8 @@ from borgerplan_contracts.events.plan import (
     PlanCreated,
     ScoreRecorded,
 )
-from borgerplan_plumbing.change import Outcome, Stamp
-from borgerplan_plumbing.problems import RuleViolation
+from borgerplan_rules.outcome import Outcome, Stamp
+from borgerplan_rules.violations import RuleViolation
 from plan_service.vocabulary import canonical_legal_basis
 
 __all__ = ["Document", "Outcome", "PlanRuleError", "Stamp"]

@@ -24,7 +24,7 @@ from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_aut
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from web_service import pictures
 from web_service import wording as W
 from web_service.forms import Form

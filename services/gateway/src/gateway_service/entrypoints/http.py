@@ -28,7 +28,7 @@ from borgerplan_plumbing import pages
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
-from borgerplan_plumbing.relations import Relation
+from borgerplan_rules.relations import Relation
 from gateway_service import composition, policy, worklists
 from gateway_service import facts as facts_of
 from gateway_service.access_log import AccessLog

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from web_service import wording as W
 from web_service.forms import Form, iso
 from web_service.gateway import ApiProblem

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from borgerplan_plumbing.workdays import today
+from borgerplan_rules.workdays import today
 from web_service import pdf, pictures
 from web_service import plan_forms as F
 from web_service import wording as W
