@@ -14,6 +14,7 @@ from typing import Any
 from borgerplan_cli import demo, stack
 from borgerplan_plumbing.auth import issue_development_token
 from borgerplan_plumbing.settings import Settings
+from borgerplan_rules.access import PROFESSIONAL_KINDS
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
@@ -137,7 +138,7 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--sub")
     token.add_argument("--name")
     token.add_argument("--unit")
-    token.add_argument("--unit-kind", choices=["authority", "provider", "external"])
+    token.add_argument("--unit-kind", choices=sorted(PROFESSIONAL_KINDS))
     token.add_argument("--roles", help="comma-separated: caseworker,contact_person,citizen,case_system,admin")
     token.add_argument("--citizen-id")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds")

@@ -1,4 +1,5 @@
-"""The consent rules without I/O: the input models' field rules, changes to one consent, preview and batch."""
+"""The consent rules without I/O: the input models' field rules and changes to one consent. (What a consent permits
+is the one answer's, ``borgerplan_rules.access``: tests/unit/rules.)"""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ import pytest
 from pydantic import ValidationError
 
 from borgerplan_api.consent import (
-    BatchDecisionRequest,
     ConsentCreate,
     ConsentHistoryEntry,
     ConsentNarrowing,
     ConsentPublic,
+    ConsentRefsAmong,
     ConsentRenewal,
     PreviewRequest,
-    ProposedConsent,
     RevocationCreate,
 )
 from borgerplan_contracts.events.consent import (
@@ -28,27 +28,19 @@ from borgerplan_contracts.events.consent import (
     ConsentRevoked,
 )
 from borgerplan_rules.outcome import Stamp, history_entry
-from borgerplan_rules.relations import PlanFacts
 from consent_service.domain import (
-    PROPOSED,
     ConsentRuleError,
-    ConsentState,
-    Decision,
     check_narrowing,
     check_renewal,
     check_validity,
-    decide_many,
     expire,
     grant,
     is_expiring,
     narrow,
-    preview,
     renew,
     revoke,
     status_on,
-    visible_consents,
     warn_expiring,
-    worth_confirming,
 )
 
 TODAY = date(2026, 6, 15)
@@ -114,12 +106,18 @@ def test_oral_consent_with_recorder_is_accepted() -> None:
 
 
 def test_a_batch_holds_at_most_a_thousand_citizens() -> None:
-    body = {"unit": SHELTER, "purpose": "view_plan", "citizen_ids": [f"c{i}" for i in range(1000)]}
-    assert len(BatchDecisionRequest.model_validate(body).citizen_ids) == 1000
+    body = {"citizen_ids": [f"c{i}" for i in range(1000)]}
+    assert len(ConsentRefsAmong.model_validate(body).citizen_ids) == 1000
     with pytest.raises(ValidationError, match="citizen_ids"):
-        BatchDecisionRequest.model_validate({**body, "citizen_ids": [f"c{i}" for i in range(1001)]})
+        ConsentRefsAmong.model_validate({"citizen_ids": [f"c{i}" for i in range(1001)]})
+    with pytest.raises(ValidationError, match="citizen_ids"):
+        ConsentRefsAmong.model_validate({"citizen_ids": []})
+
+
+def test_a_preview_names_a_known_unit_kind() -> None:
+    base = {"citizen_id": "c", "unit": TREATMENT, "purpose": "view_plan"}
     with pytest.raises(ValidationError, match="unit_kind"):
-        BatchDecisionRequest.model_validate({**body, "unit_kind": "department"})
+        PreviewRequest.model_validate({**base, "unit_kind": "department"})
 
 
 def test_a_preview_without_a_proposal_asks_what_the_unit_sees_now() -> None:
@@ -288,190 +286,3 @@ def test_status_and_expiry_notice(
 ) -> None:
     assert status_on(valid_until, revoked, TODAY) == status
     assert is_expiring(valid_until, TODAY) is expiring
-
-
-# --- preview, batch, relations --------------------------------------------------------------------------------
-
-PLANS = [PlanFacts("p1", "c", RESPONSIBLE, frozenset({TREATMENT, SHELTER}))]
-HEALTH = ConsentState(
-    "k1",
-    TREATMENT,
-    frozenset({"general", "health"}),
-    frozenset({"view_plan"}),
-    TODAY - timedelta(days=5),
-    TODAY + timedelta(days=50),
-    False,
-    granted_by_unit=RESPONSIBLE,
-)
-
-
-def _preview(
-    proposed: ProposedConsent | None, replaces: str | None, unit: str = TREATMENT
-) -> tuple[Decision, Decision]:
-    return preview(
-        unit=unit,
-        unit_kind=None,
-        purpose="view_plan",
-        today=TODAY,
-        consents=[HEALTH],
-        plans=PLANS,
-        proposed=proposed,
-        replaces=replaces,
-    )
-
-
-def _proposed(*categories: str, until: date | None = None) -> ProposedConsent:
-    return ProposedConsent.model_validate(
-        {"categories": categories, "purposes": ["view_plan"], "valid_from": TODAY, "valid_until": until}
-    )
-
-
-def test_preview_a_new_consent_adds_to_what_stands() -> None:
-    before, after = _preview(_proposed("housing"), None)
-    assert before.categories == ("general", "health")
-    assert (after.categories, after.consent_ids) == (("general", "health", "housing"), ("k1", PROPOSED))
-
-
-def test_preview_a_narrowing_replaces_the_consent() -> None:
-    before, after = _preview(_proposed("general"), "k1")
-    assert before.categories == ("general", "health")
-    assert (after.permit, after.categories, after.consent_ids) == (True, ("general",), ("k1",))
-
-
-def test_preview_a_revocation() -> None:
-    _, after = _preview(None, "k1")
-    assert (after.permit, after.relation, after.reason) == (False, "actor", "consent_revoked")
-
-
-def test_preview_for_a_unit_without_anything_yet() -> None:
-    before, after = _preview(_proposed("general"), None, unit="jobcenter")
-    assert (before.permit, before.relation) == (False, "none")
-    assert (after.permit, after.relation, after.categories) == (True, "actor", ("general",))
-
-
-def test_preview_a_renewal_of_a_consent_that_ran_out() -> None:
-    ran_out = ConsentState(
-        "k2",
-        TREATMENT,
-        frozenset({"general"}),
-        frozenset({"view_plan"}),
-        date(2025, 1, 1),
-        date(2026, 1, 1),
-        False,
-    )
-    before, after = preview(
-        unit=TREATMENT,
-        unit_kind=None,
-        purpose="view_plan",
-        today=TODAY,
-        consents=[ran_out],
-        plans=PLANS,
-        proposed=ProposedConsent.model_validate(
-            {
-                "categories": ["general"],
-                "purposes": ["view_plan"],
-                "valid_from": "2025-01-01",
-                "valid_until": "2027-01-01",
-            }
-        ),
-        replaces="k2",
-    )
-    assert (before.permit, before.reason) == (False, "consent_not_in_force")
-    assert (after.permit, after.consent_ids) == (True, ("k2",))
-
-
-def test_preview_replaces_only_the_units_own_consent() -> None:
-    with pytest.raises(ConsentRuleError) as other:
-        _preview(None, "k1", unit=SHELTER)
-    assert other.value.field == "replaces_consent_id"
-    with pytest.raises(ConsentRuleError):
-        _preview(None, "no-such")
-
-
-def test_the_responsible_unit_previews_everything_either_way() -> None:
-    before, after = _preview(None, None, unit=RESPONSIBLE)
-    assert before == after and before.relation == "responsible"
-
-
-def _consent_doc(citizen: str, unit: str, categories: list[str], **extra: Any) -> dict[str, Any]:
-    return {
-        "_id": f"{citizen}-{unit}",
-        "citizen_id": citizen,
-        "grantee_unit": unit,
-        "granted_by_unit": RESPONSIBLE,
-        "categories": categories,
-        "purposes": ["view_plan"],
-        "valid_from": "2026-01-01",
-        "valid_until": None,
-        "status": "active",
-        **extra,
-    }
-
-
-def test_batch_decides_each_citizen_once_in_the_order_asked() -> None:
-    rows = decide_many(
-        unit=SHELTER,
-        unit_kind="provider",
-        purpose="view_plan",
-        citizen_ids=["c3", "c1", "c2", "c1"],
-        today=TODAY,
-        consents=[
-            _consent_doc("c1", SHELTER, ["general"]),
-            _consent_doc("c2", SHELTER, ["health"], status="revoked"),
-        ],
-        plans=[PlanFacts("p3", "c3", SHELTER)],  # a provider is never responsible
-    )
-    assert [(c, d.permit, d.categories) for c, d in rows] == [
-        ("c3", False, ()),
-        ("c1", True, ("general",)),
-        ("c2", False, ()),
-    ]
-
-
-def test_batch_for_the_responsible_unit() -> None:
-    rows = decide_many(
-        unit=RESPONSIBLE,
-        unit_kind="authority",
-        purpose="view_plan",
-        citizen_ids=["c1", "c2"],
-        today=TODAY,
-        consents=[],
-        plans=[PlanFacts("p1", "c1", RESPONSIBLE), PlanFacts("p2", "c2", RESPONSIBLE, status="closed")],
-    )
-    assert [(c, d.permit, d.relation) for c, d in rows] == [
-        ("c1", True, "responsible"),
-        ("c2", False, "none"),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("relation", "permit", "unit_kind", "worth"),
-    [
-        ("responsible", True, None, False),
-        ("actor", True, "provider", False),
-        ("actor", False, "provider", False),  # no plan can make a provider responsible; it is related already
-        ("none", False, "provider", True),  # it may have been added as an actor a moment ago
-        ("none", False, "external", True),
-        ("actor", True, None, True),  # the kind is unknown: it might be the responsible unit
-        ("actor", True, "authority", True),
-        ("none", False, "authority", True),
-    ],
-)
-def test_which_answers_are_worth_confirming_with_the_plan_service(
-    relation: str, permit: bool, unit_kind: str | None, worth: bool
-) -> None:
-    decision = Decision(permit, relation, (), (), "none", "x")  # type: ignore[arg-type]
-    assert worth_confirming(decision, unit_kind) is worth  # type: ignore[arg-type]
-
-
-def test_visible_consents_follow_the_relation() -> None:
-    mine = _consent_doc("c", TREATMENT, ["general"])
-    registered = _consent_doc("c", "psykiatri", ["general"], granted_by_unit=TREATMENT)
-    others = _consent_doc("c", SHELTER, ["general"])
-    docs = [mine, registered, others]
-    as_actor = Decision(True, "actor", (), (), "consent", "consent")
-    as_responsible = Decision(True, "responsible", (), (), "responsible_unit", "responsible_unit")
-    stranger = Decision(False, "none", (), (), "none", "no_relation")
-    assert visible_consents(TREATMENT, as_actor, docs) == [mine, registered]
-    assert visible_consents(RESPONSIBLE, as_responsible, docs) == docs
-    assert visible_consents("ukendt", stranger, docs) is None

@@ -7,9 +7,13 @@ consent at hand.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import pytest
 
 from borgerplan_plumbing.auth import Caller
+from borgerplan_rules.access import CitizenFacts, ConsentFacts, PlanFacts, access
 from gateway_service.policy import Facts, decide
 
 CALLERS = {
@@ -185,3 +189,24 @@ def test_every_action_has_rows() -> None:
     from gateway_service.policy import Action
 
     assert {row[0] for row in TABLE} == set(get_args(Action))
+
+
+def _access_relation(
+    unit: str, plans: tuple[PlanFacts, ...], consents: tuple[ConsentFacts, ...], **kw: Any
+) -> str:
+    return access(
+        unit, "authority", "view_plan", CitizenFacts("c1", plans, consents), date(2026, 6, 15), **kw
+    ).relation
+
+
+def test_the_policy_is_fed_by_the_one_answer() -> None:
+    """The situations above are the relations ``borgerplan_rules.access`` gives the gateway for the caller's unit "u":
+    the policy is the table of actions, the relation is the one answer's."""
+    responsible = (PlanFacts("p", "c1", "u"),)
+    on_the_map = (PlanFacts("p", "c1", "other", frozenset({"u"})),)
+    named = (ConsentFacts("k", "other", ("general",), ("view_plan",), date(2026, 1, 1), granted_by_unit="u"),)
+    assert _access_relation("u", (), (), citizen=True) == SITUATIONS["self"].relation
+    assert _access_relation("u", responsible, ()) == SITUATIONS["responsible"].relation
+    assert _access_relation("u", on_the_map, ()) == SITUATIONS["actor"].relation
+    assert _access_relation("u", (), named) == SITUATIONS["actor"].relation, "named by a consent: related"
+    assert _access_relation("u", (), ()) == SITUATIONS["none"].relation

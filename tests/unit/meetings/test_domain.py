@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,11 +35,10 @@ from borgerplan_contracts.events.meetings import (
     TaskCompleted,
     TaskOverdue,
 )
+from borgerplan_rules.access import CitizenFacts, ConsentFacts, Disclosure
 from borgerplan_rules.workdays import DANISH
 from meetings_service import domain
 from meetings_service.domain import (
-    ConsentAnswer,
-    Disclosure,
     Document,
     MeetingRuleError,
     Outcome,
@@ -56,11 +55,21 @@ PLAN = PlanFacts(
     responsible_unit=AUTHORITY,
     actor_units=frozenset({TREATMENT, PSYCHIATRY}),
 )
-PERMIT = ConsentAnswer(
-    permit=True, reason="consent", relation="actor", consent_ids=("k1",), categories=("general",)
-)
-RESPONSIBLE = ConsentAnswer(permit=True, reason="responsible_unit", relation="responsible")
-NO_CONSENT = ConsentAnswer(permit=False, reason="no_consent", relation="actor")
+TODAY = STAMP.at.date()
+
+
+def consent(unit: str, consent_id: str, *purposes: str) -> ConsentFacts:
+    """A consent of the citizen for ``unit`` (the plan's general part), in force since January."""
+    wanted = purposes or ("meeting_invitation", "receive_minutes")
+    return ConsentFacts(consent_id, unit, ("general",), wanted, date(2026, 1, 1), citizen_id="c1")
+
+
+def facts(*consents: ConsentFacts, known: bool = True) -> CitizenFacts:
+    """The citizen's facts as the owners answer them (``known`` False: the consent service did not answer)."""
+    return CitizenFacts("c1", (PLAN,), consents if known else None)
+
+
+EVERY = facts(consent(TREATMENT, "k1"), consent(PSYCHIATRY, "k2"))
 
 PARTICIPANTS: list[dict[str, Any]] = [
     {"name": "Borgeren", "kind": "citizen"},
@@ -95,17 +104,17 @@ def create(day: date = date(2026, 4, 9), **overrides: Any) -> MeetingCreate:
 
 def scheduled(
     day: date = date(2026, 4, 9),
-    answers: Mapping[str, ConsentAnswer] | None = None,
+    known: CitizenFacts = EVERY,
     meeting_id: str = "m1",
     plan: PlanFacts = PLAN,
     **overrides: Any,
 ) -> Document:
     """A stored meeting as the service keeps it (version 1, history left out)."""
-    answers = {TREATMENT: PERMIT, PSYCHIATRY: PERMIT} if answers is None else answers
+    body = create(day, **overrides)
     doc, _ = domain.schedule(
-        create(day, **overrides),
+        body,
         plan,
-        answers,
+        domain.invitation_answers(body.participants, known, TODAY),
         meeting_id=meeting_id,
         stamp=STAMP,
         calendar=DANISH,
@@ -143,10 +152,8 @@ def with_minutes(doc: Document, tasks: list[dict[str, Any]], **extra: Any) -> Do
     return apply(doc, domain.put_minutes(doc, body, ids(), DANISH))
 
 
-def published(
-    doc: Document, answers: Mapping[str, ConsentAnswer] | None = None, when: datetime | None = None
-) -> Document:
-    answers = {AUTHORITY: RESPONSIBLE, TREATMENT: PERMIT, PSYCHIATRY: PERMIT} if answers is None else answers
+def published(doc: Document, known: CitizenFacts = EVERY, when: datetime | None = None) -> Document:
+    answers = domain.minutes_answers(doc, known, TODAY)
     return apply(doc, domain.publish_minutes(doc, answers, when or STAMP.at, DANISH))
 
 
@@ -157,18 +164,19 @@ def test_schedule_invites_with_consent_and_lists_the_uninvited_with_their_reason
     body = create(
         participants=[*PARTICIPANTS, {"name": "Job Konsulent", "kind": "external", "unit": JOBCENTRE}]
     )
-    assert domain.units_to_ask_for_invitation(body, PLAN) == [JOBCENTRE, PSYCHIATRY, TREATMENT], (
-        "the responsible unit's own people are invited without asking"
+    # Psychiatry takes part in the plan without a consent; the job centre has no relation to the citizen at all.
+    answers = domain.invitation_answers(body.participants, facts(consent(TREATMENT, "k1")), TODAY)
+    assert sorted(answers) == [AUTHORITY, JOBCENTRE, PSYCHIATRY, TREATMENT], (
+        "one answer per professional unit"
     )
-    # Psychiatry has no consent; the job centre got no answer (the consent service did not answer).
-    answers = {TREATMENT: PERMIT, PSYCHIATRY: NO_CONSENT}
+    assert answers[AUTHORITY].full, "the responsible unit's own people are invited on its own case"
     doc, events = domain.schedule(
         body, PLAN, answers, meeting_id="m1", stamp=STAMP, calendar=DANISH, new_id=ids()
     )
     assert [p["name"] for p in doc["participants"]] == ["Borgeren", "Søster", "Sags Behandler", "Be Handler"]
     assert doc["uninvited"] == [
         {"name": "Psy Kiater", "unit": PSYCHIATRY, "reason": "no_consent"},
-        {"name": "Job Konsulent", "unit": JOBCENTRE, "reason": "consent_unavailable"},
+        {"name": "Job Konsulent", "unit": JOBCENTRE, "reason": "no_relation"},
     ]
     assert doc["history"][0]["uninvited_units"] == [JOBCENTRE, PSYCHIATRY]
     assert all(p["invitation_status"] == "needs_action" for p in doc["participants"])
@@ -183,16 +191,16 @@ def test_schedule_invites_with_consent_and_lists_the_uninvited_with_their_reason
     assert event.agenda_closes_on == date(2026, 3, 31) and event.minutes_due_on == date(2026, 4, 16)
 
     assert domain.invitation_disclosures(doc, answers) == [
-        Disclosure(TREATMENT, "meeting_invitation", "meeting_invitation", ("general",), ("k1",))
+        Disclosure("c1", TREATMENT, "meeting_invitation", "meeting_invitation", ("general",), ("k1",), "m1")
     ], "the invitation to another unit on its consent is disclosed; nothing for the uninvited"
 
     public = MeetingPublic.model_validate({**doc, "meeting_id": doc["_id"], "version": 1})
-    assert [u.reason for u in public.uninvited] == ["no_consent", "consent_unavailable"]
+    assert [u.reason for u in public.uninvited] == ["no_consent", "no_relation"]
     assert public.agenda[0].key == "welcome" and public.minutes is None
 
 
-def test_no_answers_at_all_invite_only_the_responsible_unit_and_the_citizens_own() -> None:
-    doc = scheduled(answers={})
+def test_without_the_consents_only_the_responsible_unit_and_the_citizens_own_are_invited() -> None:
+    doc = scheduled(known=facts(known=False))
     assert [p["kind"] for p in doc["participants"]] == ["citizen", "private_network", "authority"]
     assert {u["reason"] for u in doc["uninvited"]} == {"consent_unavailable"}
 
@@ -402,7 +410,10 @@ def test_publish_sends_to_the_permitted_and_withholds_from_the_others() -> None:
     doc = with_minutes(
         scheduled(), [{"what": "Book lægetid", "responsible_unit": AUTHORITY, "due": "2026-04-20"}]
     )
-    answers = {AUTHORITY: RESPONSIBLE, TREATMENT: PERMIT}  # psychiatry: no answer
+    # Psychiatry's consent covers invitations, not the minutes.
+    known = facts(consent(TREATMENT, "k1"), consent(PSYCHIATRY, "k2", "meeting_invitation"))
+    answers = domain.minutes_answers(doc, known, TODAY)
+    assert answers[PSYCHIATRY].reason == "purpose_not_covered"
     outcome = domain.publish_minutes(doc, answers, STAMP.at, DANISH)
     after = apply(doc, outcome)
     sent = {p["name"] for p in after["participants"] if p["participant_id"] in after["minutes"]["recipients"]}
@@ -412,7 +423,7 @@ def test_publish_sends_to_the_permitted_and_withholds_from_the_others() -> None:
     assert isinstance(assigned, TaskAssigned) and assigned.responsible_unit == AUTHORITY
     assert outcome.record == {"what": "minutes_published", "withheld_units": [PSYCHIATRY]}
     assert domain.minutes_disclosures(after, answers) == [
-        Disclosure(TREATMENT, "receive_minutes", "minutes", ("general",), ("k1",))
+        Disclosure("c1", TREATMENT, "receive_minutes", "minutes", ("general",), ("k1",), "m1")
     ], "the responsible unit's own case is no disclosure"
     assert after["outstanding"] is True, "a task is open"
     assert after["next_overdue_on"] == "2026-04-21", "the task's due date now, not the minutes'"
@@ -570,7 +581,7 @@ def test_unit_deadlines_overdue_first_then_by_due_date() -> None:
     past = published(with_minutes(scheduled(date(2026, 3, 2), meeting_id="past"), tasks))
     coordinated_unsent = scheduled(date(2026, 3, 16), meeting_id="unsent", coordinator_unit=TREATMENT)
     invited_upcoming = scheduled(date(2026, 4, 28), meeting_id="upcoming")
-    not_invited = scheduled(date(2026, 4, 28), meeting_id="other", answers={TREATMENT: NO_CONSENT})
+    not_invited = scheduled(date(2026, 4, 28), meeting_id="other", known=facts(consent(PSYCHIATRY, "k2")))
     meetings = [past, coordinated_unsent, invited_upcoming, not_invited, past]  # found twice: counted once
 
     rows = domain.unit_deadlines(TREATMENT, meetings, now, today, DANISH)

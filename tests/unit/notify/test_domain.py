@@ -20,6 +20,7 @@ from borgerplan_contracts.events.meetings import (
     MinutesPublished,
     TaskOverdue,
 )
+from borgerplan_rules.access import CitizenFacts, ConsentFacts, PlanFacts
 from borgerplan_rules.workdays import COPENHAGEN, WorkingDayCalendar
 from notify_service import domain, messages
 from notify_service.domain import Cause, DeliveryResult, Notice, Preference, Recipient, Rules
@@ -96,6 +97,8 @@ def _plans() -> list[dict[str, Any]]:
     return [
         {
             "plan_id": "plan-adult",
+            "citizen_id": CITIZEN,
+            "status": "active",
             "responsible_unit": "u-job",
             "overview": {"purpose": "Jeg vil gerne have min egen lejlighed"},
             "actors": [
@@ -117,6 +120,8 @@ def _plans() -> list[dict[str, Any]]:
         },
         {
             "plan_id": "plan-unified",
+            "citizen_id": CITIZEN,
+            "status": "active",
             "responsible_unit": "u-job",
             "actors": [
                 # Bo again, by the same address in another case: told once.
@@ -235,6 +240,58 @@ def test_a_revoked_consent_tells_the_unit_that_lost_it_once_per_person() -> None
     notices = domain.consent_revoked(data, _plans(), RULES)
     assert _who(notices) == {("consent_revoked", "a-bo"), ("consent_revoked", "a-sara")}
     assert notices[0].values["link"] == "https://borgerplan.kommune.example/api/v1/consents/k-1"
+
+
+def _facts(*bo_purposes: str, revoked: bool = False) -> CitizenFacts:
+    """The citizen's facts: u-job responsible for the plan, u-bo taking part, with a consent of these purposes."""
+    plan = PlanFacts("plan-1", CITIZEN, "u-job", frozenset({"u-bo"}))
+    consent = ConsentFacts(
+        "k-1", "u-bo", ("general",), bo_purposes, date(2026, 1, 1), status="revoked" if revoked else "active"
+    )
+    return CitizenFacts(CITIZEN, (plan,), (consent,))
+
+
+def test_a_professional_of_another_unit_is_told_only_while_access_permits_the_purpose() -> None:
+    notices = domain.meeting_scheduled(_scheduled(), RULES, NOW)
+    everyone = _who(notices)
+    assert ("meeting_invitation", "p-bo") in everyone and ("agenda_reminder", "p-bo") in everyone
+    day = NOW.date()
+    told = _who(domain.permitted(notices, _facts("meeting_invitation"), day))
+    assert told == everyone
+    after = _who(domain.permitted(notices, _facts("meeting_invitation", revoked=True), day))
+    assert after == {who for who in everyone if who[1] != "p-bo"}, (
+        "a revoked consent stops the next notification"
+    )
+    narrower = _who(domain.permitted(notices, _facts("view_plan"), day))
+    assert all(who[1] != "p-bo" for who in narrower), "seeing the plan is not being invited"
+    assert {who[1] for who in after} == {"p-citizen", "p-anne", "p-lise"}, (
+        "the citizen, the responsible unit, the network"
+    )
+
+
+def test_minutes_go_on_the_permit_to_receive_them() -> None:
+    data = MinutesPublished(
+        meeting_id=MEETING,
+        plan_id="plan-1",
+        citizen_id=CITIZEN,
+        recipients=_participants(),
+        withheld_units=[],
+        citizen_attended=True,
+        task_count=0,
+    )
+    notices = domain.minutes_published(data, _meeting_doc(), RULES)
+    day = NOW.date()
+    assert ("minutes_published", "p-bo") in _who(domain.permitted(notices, _facts("receive_minutes"), day))
+    assert ("minutes_published", "p-bo") not in _who(
+        domain.permitted(notices, _facts("meeting_invitation"), day)
+    )
+
+
+def test_notices_about_a_consent_itself_need_no_permit() -> None:
+    data = ConsentRevoked(consent_id="k-1", citizen_id=CITIZEN, grantee_unit="u-bo", revoked_at=NOW)
+    notices = domain.consent_revoked(data, _plans(), RULES)
+    assert not any(domain.needs_facts(n) for n in notices)
+    assert domain.permitted(notices, None, NOW.date()) == notices, "the unit that lost it is told it did"
 
 
 def _every_notice() -> list[Notice]:

@@ -435,6 +435,7 @@ class FakeGateway:
                 ),
             ),
             ("POST", "/consent-decisions/preview", lambda: self._preview(body)),
+            ("POST", "/meetings/invitation-preview", lambda: self._invitations(body)),
             (
                 "GET",
                 "/consents/k-1",
@@ -492,6 +493,20 @@ class FakeGateway:
             "reason": "consent" if proposed else "no_consent",
         }
         return httpx.Response(200, json={"before": before, "after": after})
+
+    def _invitations(self, body: Any) -> httpx.Response:
+        """The meetings service's dry run as the fake knows it: the shelter's unit has no consent to be invited."""
+        participants = body.get("participants") or []
+        refused = [p for p in participants if p.get("unit") == "kk-herberg-sundholm"]
+        return httpx.Response(
+            200,
+            json={
+                "invited": [p for p in participants if p not in refused],
+                "uninvited": [
+                    {"name": p["name"], "unit": p["unit"], "reason": "no_consent"} for p in refused
+                ],
+            },
+        )
 
     def _write(self, method: str, path: str, body: Any) -> httpx.Response:
         if method == "POST" and path == "/citizens":

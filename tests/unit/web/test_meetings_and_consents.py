@@ -10,7 +10,18 @@ from web_service import wording as W
 def test_scheduling_sends_the_chosen_network_and_shows_who_is_not_invited(browser: Browser) -> None:
     browser.sign_in()
     page = browser.get(f"/borgere/{CITIZEN_ID}/moeder/ny").text
-    assert "Ikke inviteret, fordi" in page  # the preview said the unit has no consent
+    assert "Ikke inviteret, fordi" in page  # the meetings service's dry run said the unit has no consent
+    [(asked, _)] = browser.gateway.sent("POST", "/meetings/invitation-preview")
+    assert asked is not None and asked["plan_id"] == browser.gateway.plan["plan_id"]
+    assert [p["name"] for p in asked["participants"]] == [
+        "Mette Sørensen",
+        "Ali Demir",
+        "Sara Lund",
+        "Datteren",
+    ]
+    assert browser.gateway.sent("POST", "/consent-decisions/preview") == [], (
+        "the rule is the meetings service's"
+    )
     response = browser.post(
         f"/borgere/{CITIZEN_ID}/moeder/ny",
         {

@@ -3,7 +3,7 @@
 Field-level rules (lengths, list sizes, an oral consent naming who recorded it, a statutory basis naming its
 paragraph) live here; rules that need the stored consent (narrowing only takes away, renewal only extends) live in
 the consent service's domain. The models below the "internal" line are not part of the public API: the gateway and
-the meetings service call those endpoints with them, and the gateway composes public answers from theirs.
+the gateway, the meetings and the notify service read consents as facts with them.
 """
 
 from __future__ import annotations
@@ -169,35 +169,34 @@ class DisclosurePublic(Out):
     recorded_by: str
 
 
-# --- internal: the decision, asked by the gateway and the meetings service ------------------------------------
+# --- internal: the consents as facts, and the decision the gateway answers ------------------------------------
 
 
-class DecisionRequest(In):
-    """May ``unit`` use ``categories`` (all when left out) for ``purpose`` about the citizen now? (internal)"""
+class ConsentRef(Out):
+    """What deciding access needs of a consent (internal: ``borgerplan_rules.access`` decides from these)."""
 
-    citizen_id: str = Field(min_length=1, max_length=100)
-    unit: str = Field(min_length=1, max_length=200)
-    unit_kind: UnitKind | None = Field(
-        default=None,
-        description="the asking unit's kind when known (only an authority unit can be a plan's responsible unit)",
-    )
-    purpose: Purpose
-    categories: list[InformationCategory] | None = Field(default=None, max_length=MAX_CATEGORIES)
-    disclose: DisclosureWhat | None = Field(
-        default=None,
-        description="record a disclosure of this kind when the answer permits on another unit's consent (the "
-        "composed view's read, which leaves right after)",
-    )
-    include_consents: bool = Field(
-        default=False,
-        description="also return the consents the unit may see: all of the citizen's for the responsible "
-        "unit, those it received or registered otherwise (saves the composed view a second call)",
-    )
+    consent_id: str
+    citizen_id: str
+    grantee_unit: str
+    granted_by_unit: str | None = None
+    categories: list[InformationCategory]
+    purposes: list[Purpose]
+    basis: ConsentBasis = "consent"
+    valid_from: date
+    valid_until: date | None = None
+    status: ConsentStatus
+
+
+class ConsentRefsAmong(In):
+    """The consents one unit received, among these citizens (internal: the "Mine borgere" page)."""
+
+    citizen_ids: list[CitizenId] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 class Decision(Out):
-    """The answer (internal). A deny names why: ``no_relation``, ``no_consent``, ``consent_revoked``,
-    ``consent_not_in_force``, ``purpose_not_covered``, ``categories_not_covered``."""
+    """What the unit may see, as ``borgerplan_rules.access`` decides it. A deny names why: ``no_relation``,
+    ``no_consent``, ``consent_revoked``, ``consent_not_in_force``, ``purpose_not_covered``,
+    ``categories_not_covered``."""
 
     permit: bool
     relation: Relation
@@ -205,25 +204,10 @@ class Decision(Out):
     consent_ids: list[str]
     basis: str
     reason: str
-    consents: list[ConsentPublic] | None = None
-    disclosure_id: str | None = Field(default=None, description="the disclosure recorded on this answer")
-
-
-class BatchDecisionRequest(In):
-    """One unit over many citizens (internal: the "Mine borgere" page asks which of them the unit may see)."""
-
-    unit: str = Field(min_length=1, max_length=200)
-    unit_kind: UnitKind | None = None
-    purpose: Purpose
-    citizen_ids: list[CitizenId] = Field(max_length=MAX_BATCH)
-
-
-class CitizenDecision(Out):
-    """The decision for one citizen of a batch (internal)."""
-
-    citizen_id: str
-    permit: bool
-    categories: list[InformationCategory]
+    consents: list[ConsentPublic] | None = Field(
+        default=None, description="not filled (kept for old clients)"
+    )
+    disclosure_id: str | None = Field(default=None, description="not filled (kept for old clients)")
 
 
 class ProposedConsent(In):

@@ -10,11 +10,12 @@ here too, so the gateway reads them with the same classes the service writes the
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 
 from pydantic import AwareDatetime, EmailStr, Field, model_validator
 
 from borgerplan_api.base import In, Out, Update
+from borgerplan_api.consent import UnitKind
 from borgerplan_contracts.events.meetings import MeetingKind, ParticipantKind
 
 __all__ = ["MeetingKind", "ParticipantKind"]
@@ -44,7 +45,7 @@ class ParticipantCreate(In):
 
     @model_validator(mode="after")
     def _unit_for_professionals(self) -> ParticipantCreate:
-        if self.kind in ("authority", "provider", "external") and not self.unit:
+        if self.kind in get_args(UnitKind) and not self.unit:
             raise ValueError("a professional participant names their unit")
         return self
 
@@ -66,6 +67,13 @@ class MeetingCreate(In):
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
+
+
+class InvitationPreviewRequest(In):
+    """Who would be invited to a meeting of this plan, and who not and why? A dry run of scheduling."""
+
+    plan_id: str = Field(min_length=1, max_length=100)
+    participants: list[ParticipantCreate] = Field(min_length=1, max_length=MAX_PARTICIPANTS)
 
 
 class MeetingUpdate(Update):
@@ -164,6 +172,22 @@ class UninvitedPublic(Out):
             "consent_unavailable",
         ]
     )
+
+
+class InvitedPreview(Out):
+    """A participant a meeting scheduled now would invite."""
+
+    name: str
+    kind: ParticipantKind
+    unit: str | None = None
+
+
+class InvitationPreview(Out):
+    """The answer of a dry run: the participants a meeting scheduled now would invite, and those it would not (with
+    the reason, as in ``uninvited``). Nothing is stored or sent."""
+
+    invited: list[InvitedPreview]
+    uninvited: list[UninvitedPublic]
 
 
 class AgendaItemPublic(Out):

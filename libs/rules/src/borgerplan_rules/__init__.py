@@ -6,6 +6,6 @@ import contracts in ``pyproject.toml``.
 
 - ``outcome``: what a change does (``Outcome``), who made it (``Stamp``), its history entry;
 - ``violations``: ``RuleViolation``, a refusal naming the field;
-- ``relations``: who stands in which relation to a citizen;
+- ``access``: how a unit is related to a citizen and what it may see of them now, decided once;
 - ``workdays``: the Danish working-day calendar in Europe/Copenhagen.
 """

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from borgerplan_api.consent import (
@@ -34,43 +34,13 @@ log = logging.getLogger(__name__)
 # One expiry pass changes at most this many consents of each kind; the next pass goes on where it stopped.
 EXPIRY_BATCH = 200
 
-# The owning service's answer: the citizen's plans as relations ({plan_id, citizen_id, kind, status,
-# responsible_unit, actor_units}); raises ``borgerplan_plumbing.internal.UnavailableError`` when it cannot answer.
-PlanSource = Callable[[str], Awaitable[list[Document]]]
-
-
-class Confirmations:
-    """When the plan service was last asked for each citizen's plans (in this process; a cache only).
-
-    A permit that may be too narrow (an actor's, for a unit that might be responsible) is confirmed at most once a
-    ``ttl`` per citizen, answered or not, so a slow plan service does not slow every permit; a refusal is always
-    confirmed (see ``consent_service.decisions``).
-    """
-
-    def __init__(self, ttl_seconds: float = 30.0, max_size: int = 10_000) -> None:
-        self.ttl = ttl_seconds
-        self.max_size = max_size
-        self._at: dict[str, float] = {}
-
-    def recently_asked(self, citizen_id: str, now: float) -> bool:
-        at = self._at.get(citizen_id)
-        return at is not None and now - at < self.ttl
-
-    def asked(self, citizen_id: str, now: float) -> None:
-        if len(self._at) >= self.max_size:
-            self._at.clear()  # a cache: forgetting costs one more call to the plan service
-        self._at[citizen_id] = now
-
 
 @dataclass(frozen=True)
 class Consents:
-    """The consent service's stores and sources, as the routes hand them to changes, queries and decisions."""
+    """The consent service's stores, as the routes hand them to changes and queries."""
 
     consents: AggregateStore
-    plan_refs: Collection  # the plan service's plans as relations, learnt from its events
     disclosures: Collection
-    plans: PlanSource
-    confirmations: Confirmations = field(default_factory=Confirmations)
 
 
 def new_id() -> str:
@@ -114,23 +84,6 @@ async def record_disclosure(ctx: Consents, body: DisclosureCreate, caller: Calle
     }
     await ctx.disclosures.insert_one(doc)
     return doc
-
-
-async def remember_plans(ctx: Consents, plans: Sequence[Document]) -> None:
-    """Store the plan service's answer in the read model, as absolute values (like the projection does)."""
-    for plan in plans:
-        await ctx.plan_refs.update_one(
-            {"_id": plan["plan_id"]},
-            {
-                "$set": {
-                    "citizen_id": plan["citizen_id"],
-                    "responsible_unit": plan["responsible_unit"],
-                    "actor_units": list(plan.get("actor_units", [])),
-                    "status": plan["status"],
-                }
-            },
-            upsert=True,
-        )
 
 
 # --- expiry (the system's own changes; safe with several replicas) --------------------------------------------

@@ -1,36 +1,26 @@
 """The consent rules (samtykke), pure: no I/O.
 
-Information about a citizen may be shared with another unit only with the citizen's consent or a statutory basis.
-The responsible authority unit of one of the citizen's current plans is always permitted; every other unit needs a
-consent (or a recorded statutory basis) that is unrevoked, valid today and covers the purpose; the categories
-permitted are the union of what those consents cover. Deny is the default. Who is responsible, who is an actor and
-who is a party to a consent are defined once, in ``borgerplan_rules.relations``.
-
 A consent changes as one aggregate with versions. ``grant`` builds a new one; ``narrow``, ``renew``, ``revoke``,
 ``expire`` and ``warn_expiring`` take the stored document and return an ``Outcome`` (the fields to set, the history
 entry's kind of change and coverage in ``record``, the events), an empty one when there is nothing to do, or raise
 ``ConsentRuleError``. ``consent_service.changes`` reads and writes around them.
+
+What a consent permits is not decided here: ``borgerplan_rules.access`` decides who may see what from the consents
+this service answers (``GET /citizens/{id}/consent-refs``) and the plan service's plans.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any, get_args
+from typing import Any
 
 from borgerplan_api.consent import (
     ConsentChange,
     ConsentCreate,
     ConsentNarrowing,
     ConsentRenewal,
-    InformationCategory,
-    ProposedConsent,
-    Purpose,
-    Relation,
     RevocationCreate,
-    UnitKind,
 )
 from borgerplan_contracts import EventData
 from borgerplan_contracts.events.consent import (
@@ -42,234 +32,17 @@ from borgerplan_contracts.events.consent import (
     ConsentRevoked,
 )
 from borgerplan_rules.outcome import Outcome, Stamp, history_entry
-from borgerplan_rules.relations import PlanFacts, is_consent_party, relation
 from borgerplan_rules.violations import RuleViolation
 
-__all__ = ["Document", "Outcome", "PlanFacts", "Stamp"]
+__all__ = ["Document", "Outcome", "Stamp"]
 
 Document = dict[str, Any]
 
-ALL_CATEGORIES: tuple[InformationCategory, ...] = get_args(InformationCategory)
 EXPIRY_NOTICE = timedelta(days=30)
-PROPOSED = "proposed"  # the id a hypothetical new consent has in a preview
 
 
 class ConsentRuleError(RuleViolation):
     """A change the rules refuse; ``field`` names what is wrong (a 422 at the edge, 409 for a state)."""
-
-
-# --- the decision ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ConsentState:
-    """What the decision needs of one consent."""
-
-    consent_id: str
-    grantee_unit: str
-    categories: frozenset[str]
-    purposes: frozenset[str]
-    valid_from: date
-    valid_until: date | None
-    revoked: bool
-    basis: str = "consent"
-    granted_by_unit: str | None = None
-
-    def in_force(self, today: date) -> bool:
-        return (
-            not self.revoked
-            and self.valid_from <= today
-            and (self.valid_until is None or today <= self.valid_until)
-        )
-
-    @classmethod
-    def of(cls, doc: Mapping[str, Any]) -> ConsentState:
-        """From a stored consent (dates as ISO strings)."""
-        return cls(
-            consent_id=str(doc["_id"]),
-            grantee_unit=doc["grantee_unit"],
-            categories=frozenset(doc["categories"]),
-            purposes=frozenset(doc["purposes"]),
-            valid_from=date.fromisoformat(doc["valid_from"]),
-            valid_until=date.fromisoformat(doc["valid_until"]) if doc.get("valid_until") else None,
-            revoked=doc["status"] == "revoked",
-            basis=doc.get("basis", "consent"),
-            granted_by_unit=doc.get("granted_by_unit"),
-        )
-
-
-@dataclass(frozen=True)
-class Decision:
-    permit: bool
-    relation: Relation
-    categories: tuple[InformationCategory, ...]
-    consent_ids: tuple[str, ...]
-    basis: str
-    reason: str
-
-
-def decide(
-    *,
-    unit: str,
-    purpose: Purpose,
-    categories: Iterable[InformationCategory] | None,
-    today: date,
-    consents: Sequence[ConsentState],
-    plans: Sequence[PlanFacts],
-    unit_kind: UnitKind | None = None,
-) -> Decision:
-    """May ``unit`` use ``categories`` (all when None) for ``purpose`` about the citizen today?
-
-    ``consents`` are the citizen's (any unit's, any state: a party to one is related even when it no longer
-    covers anything); ``plans`` the citizen's plans.
-    """
-    wanted: set[InformationCategory] = set(categories if categories is not None else ALL_CATEGORIES)
-    named = {u for c in consents for u in (c.grantee_unit, c.granted_by_unit) if u}
-    found = relation(unit, unit_kind, plans, consent_units=named)
-    if found == "responsible":
-        return Decision(
-            True, "responsible", tuple(sorted(wanted)), (), "responsible_unit", "responsible_unit"
-        )
-    related: Relation = "none" if found in ("none", "self") else "actor"
-    own = [c for c in consents if c.grantee_unit == unit]
-    permitted: set[InformationCategory] = set()
-    behind: list[str] = []
-    bases: set[str] = set()
-    for consent in own:
-        if purpose in consent.purposes and consent.in_force(today):
-            covered = wanted & consent.categories
-            if covered:
-                permitted |= covered
-                behind.append(consent.consent_id)
-                bases.add(consent.basis)
-    if permitted:
-        basis = "statutory" if bases == {"statutory"} else "consent"
-        return Decision(True, "actor", tuple(sorted(permitted)), tuple(sorted(behind)), basis, "consent")
-    reason = _why_not(own, purpose, wanted, today) if related == "actor" else "no_relation"
-    return Decision(False, related, (), (), "none", reason)
-
-
-def _why_not(own: Sequence[ConsentState], purpose: str, wanted: set[InformationCategory], today: date) -> str:
-    if not own:
-        return "no_consent"
-    if all(c.revoked for c in own):
-        return "consent_revoked"
-    live = [c for c in own if c.in_force(today)]
-    if not live:
-        return "consent_not_in_force"
-    if not any(purpose in c.purposes for c in live):
-        return "purpose_not_covered"
-    return "categories_not_covered"
-
-
-def worth_confirming(decision: Decision, unit_kind: UnitKind | None) -> bool:
-    """Could the plan service's current plans change this answer? (The read model learns plans from events and
-    may be a moment behind a plan just created, handed over or given a new actor.)
-
-    Only when the unit is not responsible and might be (its kind is authority or unknown), or is a stranger that
-    might turn out to be an actor (which changes a 404 into a 403 at the gateway).
-    """
-    if decision.relation == "responsible":
-        return False
-    return unit_kind in (None, "authority") or decision.relation == "none"
-
-
-def visible_consents(unit: str, decision: Decision, consents: Iterable[Document]) -> list[Document] | None:
-    """The consents the unit may see beside its decision: all for the responsible unit, else those it is a
-    party to; none for a unit without relation."""
-    if decision.relation == "none":
-        return None
-    if decision.relation == "responsible":
-        return list(consents)
-    return [c for c in consents if is_consent_party(unit, c)]
-
-
-def decide_many(
-    *,
-    unit: str,
-    unit_kind: UnitKind | None,
-    purpose: Purpose,
-    citizen_ids: Sequence[str],
-    today: date,
-    consents: Iterable[Mapping[str, Any]],
-    plans: Iterable[PlanFacts],
-) -> list[tuple[str, Decision]]:
-    """The decision for one unit about each citizen (all categories asked), in the order asked, each once."""
-    consents_of: dict[str, list[ConsentState]] = {}
-    for doc in consents:
-        consents_of.setdefault(doc["citizen_id"], []).append(ConsentState.of(doc))
-    plans_of: dict[str, list[PlanFacts]] = {}
-    for plan in plans:
-        plans_of.setdefault(plan.citizen_id, []).append(plan)
-    return [
-        (
-            citizen_id,
-            decide(
-                unit=unit,
-                unit_kind=unit_kind,
-                purpose=purpose,
-                categories=None,
-                today=today,
-                consents=consents_of.get(citizen_id, []),
-                plans=plans_of.get(citizen_id, []),
-            ),
-        )
-        for citizen_id in dict.fromkeys(citizen_ids)
-    ]
-
-
-def preview(
-    *,
-    unit: str,
-    unit_kind: UnitKind | None,
-    purpose: Purpose,
-    today: date,
-    consents: Sequence[ConsentState],
-    plans: Sequence[PlanFacts],
-    proposed: ProposedConsent | None,
-    replaces: str | None,
-) -> tuple[Decision, Decision]:
-    """The unit's decision now, and as it would be with ``proposed`` granted (or the consent ``replaces``
-    narrowed or renewed to it, or revoked when nothing is proposed). Nothing is checked against the rules of
-    narrowing and renewal: this only shows what the unit would see."""
-
-    def decision(over: Sequence[ConsentState]) -> Decision:
-        return decide(
-            unit=unit,
-            unit_kind=unit_kind,
-            purpose=purpose,
-            categories=None,
-            today=today,
-            consents=over,
-            plans=plans,
-        )
-
-    before = decision(consents)
-    if proposed is None and replaces is None:
-        return before, before
-    others = list(consents)
-    template = ConsentState(PROPOSED, unit, frozenset(), frozenset(), today, None, False)
-    if replaces is not None:
-        replaced = next((c for c in consents if c.consent_id == replaces), None)
-        if replaced is None or replaced.grantee_unit != unit:
-            raise ConsentRuleError(
-                "replaces_consent_id", "the unit received no consent of the citizen with this id"
-            )
-        others = [c for c in consents if c.consent_id != replaces]
-        template = replaced
-    if proposed is None:  # a revocation: the consent stays on record, revoked
-        hypothetical = dataclasses.replace(template, revoked=True)
-    else:
-        hypothetical = dataclasses.replace(
-            template,
-            categories=frozenset(proposed.categories),
-            purposes=frozenset(proposed.purposes),
-            valid_from=proposed.valid_from,
-            valid_until=proposed.valid_until,
-            revoked=False,
-        )
-
-    return before, decision([*others, hypothetical])
 
 
 # --- changes to one consent -----------------------------------------------------------------------------------

@@ -7,16 +7,14 @@ from collections.abc import Sequence
 from fastapi import Request, Response
 
 from borgerplan_plumbing import pages
-from borgerplan_plumbing.mongo import Document, Query, find_together
-from borgerplan_rules.relations import PlanFacts
+from borgerplan_plumbing.mongo import Document
 from consent_service.changes import Consents
 
-# A citizen has a handful of consents and plans; these bound a read should something go wrong.
+# A citizen has a handful of consents; this bounds a read should something go wrong.
 MAX_CONSENTS_PER_CITIZEN = 500
-MAX_PLANS_PER_CITIZEN = 100
-# A batch's consents: a unit holds a few per citizen.
+# One unit's consents over a page of citizens: it holds a few per citizen.
 MAX_CONSENTS_PER_BATCH = 20_000
-DECISION_FIELDS = (
+REF_FIELDS = (
     "_id",
     "citizen_id",
     "grantee_unit",
@@ -28,7 +26,6 @@ DECISION_FIELDS = (
     "status",
     "basis",
 )
-PLAN_REF_FIELDS = ("_id", "citizen_id", "responsible_unit", "actor_units", "status")
 
 
 async def consent(ctx: Consents, consent_id: str) -> Document:
@@ -69,51 +66,20 @@ async def disclosures_page(
     )
 
 
-async def citizen_facts(
-    ctx: Consents, citizen_id: str, *, whole_consents: bool = False
-) -> tuple[list[PlanFacts], list[Document]]:
-    """The citizen's plans (read model, ``plan_ref_citizen``) and consents (``consent_citizen``), in one round trip.
-
-    A decision needs every consent of the citizen (a unit that registered one for another unit is related too);
-    with ``whole_consents`` they come whole, to be shown, else only what deciding needs.
-    """
-    plans, consents = await find_together(
-        Query(
-            ctx.plan_refs,
-            {"citizen_id": citizen_id},
-            dict.fromkeys(PLAN_REF_FIELDS, 1),
-            limit=MAX_PLANS_PER_CITIZEN,
-        ),
-        ctx.consents.query(
-            {"citizen_id": citizen_id},
-            sort=[("valid_from", 1), ("_id", 1)],
-            limit=MAX_CONSENTS_PER_CITIZEN,
-            fields=() if whole_consents else DECISION_FIELDS,
-        ),
+async def consent_refs(ctx: Consents, citizen_id: str) -> list[Document]:
+    """Every consent of the citizen, in any state, with only what deciding access needs (``consent_citizen``)."""
+    return await ctx.consents.find(
+        {"citizen_id": citizen_id},
+        sort=[("valid_from", 1), ("_id", 1)],
+        limit=MAX_CONSENTS_PER_CITIZEN,
+        fields=REF_FIELDS,
     )
-    return [PlanFacts.of(p) for p in plans], consents
 
 
-async def unit_facts(
-    ctx: Consents, unit: str, citizen_ids: Sequence[str]
-) -> tuple[list[PlanFacts], list[Document]]:
-    """For one unit over many citizens: the plans it is responsible for (``plan_ref_responsible``) and the
-    consents it received (``consent_grantee``), among those citizens. An actor's permit comes from consents only,
-    so the plans the unit is responsible for are all a batch needs of them."""
+async def unit_consent_refs(ctx: Consents, unit: str, citizen_ids: Sequence[str]) -> list[Document]:
+    """The consents one unit received among many citizens (``consent_grantee``): one query whatever their number.
+    Enough for a unit that is not responsible: what it may see rests on its own consents only."""
     ids = list(dict.fromkeys(citizen_ids))
-    if not ids:
-        return [], []
-    plans, consents = await find_together(
-        Query(
-            ctx.plan_refs,
-            {"responsible_unit": unit, "citizen_id": {"$in": ids}},
-            dict.fromkeys(PLAN_REF_FIELDS, 1),
-            limit=len(ids) * MAX_PLANS_PER_CITIZEN,
-        ),
-        ctx.consents.query(
-            {"grantee_unit": unit, "citizen_id": {"$in": ids}},
-            limit=MAX_CONSENTS_PER_BATCH,
-            fields=DECISION_FIELDS,
-        ),
+    return await ctx.consents.find(
+        {"grantee_unit": unit, "citizen_id": {"$in": ids}}, limit=MAX_CONSENTS_PER_BATCH, fields=REF_FIELDS
     )
-    return [PlanFacts.of(p) for p in plans], consents

@@ -1,8 +1,11 @@
-"""What the gateway reads from the owning services before it decides: the resource and the caller's part in it.
+"""What the gateway reads from the owning services before it decides: the resource, the facts about its citizen,
+and the caller's access (``borgerplan_rules.access``, the one answer) with its part in the resource.
 
-Relations are decided from the plan service's own data (the source of truth), so a plan created a moment ago
-already counts: no read model of the gateway's can lag behind. Each function answers 404 for an id the owning
-service does not know and 503 when it does not answer.
+The facts are the owners' own (``borgerplan_plumbing.access``: the plan service's plans, the consent service's
+consents), fetched once per request, so a plan created or a consent revoked a moment ago already counts: no read
+model can lag behind. A change is decided by the parties of what it changes (its plan, meeting or consent), which
+the plans say; only a read may rest on a consent, so only reads ask for the consents (``policy.ASKS_CONSENT``). Each
+function answers 404 for an id the owning service does not know and 503 when it does not answer.
 """
 
 from __future__ import annotations
@@ -10,11 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from borgerplan_plumbing import access as owners
 from borgerplan_plumbing.auth import Caller
-from borgerplan_plumbing.internal import InternalClient, InternalResponse, path
+from borgerplan_plumbing.internal import InternalClient, InternalResponse, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
-from borgerplan_rules.relations import PlanFacts, is_consent_party, is_meeting_participant, manages_meeting
-from borgerplan_rules.relations import relation as relation_of
+from borgerplan_rules.access import (
+    Access,
+    CitizenFacts,
+    PlanFacts,
+    access,
+    is_consent_party,
+    is_meeting_participant,
+    manages_meeting,
+)
+from borgerplan_rules.workdays import today
 from gateway_service.policy import Facts
 
 
@@ -46,59 +58,88 @@ async def fetch(
 
 @dataclass(frozen=True)
 class Found:
-    """A resource as its owning service answered it, with the caller's facts about it."""
+    """A resource as its owning service answered it, with the caller's facts about it: ``access`` is the one
+    answer (for "view_plan"), ``citizen`` the facts it was decided from (None for the citizen: they need none)."""
 
     facts: Facts
     citizen_id: str
     doc: dict[str, Any]
     response: InternalResponse | None = None
+    citizen: CitizenFacts | None = None
+    access: Access | None = None
 
 
-def _is_citizen(caller: Caller, citizen_id: str) -> bool:
+def is_citizen(caller: Caller, citizen_id: str) -> bool:
     return caller.has_role("citizen") and caller.citizen_id == citizen_id
 
 
-async def citizen_plans(client: InternalClient, caller: Caller, citizen_id: str) -> list[PlanFacts]:
-    response = await client.get("plan", path("/citizens/{}/plan-refs", citizen_id), caller)
-    if response.status_code != 200:
-        raise unavailable("plan")
-    return [PlanFacts.of(ref) for ref in response.json()]
+def access_of(caller: Caller, purpose: str, facts: CitizenFacts) -> Access:
+    """The caller's access to the citizen of ``facts`` for ``purpose`` today."""
+    return access(
+        caller.unit,
+        caller.unit_kind,
+        purpose,
+        facts,
+        today(),
+        citizen=is_citizen(caller, facts.citizen_id),
+    )
 
 
-async def about_citizen(client: InternalClient, caller: Caller, citizen_id: str) -> Found:
-    plans = [] if caller.has_role("citizen") else await citizen_plans(client, caller, citizen_id)
-    relation = relation_of(caller.unit, caller.unit_kind, plans, citizen=_is_citizen(caller, citizen_id))
-    return Found(Facts(relation=relation), citizen_id, {})
+async def citizen_facts(
+    client: InternalClient, caller: Caller, citizen_id: str, *, consents: bool
+) -> CitizenFacts:
+    try:
+        return await owners.citizen_facts(client, caller, citizen_id, consents=consents)
+    except UnavailableError as exc:
+        raise unavailable("plan") from exc
 
 
-async def about_plan(client: InternalClient, caller: Caller, plan_id: str) -> Found:
-    """The plan decides: its responsible unit and its actors' units (this plan's parties change it)."""
+def _decided(caller: Caller, facts: CitizenFacts) -> Found:
+    seen = access_of(caller, "view_plan", facts)
+    return Found(Facts(relation=seen.relation), facts.citizen_id, {}, citizen=facts, access=seen)
+
+
+async def about_citizen(client: InternalClient, caller: Caller, citizen_id: str, *, consents: bool) -> Found:
+    """The caller's relation to the citizen (the citizen's own is known from the token: no facts are asked)."""
+    if caller.has_role("citizen"):
+        return Found(Facts(relation="self" if is_citizen(caller, citizen_id) else "none"), citizen_id, {})
+    return _decided(caller, await citizen_facts(client, caller, citizen_id, consents=consents))
+
+
+async def about_plan(
+    client: InternalClient, caller: Caller, plan_id: str, *, consents: bool = False
+) -> Found:
+    """The plan decides: its responsible unit and its actors' units (this plan's parties); for a read, when the plan
+    does not decide (the caller is neither the citizen nor responsible), the citizen's consents too."""
     response = await fetch(client, "plan", path("/plans/{}", plan_id), caller, "plan")
     plan = response.json()
-    facts = PlanFacts.of(plan)
-    citizen = _is_citizen(caller, facts.citizen_id)
-    relation = relation_of(caller.unit, caller.unit_kind, [facts], citizen=citizen)
-    return Found(Facts(relation=relation), facts.citizen_id, plan, response)
+    own = PlanFacts.of(plan)
+    facts = CitizenFacts(own.citizen_id, (own,), None)
+    seen = access_of(caller, "view_plan", facts)
+    if consents and not seen.full and not caller.has_role("citizen"):
+        facts = await owners.with_consents(client, caller, facts)
+        seen = access_of(caller, "view_plan", facts)
+    return Found(Facts(relation=seen.relation), own.citizen_id, plan, response, facts, seen)
 
 
-async def about_meeting(client: InternalClient, caller: Caller, meeting_id: str) -> Found:
+async def about_meeting(
+    client: InternalClient, caller: Caller, meeting_id: str, *, consents: bool = False
+) -> Found:
     response = await fetch(client, "meetings", path("/meetings/{}", meeting_id), caller, "meeting")
     meeting = response.json()
-    citizen_id = meeting["citizen_id"]
-    found = await about_citizen(client, caller, citizen_id)
+    found = await about_citizen(client, caller, meeting["citizen_id"], consents=consents)
     relation = found.facts.relation
     facts = Facts(
         relation=relation,
         manages_meeting=manages_meeting(caller.unit, meeting, relation == "responsible"),
         meeting_participant=is_meeting_participant(caller.unit, meeting),
     )
-    return Found(facts, citizen_id, meeting, response)
+    return Found(facts, found.citizen_id, meeting, response, found.citizen, found.access)
 
 
 async def about_consent(client: InternalClient, caller: Caller, consent_id: str) -> Found:
     response = await fetch(client, "consent", path("/consents/{}", consent_id), caller, "consent")
     consent = response.json()
-    citizen_id = consent["citizen_id"]
-    found = await about_citizen(client, caller, citizen_id)
+    found = await about_citizen(client, caller, consent["citizen_id"], consents=False)
     facts = Facts(relation=found.facts.relation, consent_party=is_consent_party(caller.unit, consent))
-    return Found(facts, citizen_id, consent, response)
+    return Found(facts, found.citizen_id, consent, response, found.citizen, found.access)

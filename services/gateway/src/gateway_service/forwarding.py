@@ -2,8 +2,9 @@
 
 A ``Route`` says the method and public path, the owning service, the policy action, which resource decides the
 caller's relation (``guard``), and the request and answer models, which the OpenAPI documents and the gateway checks
-at the door. One handler serves every row: check the ids, read the facts, ask the policy, forward with every path
-segment percent-encoded, relay the answer, and write the access log for reads of citizen data.
+at the door. One handler serves every row: check the ids, read the facts, ask the policy (fed by the one answer,
+``borgerplan_rules.access``), forward with every path segment percent-encoded, relay the answer, and write the access
+log for reads of citizen data. A row the gateway answers itself from those facts (``here``) is not forwarded.
 
 Operations that compose or filter (the composed view, one plan or meeting as the caller may see it, worklists, the
 access log) are written out in ``gateway_service.entrypoints.http``.
@@ -70,7 +71,8 @@ class Route:
     audit: tuple[str, list[str]] | None = None  # (purpose, sections) for reads of citizen data
     examples: dict[str, Any] = field(default_factory=dict)
     description: str = ""
-    upstream: str | None = None  # the service's path when it differs from the public one (same parameters)
+    # Answered by the gateway itself from the facts the guard read, not forwarded (``service`` owns those facts).
+    here: Callable[[InternalClient, Request, Caller, facts_of.Found], Awaitable[Response]] | None = None
 
     @property
     def params(self) -> list[str]:
@@ -100,23 +102,24 @@ async def guard_facts(
     route: Route, ctx: Context, caller: Caller, ids: dict[str, str], body: dict[str, Any]
 ) -> facts_of.Found:
     client = ctx.client
+    consents = route.action in policy.ASKS_CONSENT
     match route.guard:
         case "none":
             return facts_of.Found(policy.NO_CITIZEN, "", {})
         case "citizen":
-            return await facts_of.about_citizen(client, caller, ids["citizen_id"])
+            return await facts_of.about_citizen(client, caller, ids["citizen_id"], consents=consents)
         case "plan":
-            return await facts_of.about_plan(client, caller, ids["plan_id"])
+            return await facts_of.about_plan(client, caller, ids["plan_id"], consents=consents)
         case "plan_in_body":
             plan_id = str(body.get("plan_id", ""))
             check_ids({"plan_id": plan_id})
-            return await facts_of.about_plan(client, caller, plan_id)
+            return await facts_of.about_plan(client, caller, plan_id, consents=consents)
         case "citizen_in_body":
             citizen_id = str(body.get("citizen_id", ""))
             check_ids({"citizen_id": citizen_id})
-            return await facts_of.about_citizen(client, caller, citizen_id)
+            return await facts_of.about_citizen(client, caller, citizen_id, consents=consents)
         case "meeting":
-            return await facts_of.about_meeting(client, caller, ids["meeting_id"])
+            return await facts_of.about_meeting(client, caller, ids["meeting_id"], consents=consents)
         case "consent":
             return await facts_of.about_consent(client, caller, ids["consent_id"])
 
@@ -133,7 +136,7 @@ PASS_HEADERS = ("if-match", "idempotency-key", "content-type")
 async def forward(
     route: Route, ctx: Context, request: Request, caller: Caller, ids: dict[str, str]
 ) -> Response:
-    upstream_path = PARAM.sub("{}", route.upstream or route.path)
+    upstream_path = PARAM.sub("{}", route.path)
     url = path(upstream_path, *(ids[name] for name in route.params))
     headers = {k: v for k, v in request.headers.items() if k.lower() in PASS_HEADERS}
     if route.if_match == "ignored":
@@ -205,7 +208,10 @@ def handler(route: Route, context: Callable[[Request], Context]) -> Callable[...
     async def endpoint(request: Request, caller: Caller, found: facts_of.Found, **kwargs: Any) -> Response:
         ctx = context(request)
         ids = {name: kwargs[name] for name in route.params}
-        response = await forward(route, ctx, request, caller, ids)
+        if route.here is not None:
+            response = await route.here(ctx.client, request, caller, found)
+        else:
+            response = await forward(route, ctx, request, caller, ids)
         if route.audit and 200 <= response.status_code < 300 and found.citizen_id:
             purpose, sections = route.audit
             await ctx.access_log.append(

@@ -1,10 +1,10 @@
 """Who may do what: the gateway's one policy, pure (docs/authorization.md).
 
 ``decide(action, caller, facts)`` answers from the caller's token (roles, unit kind) and the facts about the
-resource the gateway read from its owning service (``Facts``): the caller's unit's relation to the citizen, and for
-a consent or a meeting the caller's part in it. The relations themselves have one definition, in
-``borgerplan_rules.relations``. The final word on another unit's reading is the citizen's consent, decided live by
-the consent service: ``allow_with_consent`` says the gateway must ask it.
+resource the gateway read from its owning service (``Facts``): the caller's unit's relation to the citizen, as the one
+answer (``borgerplan_rules.access``) gives it, and for a consent or a meeting the caller's part in it. It is the
+table of actions; what a unit may see is the one answer's: ``allow_with_consent`` says the gateway shows what
+``Access`` permits (the citizen's consents, read live from the consent service).
 
 Refusals are ``not_found`` (404) when the caller has no relation to the citizen, since the existence of a plan is
 itself sensitive, and ``forbidden`` (403) when a related caller asks for more than its part.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from borgerplan_plumbing.auth import Caller
-from borgerplan_rules.relations import Relation
+from borgerplan_rules.access import Relation
 
 Action = Literal[
     # without a citizen yet
@@ -50,6 +50,12 @@ Action = Literal[
     "read_access_log",
 ]
 Verdict = Literal["allow", "allow_with_consent", "forbidden", "not_found"]
+# Reads, whose answer may rest on the citizen's consents (a unit named by one is related; what it sees is what they
+# cover): their facts include the consents. A change is decided by the parties of what it changes, which the plans
+# and the resource itself say, so its guard never waits on the consent service.
+ASKS_CONSENT: frozenset[Action] = frozenset(
+    {"read_citizen", "read_plan", "read_meeting", "list_consents", "preview_consent"}
+)
 
 STAFF = ("caseworker", "contact_person", "case_system", "admin")
 # Roles that handle a citizen's case (the case system reads; it does not change plans, meetings or consents).

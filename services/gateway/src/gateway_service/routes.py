@@ -13,6 +13,7 @@ from fastapi import Query
 from borgerplan_api import consent, meetings, plan
 from borgerplan_api.base import Empty
 from borgerplan_plumbing import pages
+from gateway_service import composition
 from gateway_service.forwarding import Route
 
 HOMELESS_UNIT, TREATMENT = "kk-hjemloeseenheden", "kk-rusmiddelenheden"
@@ -357,7 +358,7 @@ ROUTES: tuple[Route, ...] = (
         guard="citizen_in_body",
         body=consent.PreviewRequest,
         answer=consent.DecisionPreview,
-        upstream="/decisions/preview",
+        here=composition.preview,
         examples={
             "before granting": {
                 "citizen_id": SHELTER_CITIZEN,
@@ -400,6 +401,25 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         idempotent=True,
         examples={"network meeting": MEETING_EXAMPLE},
+    ),
+    Route(
+        "POST",
+        "/meetings/invitation-preview",
+        "meetings",
+        "schedule_meeting",
+        "preview_invitations",
+        "Who a meeting of the plan scheduled now would invite, and who not and why (as in uninvited); nothing is "
+        "stored or sent",
+        "meetings",
+        guard="plan_in_body",
+        body=meetings.InvitationPreviewRequest,
+        answer=meetings.InvitationPreview,
+        examples={
+            "before scheduling": {
+                "plan_id": SHELTER_PLAN,
+                "participants": MEETING_EXAMPLE["participants"],
+            }
+        },
     ),
     Route(
         "PATCH",

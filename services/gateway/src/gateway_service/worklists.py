@@ -1,8 +1,9 @@
 """The caller's unit's worklists: its citizens ("Mine borgere") and its deadlines and tasks, overdue first.
 
 Composed from the owning services' facts: the plan service knows the unit's caseload, the meetings service the next
-meetings, overdue counts and deadlines (in Danish working days), the consent service which of a provider's citizens
-it may see. A unit that takes part without the citizen's consent sees that the citizen is there, not who it is.
+meetings, overdue counts and deadlines (in Danish working days), the consent service the consents the unit received;
+which citizens it may see is the one answer (``borgerplan_rules.access``) per citizen. A unit that takes part without
+the citizen's consent sees that the citizen is there, not who it is.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from borgerplan_plumbing import access as owners
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
+from borgerplan_rules.access import CitizenFacts, ConsentFacts, PlanFacts, access_many
+from borgerplan_rules.workdays import today
 from gateway_service import facts as facts_of
 
 Doc = dict[str, Any]
@@ -109,19 +113,21 @@ async def _finish(client: InternalClient, caller: Caller, name: str | None, rows
         return []
     ids = [r["citizen_id"] for r in rows]
     actors = [r["citizen_id"] for r in rows if r["relation"] == "actor"]
-    batch = {"unit": caller.unit, "unit_kind": caller.unit_kind, "purpose": "view_plan"}
-    summaries, permits = await asyncio.gather(
+    summaries, received = await asyncio.gather(
         _post_json(client, "meetings", "/meetings/summary", caller, {"citizen_ids": ids}),
-        _post_json(client, "consent", "/decisions/batch", caller, {**batch, "citizen_ids": actors})
-        if actors
-        else _nothing(),
+        owners.unit_consent_refs(client, caller, caller.unit, actors),
     )
     by_citizen = {s["citizen_id"]: s for s in summaries or []}
     # Fail closed: when the consent service does not answer, no provider row shows who the citizen is.
-    permitted = {p["citizen_id"] for p in permits or [] if p["permit"]}
+    citizens = [_facts(row, caller.unit, received) for row in rows]
+    permitted = {
+        citizen_id
+        for citizen_id, seen in access_many(caller.unit, caller.unit_kind, "view_plan", citizens, today())
+        if seen.permit
+    }
     out = []
     for row in rows:
-        consented = row["relation"] == "responsible" or row["citizen_id"] in permitted
+        consented = row["citizen_id"] in permitted
         if name and not consented:
             continue  # found by a name the unit may not know: not shown at all
         summary = by_citizen.get(row["citizen_id"], {}) if consented else {}
@@ -141,8 +147,23 @@ async def _finish(client: InternalClient, caller: Caller, name: str | None, rows
     return out
 
 
-async def _nothing() -> list[Doc]:
-    return []
+def _facts(row: Doc, unit: str, received: dict[str, tuple[ConsentFacts, ...]] | None) -> CitizenFacts:
+    """A row's facts as the caseload and the unit's consents state them. The caseload says the unit's part in the
+    row's current plans (responsible for one, or taking part), which is all the relation needs of them; a unit
+    that takes part may see what the consents it received cover."""
+    responsible = row["relation"] == "responsible"
+    plans = tuple(
+        PlanFacts(
+            plan_id=p["plan_id"],
+            citizen_id=row["citizen_id"],
+            responsible_unit=unit if responsible else "",
+            actor_units=frozenset() if responsible else frozenset({unit}),
+            status=p["status"],
+        )
+        for p in row["plans"]
+    )
+    consents = None if received is None else received.get(row["citizen_id"], ())
+    return CitizenFacts(row["citizen_id"], plans, consents)
 
 
 def _chunks(ids: list[str]) -> list[list[str]]:

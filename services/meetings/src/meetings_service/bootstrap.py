@@ -6,7 +6,6 @@ from fastapi import FastAPI
 from pymongo import IndexModel
 
 from borgerplan_contracts import topics
-from borgerplan_plumbing.projections import plan_references
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from borgerplan_rules.workdays import WorkingDayCalendar
@@ -14,7 +13,7 @@ from meetings_service import changes
 from meetings_service.changes import Meetings
 from meetings_service.entrypoints.http import router
 
-# Every query the service sends, and the index it uses (decision 0008). ``plan_refs`` is read by ``_id`` only.
+# Every query the service sends, and the index it uses (decision 0008).
 INDEXES = (
     # A citizen's meetings by start (GET /meetings?citizen_id=, GET /citizens/{id}/meetings). The name is the one
     # this index always had, so a database made before keeps it.
@@ -45,10 +44,8 @@ def build(
         title="Borgerplan meetings service",
         description="Network meetings: participants, agenda, minutes, tasks and deadlines.",
     )
-    plan_refs = runtime.collection("plan_refs")
     ctx = Meetings(
         meetings=runtime.store("meetings", topics.MEETINGS, "meeting"),
-        plan_refs=plan_refs,
         internal=runtime.internal,
         calendar=WorkingDayCalendar.with_closing_days(settings.closing_days),
     )
@@ -60,7 +57,6 @@ def build(
         await changes.backfill_query_fields(ctx, migrations)
 
     runtime.on_startup(backfill)
-    runtime.consume([topics.PLAN], "meetings", plan_references(plan_refs), absolute=True)
     if overdue_interval_seconds is not None:
         interval = overdue_interval_seconds
         runtime.background(lambda: changes.overdue_loop(ctx, interval))

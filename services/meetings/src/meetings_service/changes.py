@@ -1,10 +1,11 @@
 """The meetings service's changes: gather the facts a rule needs, let ``meetings_service.domain`` decide, write once.
 
-The facts come from the owning services: the plan from the ``plan_refs`` read model (or, when it has not heard of
-the plan yet, from the plan service itself), the consent service's answers through ``runtime.internal`` (no answer
-is a refusal: fail closed). Each change is one ``borgerplan_plumbing.change`` of one meeting document, which holds
-its history and its outbox events. Disclosures are recorded with the consent service after the write, when the data
-has actually left.
+The facts come from the owning services, asked when a change needs them (``borgerplan_plumbing.access``, through
+``runtime.internal``): the plan and the citizen's plans from the plan service, the citizen's consents from the
+consent service, once per schedule or publication (no answer from the consent service is a refusal for every other
+unit: fail closed). Each change is one ``borgerplan_plumbing.change`` of one meeting document, which holds its history
+and its outbox events. Disclosures are recorded with the consent service after the write, when the data has
+actually left.
 """
 
 from __future__ import annotations
@@ -18,21 +19,23 @@ from datetime import UTC, date, datetime
 
 from borgerplan_api.meetings import (
     AgendaItemCreate,
+    InvitationPreviewRequest,
     MeetingCreate,
     MeetingUpdate,
     MinutesPut,
     ParticipantResponse,
 )
+from borgerplan_plumbing import access as owners
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.change import change, create
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.mongo import Collection, Document
 from borgerplan_plumbing.store import AggregateStore, NotFoundError, VersionConflictError
+from borgerplan_rules.access import CitizenFacts, Disclosure, PlanFacts
 from borgerplan_rules.outcome import Outcome, Stamp
-from borgerplan_rules.relations import PlanFacts
 from borgerplan_rules.workdays import WorkingDayCalendar, today
 from meetings_service import domain
-from meetings_service.domain import ConsentAnswer, Disclosure, MeetingRuleError
+from meetings_service.domain import MeetingRuleError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,6 @@ class Meetings:
     """What the meetings service's changes and queries work with, as the routes hand it to them."""
 
     meetings: AggregateStore
-    plan_refs: Collection
     internal: InternalClient
     calendar: WorkingDayCalendar
 
@@ -60,95 +62,31 @@ def new_id() -> str:
 
 
 async def plan_facts(ctx: Meetings, plan_id: str, caller: Caller) -> PlanFacts:
-    """The plan a meeting is for: from the read model, else from the plan service (read your own writes).
-
-    The read model learns plans from the plan service's events, a moment (under load: minutes) after they are
-    made, so a meeting scheduled right after its plan was created would find nothing there. Then the plan service
-    is asked: 404 is an unknown plan (422), an answer is stored in the read model as the projection would store it
-    (absolute values, so the events arriving later change nothing), no answer is 503.
-    """
-    ref = await ctx.plan_refs.find_one({"_id": plan_id})
-    if ref is not None and ref.get("responsible_unit"):  # a status event may have come before the plan's own
-        return PlanFacts.of(ref)
+    """The plan a meeting is for, as the plan service has it now: 404 is an unknown plan (422), no answer 503."""
     response = await ctx.internal.get("plan", path("/plans/{}", plan_id), caller)
     if response.status_code == 404:
         raise MeetingRuleError("plan_id", "unknown plan")
     if response.status_code != 200:
         raise UnavailableError("plan")
-    facts = PlanFacts.of(response.json())
-    await ctx.plan_refs.update_one(
-        {"_id": plan_id},
-        {
-            "$set": {
-                "citizen_id": facts.citizen_id,
-                "responsible_unit": facts.responsible_unit,
-                "actor_units": sorted(facts.actor_units),
-                "status": facts.status,
-            }
-        },
-        upsert=True,
-    )
-    return facts
+    return PlanFacts.of(response.json())
 
 
-async def _decision(ctx: Meetings, caller: Caller, citizen_id: str, unit: str, purpose: str) -> ConsentAnswer:
-    body = {
-        "citizen_id": citizen_id,
-        "unit": unit,
-        "purpose": purpose,
-        "categories": list(domain.DISCLOSED_CATEGORIES),
-    }
-    try:
-        response = await ctx.internal.post("consent", "/decisions", caller, json=body)
-    except UnavailableError:
-        log.warning("consent service did not answer", extra={"purpose": purpose})
-        return domain.NO_ANSWER
-    if response.status_code != 200:
-        log.warning("consent service refused to decide", extra={"status": response.status_code})
-        return domain.NO_ANSWER
-    answer = response.json()
-    return ConsentAnswer(
-        permit=bool(answer["permit"]),
-        reason=str(answer["reason"]),
-        relation=str(answer.get("relation", "none")),
-        consent_ids=tuple(answer.get("consent_ids") or ()),
-        categories=tuple(answer.get("categories") or ()),
-    )
+async def citizen_facts(ctx: Meetings, caller: Caller, citizen_id: str) -> CitizenFacts:
+    """The citizen's plans and consents, side by side (the consents None when the consent service is away)."""
+    return await owners.citizen_facts(ctx.internal, caller, citizen_id)
 
 
-async def consent_answers(
-    ctx: Meetings, caller: Caller, citizen_id: str, units: Iterable[str], purpose: str
-) -> dict[str, ConsentAnswer]:
-    """The consent service's answer for each unit, asked in parallel."""
-    wanted = sorted(set(units))
-    answers = await asyncio.gather(*(_decision(ctx, caller, citizen_id, u, purpose) for u in wanted))
-    return dict(zip(wanted, answers, strict=True))
-
-
-async def record_disclosures(
-    ctx: Meetings, caller: Caller, citizen_id: str, meeting_id: str, items: Iterable[Disclosure]
-) -> None:
+async def record_disclosures(ctx: Meetings, caller: Caller, items: Iterable[Disclosure]) -> None:
     """Log each disclosure with the consent service. The data has left already; a failure is logged here (with no
     citizen data) and does not undo the change."""
 
     async def record(item: Disclosure) -> None:
-        body = {
-            "citizen_id": citizen_id,
-            "unit": item.unit,
-            "purpose": item.purpose,
-            "categories": list(item.categories),
-            "consent_ids": list(item.consent_ids),
-            "what": item.what,
-            "reference": meeting_id,
-        }
         try:
-            response = await ctx.internal.post("consent", "/disclosures", caller, json=body)
-        except UnavailableError:
-            response = None
-        if response is None or response.status_code != 201:
+            await owners.record_disclosure(ctx.internal, caller, item)
+        except owners.DisclosureNotRecordedError:
             log.error(
                 "disclosure not recorded",
-                extra={"meeting_id": meeting_id, "unit": item.unit, "what": item.what},
+                extra={"meeting_id": item.reference, "unit": item.unit, "what": item.what},
             )
 
     await asyncio.gather(*(record(item) for item in items))
@@ -168,10 +106,26 @@ async def meeting_change(
     return await change(ctx.meetings, meeting_id, expected, stamp, decide, leave_out=NOT_IN_MEETING)
 
 
-async def schedule(ctx: Meetings, body: MeetingCreate, caller: Caller) -> Document:
+async def _invitation_answers(
+    ctx: Meetings, body: MeetingCreate | InvitationPreviewRequest, caller: Caller
+) -> tuple[PlanFacts, domain.Answers]:
     plan = await plan_facts(ctx, body.plan_id, caller)
-    units = domain.units_to_ask_for_invitation(body, plan)
-    answers = await consent_answers(ctx, caller, plan.citizen_id, units, domain.INVITATION)
+    domain.check_current(plan)
+    facts = await citizen_facts(ctx, caller, plan.citizen_id)
+    return plan, domain.invitation_answers(body.participants, facts, today())
+
+
+async def preview_invitations(
+    ctx: Meetings, body: InvitationPreviewRequest, caller: Caller
+) -> tuple[list[Document], list[Document]]:
+    """A dry run of scheduling: who would be invited, and who not and why. Nothing is stored or sent."""
+    _, answers = await _invitation_answers(ctx, body, caller)
+    invited, uninvited = domain.invitations(body.participants, answers)
+    return [p.model_dump(mode="json") for p in invited], uninvited
+
+
+async def schedule(ctx: Meetings, body: MeetingCreate, caller: Caller) -> Document:
+    plan, answers = await _invitation_answers(ctx, body, caller)
     doc, events = domain.schedule(
         body,
         plan,
@@ -182,9 +136,7 @@ async def schedule(ctx: Meetings, body: MeetingCreate, caller: Caller) -> Docume
         new_id=new_id,
     )
     stored = await create(ctx.meetings, doc, events)
-    await record_disclosures(
-        ctx, caller, plan.citizen_id, stored["_id"], domain.invitation_disclosures(stored, answers)
-    )
+    await record_disclosures(ctx, caller, domain.invitation_disclosures(stored, answers))
     stored.pop("history", None)
     return stored
 
@@ -241,8 +193,8 @@ async def publish_minutes(ctx: Meetings, meeting_id: str, expected: int, caller:
     current = await ctx.meetings.get(meeting_id, leave_out=NOT_IN_MEETING)
     if current["version"] != expected:
         raise VersionConflictError(meeting_id, expected)
-    units = domain.units_to_ask_for_minutes(current)
-    answers = await consent_answers(ctx, caller, current["citizen_id"], units, domain.MINUTES)
+    facts = await citizen_facts(ctx, caller, current["citizen_id"])
+    answers = domain.minutes_answers(current, facts, today())
     stamp = Stamp.of(caller)
     stored = await meeting_change(
         ctx,
@@ -251,9 +203,7 @@ async def publish_minutes(ctx: Meetings, meeting_id: str, expected: int, caller:
         stamp,
         lambda m: domain.publish_minutes(m, answers, stamp.at, ctx.calendar),
     )
-    await record_disclosures(
-        ctx, caller, stored["citizen_id"], meeting_id, domain.minutes_disclosures(stored, answers)
-    )
+    await record_disclosures(ctx, caller, domain.minutes_disclosures(stored, answers))
     return stored
 
 

@@ -5,9 +5,10 @@ items until 4 working days before the meeting; minutes go to the participants wi
 coordinating meeting should take at most an hour; the date of the plan meeting should be known about 12 weeks
 ahead so the citizen can attend a preparation meeting first.
 
-Every change is a function of the stored meeting (a dict), the facts it needs (the plan, the consent service's
-answers, the calendar, today) and the validated input, returning an ``Outcome``: the fields to set, the history
-entry, the events. It raises ``MeetingRuleError`` (a 4xx problem naming the field) when a rule refuses; nothing is
+Every change is a function of the stored meeting (a dict), the facts it needs (the plan, the citizen's facts that
+access is decided from, the calendar, today) and the validated input, returning an ``Outcome``: the fields to set,
+the history entry, the events. Who is invited and who receives the minutes is the one answer of
+``borgerplan_rules.access`` for each professional's unit, asked here once per schedule or publication. It raises ``MeetingRuleError`` (a 4xx problem naming the field) when a rule refuses; nothing is
 stored then. ``meetings_service.changes`` gathers the facts and writes. The reads the gateway composes views from
 (overdue flags, working days overdue, a unit's deadlines) are computed here too, with the one calendar.
 
@@ -29,6 +30,7 @@ from borgerplan_api.meetings import (
     MeetingCreate,
     MeetingUpdate,
     MinutesPut,
+    ParticipantCreate,
     ParticipantResponse,
 )
 from borgerplan_contracts import EventData
@@ -44,8 +46,18 @@ from borgerplan_contracts.events.meetings import (
     TaskCompleted,
     TaskOverdue,
 )
+from borgerplan_rules.access import (
+    INVITATION,
+    MINUTES,
+    PROFESSIONAL_KINDS,
+    Access,
+    CitizenFacts,
+    Disclosure,
+    PlanFacts,
+    meeting_access,
+    needs_permit,
+)
 from borgerplan_rules.outcome import Outcome, Stamp
-from borgerplan_rules.relations import PlanFacts
 from borgerplan_rules.violations import RuleViolation
 from borgerplan_rules.workdays import WorkingDayCalendar, local_date
 
@@ -58,11 +70,6 @@ MINUTES_DUE_WORKING_DAYS_AFTER = 5
 COORDINATING_MAX = timedelta(hours=1)
 LONGEST_MEETING = timedelta(hours=12)
 PLAN_MEETING_LEAD = timedelta(weeks=12)
-PROFESSIONAL = ("authority", "provider", "external")
-CONSENT_UNAVAILABLE = "consent_unavailable"
-INVITATION, MINUTES = "meeting_invitation", "receive_minutes"
-# What an invitation and minutes disclose (the consent service is asked for this category).
-DISCLOSED_CATEGORIES = ("general",)
 # How many deadlines one unit's list holds (the most overdue first).
 MAX_UNIT_DEADLINES = 500
 
@@ -93,32 +100,6 @@ STANDARD_AGENDA: tuple[StandardItem, ...] = (
 
 class MeetingRuleError(RuleViolation):
     """A change the rules refuse (422, or 409/404 when the state is the reason)."""
-
-
-@dataclass(frozen=True)
-class ConsentAnswer:
-    """The consent service's answer for one unit and purpose (``relation`` as the consent service sees it)."""
-
-    permit: bool
-    reason: str
-    relation: str = "none"
-    consent_ids: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-
-
-# No answer (the consent service did not answer, or was not asked) is a refusal: fail closed.
-NO_ANSWER = ConsentAnswer(permit=False, reason=CONSENT_UNAVAILABLE)
-
-
-@dataclass(frozen=True)
-class Disclosure:
-    """Data that left for another unit on a permit: recorded with the consent service after the write."""
-
-    unit: str
-    purpose: str
-    what: str
-    categories: tuple[str, ...]
-    consent_ids: tuple[str, ...]
 
 
 # --- deadlines in working days --------------------------------------------------------------------------------
@@ -237,7 +218,7 @@ def backfill(meeting: Document, calendar: WorkingDayCalendar) -> Outcome:
 
 def bus_participant(p: Mapping[str, Any]) -> InvitedParticipant:
     """Professional contact data only: the citizen's and private network's stay here."""
-    professional = p["kind"] in PROFESSIONAL
+    professional = p["kind"] in PROFESSIONAL_KINDS
     return InvitedParticipant(
         participant_id=p["participant_id"],
         kind=p["kind"],
@@ -247,50 +228,79 @@ def bus_participant(p: Mapping[str, Any]) -> InvitedParticipant:
     )
 
 
-def units_to_ask_for_invitation(body: MeetingCreate, plan: PlanFacts) -> list[str]:
-    """The units whose people are invited only with the citizen's consent: every professional unit but the plan's
-    responsible unit (consent is about sharing with other units)."""
-    return sorted(
-        {
-            p.unit
-            for p in body.participants
-            if p.kind in PROFESSIONAL and p.unit and p.unit != plan.responsible_unit
-        }
+Answers = Mapping[str, Access]
+
+
+def answers_for(
+    participants: Iterable[tuple[str, str | None]], purpose: str, facts: CitizenFacts, today: date
+) -> dict[str, Access]:
+    """The one answer for each professional's unit among ``participants`` (kind, unit): may its people be told of
+    the meeting for ``purpose``? The citizen and the private network need none."""
+    units = sorted({unit for kind, unit in participants if unit and needs_permit(kind, unit)})
+    return {unit: meeting_access(unit, purpose, facts, today) for unit in units}
+
+
+def invitation_answers(
+    participants: Iterable[ParticipantCreate], facts: CitizenFacts, today: date
+) -> Answers:
+    return answers_for(((p.kind, p.unit) for p in participants), INVITATION, facts, today)
+
+
+def minutes_answers(meeting: Mapping[str, Any], facts: CitizenFacts, today: date) -> Answers:
+    return answers_for(((p["kind"], p.get("unit")) for p in meeting["participants"]), MINUTES, facts, today)
+
+
+# Fail closed: a unit nobody asked about is refused.
+_UNASKED = Access("none", frozenset(), reason="consent_unavailable")
+
+
+def _refused(kind: str, unit: str | None, answers: Answers) -> Access | None:
+    """Why a participant is not told, or None (told: no permit needed, or permitted)."""
+    if not unit or not needs_permit(kind, unit):
+        return None
+    seen = answers.get(unit, _UNASKED)
+    return None if seen.permit else seen
+
+
+def invitations(
+    participants: Sequence[ParticipantCreate], answers: Answers
+) -> tuple[list[ParticipantCreate], list[Document]]:
+    """Who is invited, and who is not and why (the answer's reason; ``consent_unavailable`` when the consents
+    could not be read)."""
+    invited: list[ParticipantCreate] = []
+    uninvited: list[Document] = []
+    for p in participants:
+        refusal = _refused(p.kind, p.unit, answers)
+        if refusal is None:
+            invited.append(p)
+        else:
+            uninvited.append({"name": p.name, "unit": p.unit, "reason": refusal.reason})
+    return invited, uninvited
+
+
+def disclosures(meeting: Mapping[str, Any], answers: Answers, purpose: str, what: str) -> list[Disclosure]:
+    """What to record for the units that were told on their consent (the responsible unit's own case discloses
+    nothing)."""
+    units = sorted({p["unit"] for p in meeting["participants"] if p.get("unit") and p["unit"] in answers})
+    found = (
+        Disclosure.of(answers[unit], meeting["citizen_id"], unit, purpose, what, reference=meeting["_id"])
+        for unit in units
     )
-
-
-def units_to_ask_for_minutes(meeting: Mapping[str, Any]) -> list[str]:
-    return sorted({p["unit"] for p in meeting["participants"] if p["kind"] in PROFESSIONAL and p.get("unit")})
-
-
-def disclosures(
-    answers: Mapping[str, ConsentAnswer], units: Iterable[str], purpose: str, what: str
-) -> list[Disclosure]:
-    """What to record for ``units`` that received data on another unit's behalf (the responsible unit's own case
-    discloses nothing)."""
-    out = []
-    for unit in sorted(set(units)):
-        answer = answers.get(unit, NO_ANSWER)
-        if answer.permit and answer.relation == "actor":
-            out.append(
-                Disclosure(
-                    unit=unit,
-                    purpose=purpose,
-                    what=what,
-                    categories=answer.categories or DISCLOSED_CATEGORIES,
-                    consent_ids=answer.consent_ids,
-                )
-            )
-    return out
+    return [d for d in found if d is not None]
 
 
 # --- schedule -------------------------------------------------------------------------------------------------
 
 
+def check_current(plan: PlanFacts) -> None:
+    if not plan.current:
+        raise MeetingRuleError("plan_id", "the plan is closed; schedule the meeting on a current plan", 409)
+
+
 def schedule(
     body: MeetingCreate,
     plan: PlanFacts,
-    answers: Mapping[str, ConsentAnswer],
+    answers: Answers,
     *,
     meeting_id: str,
     stamp: Stamp,
@@ -299,30 +309,22 @@ def schedule(
 ) -> tuple[Document, list[EventData]]:
     """A new meeting of ``plan`` and its events.
 
-    Participants of the responsible unit and the citizen's own people are invited; a professional of another unit
-    only when ``answers`` permits ``meeting_invitation`` for that unit; otherwise they are listed in ``uninvited``
-    with the reason (``consent_unavailable`` when there is no answer).
+    The citizen's own people and the responsible unit's are invited; a professional of another unit only when
+    ``answers`` (``invitation_answers``) permits it for that unit; otherwise they are listed in ``uninvited`` with
+    the reason.
     """
-    if not plan.current:
-        raise MeetingRuleError("plan_id", "the plan is closed; schedule the meeting on a current plan", 409)
+    check_current(plan)
     check_times(body.start, body.end)
-    asked = set(units_to_ask_for_invitation(body, plan))
-    participants: list[Document] = []
-    uninvited: list[Document] = []
-    for p in body.participants:
-        if p.kind in PROFESSIONAL and p.unit in asked:
-            answer = answers.get(p.unit, NO_ANSWER)
-            if not answer.permit:
-                uninvited.append({"name": p.name, "unit": p.unit, "reason": answer.reason})
-                continue
-        participants.append(
-            {
-                **p.model_dump(mode="json"),
-                "participant_id": new_id(),
-                "invitation_status": "needs_action",
-                "apology": None,
-            }
-        )
+    invited, uninvited = invitations(body.participants, answers)
+    participants: list[Document] = [
+        {
+            **p.model_dump(mode="json"),
+            "participant_id": new_id(),
+            "invitation_status": "needs_action",
+            "apology": None,
+        }
+        for p in invited
+    ]
     closes, due = agenda_closes_on(body.start, calendar), minutes_due_on(body.end, calendar)
     agenda = [
         {
@@ -380,12 +382,9 @@ def schedule(
     return doc, [event]
 
 
-def invitation_disclosures(
-    meeting: Mapping[str, Any], answers: Mapping[str, ConsentAnswer]
-) -> list[Disclosure]:
+def invitation_disclosures(meeting: Mapping[str, Any], answers: Answers) -> list[Disclosure]:
     """The invitations that went to other units on their consent."""
-    units = [p["unit"] for p in meeting["participants"] if p["kind"] in PROFESSIONAL and p.get("unit")]
-    return disclosures(answers, units, INVITATION, "meeting_invitation")
+    return disclosures(meeting, answers, INVITATION, "meeting_invitation")
 
 
 # --- reschedule, cancel, respond, agenda ----------------------------------------------------------------------
@@ -567,23 +566,21 @@ def put_minutes(
 
 
 def publish_minutes(
-    meeting: Document, answers: Mapping[str, ConsentAnswer], at: datetime, calendar: WorkingDayCalendar
+    meeting: Document, answers: Answers, at: datetime, calendar: WorkingDayCalendar
 ) -> Outcome:
     """The minutes go to the citizen, the private network and the professionals whose unit may receive them
-    (``answers`` for ``receive_minutes``; no answer is a refusal). The tasks are assigned."""
+    (``minutes_answers``; no answer is a refusal). The tasks are assigned."""
     _refuse_when_cancelled(meeting)
     minutes = meeting.get("minutes")
     if not minutes:
         raise MeetingRuleError("minutes", "there are no minutes to publish yet", status=409)
     if minutes.get("published_at"):
         raise MeetingRuleError("minutes", "the minutes are published already", status=409)
-    units = units_to_ask_for_minutes(meeting)
-    permitted = {unit for unit in units if answers.get(unit, NO_ANSWER).permit}
-    recipients = [
-        p for p in meeting["participants"] if p["kind"] not in PROFESSIONAL or p.get("unit") in permitted
-    ]
+    participants = meeting["participants"]
+    refused = [p for p in participants if _refused(p["kind"], p.get("unit"), answers) is not None]
+    recipients = [p for p in participants if p not in refused]
     published = {**minutes, "published_at": at, "recipients": [p["participant_id"] for p in recipients]}
-    withheld = sorted(set(units) - permitted)
+    withheld = sorted({p["unit"] for p in refused})
     citizen_id = meeting["citizen_id"]
     events: list[EventData] = [
         MinutesPublished(
@@ -615,9 +612,9 @@ def publish_minutes(
     return settle(meeting, outcome, calendar)
 
 
-def minutes_disclosures(meeting: Mapping[str, Any], answers: Mapping[str, ConsentAnswer]) -> list[Disclosure]:
+def minutes_disclosures(meeting: Mapping[str, Any], answers: Answers) -> list[Disclosure]:
     """The minutes that went to other units on their consent."""
-    return disclosures(answers, units_to_ask_for_minutes(meeting), MINUTES, "minutes")
+    return disclosures(meeting, answers, MINUTES, "minutes")
 
 
 def complete_task(meeting: Document, task_id: str, today: date, calendar: WorkingDayCalendar) -> Outcome:

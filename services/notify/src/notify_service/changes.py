@@ -7,9 +7,11 @@ version, so the replica holding the claim is the only one whose ``record`` can w
 out and was taken over makes the late writer's version stale). Cancelling a reminder is a versioned change too, so
 it cannot overwrite a claim.
 
-The plan service (a consent notice's recipients) and the meetings service (the ICS) are asked over the internal
-client as the notify service itself. Fail closed: when the plan service does not answer, the handler raises, the
-consumer retries and then dead-letters the event; nobody is told on a guess.
+The plan service (a consent notice's recipients), the owners of the facts access is decided from (the plan and the
+consent service: a professional of a unit is told only while ``borgerplan_rules.access`` permits the notice's
+purpose) and the meetings service (the ICS) are asked over the internal client as the notify service itself. Fail
+closed: when they do not answer, the handler raises, the consumer retries and then dead-letters the event; nobody is
+told on a guess.
 """
 
 from __future__ import annotations
@@ -33,13 +35,16 @@ from borgerplan_contracts.events.meetings import (
     MinutesPublished,
     TaskOverdue,
 )
+from borgerplan_plumbing import access as owners
 from borgerplan_plumbing import outbox
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.change import change, create, write
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.mongo import Collection, Document
 from borgerplan_plumbing.store import AggregateStore, AlreadyExistsError, VersionConflictError
+from borgerplan_rules.access import CitizenFacts
 from borgerplan_rules.outcome import Stamp
+from borgerplan_rules.workdays import today
 from notify_service import domain, messages
 from notify_service.channels import Channel, OutgoingMessage
 from notify_service.domain import Cause, DeliveryResult, Notice, Preference, Rules
@@ -79,8 +84,28 @@ class Notify:
 # --- from events to stored notifications ----------------------------------------------------------------------
 
 
+class FactsUnavailableError(Exception):
+    """The consents (or plans) a notice's permit rests on could not be read: the consumer retries, then
+    dead-letters the event (nobody is told on a guess, and nobody is dropped silently)."""
+
+
+async def _facts(ctx: Notify, citizen_id: str, notices: Sequence[Notice]) -> CitizenFacts | None:
+    """The citizen's facts, when a notice is made only on a permit (once per event)."""
+    if not any(domain.needs_facts(n) for n in notices):
+        return None
+    try:
+        facts = await owners.citizen_facts(ctx.internal, SYSTEM, citizen_id)
+    except UnavailableError as exc:
+        raise FactsUnavailableError("the plan service did not answer") from exc
+    if facts.consents is None:
+        raise FactsUnavailableError("the consent service did not answer")
+    return facts
+
+
 async def store_notices(ctx: Notify, event: CloudEvent, notices: Sequence[Notice]) -> int:
-    """Store the notifications ``notices`` name (those that exist already, from a redelivery, stay as they are)."""
+    """Store the notifications ``notices`` name that the one answer permits now (those that exist already, from a
+    redelivery, stay as they are)."""
+    notices = domain.permitted(notices, await _facts(ctx, event.subject, notices), today())
     if not notices:
         return 0
     emails = {domain.preference_key(n.recipient.email) for n in notices if n.recipient.email}

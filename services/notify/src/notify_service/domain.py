@@ -30,6 +30,16 @@ from borgerplan_contracts.events.meetings import (
     TaskOverdue,
 )
 from borgerplan_contracts.events.notify import Channel, NotificationKind
+from borgerplan_rules.access import (
+    NOTIFICATION_PURPOSES,
+    PROFESSIONAL_KINDS,
+    CitizenFacts,
+    PlanFacts,
+    is_consent_party,
+    is_responsible,
+    meeting_access,
+    needs_permit,
+)
 from borgerplan_rules.outcome import Outcome
 from borgerplan_rules.workdays import COPENHAGEN, DANISH, WorkingDayCalendar
 from notify_service import messages
@@ -45,7 +55,6 @@ ICS_KINDS: frozenset[str] = frozenset({"meeting_invitation", "meeting_update", "
 # Dagsordenen lukker: professionals are reminded two working days before, at 08:00 Copenhagen time.
 AGENDA_REMINDER_WORKING_DAYS = 2
 AGENDA_REMINDER_AT = time(8, 0)
-PROFESSIONAL_KINDS = frozenset({"authority", "provider", "external"})
 
 
 @dataclass(frozen=True)
@@ -267,9 +276,11 @@ def task_overdue(data: TaskOverdue, meeting: Document | None, rules: Rules) -> l
 
 def plan_actors(plans: Sequence[Document]) -> list[tuple[Recipient, bool]]:
     """The professional actors of the citizen's plans (as the plan service answers ``GET /plans``), each with
-    whether their unit is responsible for that plan. A person in several plans counts once."""
+    whether their unit is responsible for that plan (``borgerplan_rules.access``). A person in several plans counts
+    once."""
     seen: dict[str, tuple[Recipient, bool]] = {}
     for plan in plans:
+        facts = (PlanFacts.of(plan),)
         for actor in plan.get("actors", []):
             if actor.get("kind") not in PROFESSIONAL_KINDS:
                 continue  # the private network is not told about consents by us
@@ -280,7 +291,8 @@ def plan_actors(plans: Sequence[Document]) -> list[tuple[Recipient, bool]]:
                 email=actor.get("email"),
                 phone=actor.get("phone"),
             )
-            responsible = actor.get("unit") is not None and actor.get("unit") == plan.get("responsible_unit")
+            unit = actor.get("unit")
+            responsible = unit is not None and is_responsible(unit, actor["kind"], facts)
             key = preference_key(recipient.email) if recipient.email else recipient.participant_id
             before = seen.get(key)
             seen[key] = (before[0], before[1] or responsible) if before else (recipient, responsible)
@@ -290,21 +302,40 @@ def plan_actors(plans: Sequence[Document]) -> list[tuple[Recipient, bool]]:
 def consent_expiring(data: ConsentExpiring, plans: Sequence[Document], rules: Rules) -> list[Notice]:
     """The responsible authority's caseworkers: the consent ends soon and can be renewed with the citizen."""
     values = messages.context(link=rules.link("consents", data.consent_id), due=data.valid_until)
-    return [
-        Notice("consent_expiring", r, values)
-        for r, responsible in plan_actors(plans)
-        if responsible and r.kind == "authority"
-    ]
+    return [Notice("consent_expiring", r, values) for r, responsible in plan_actors(plans) if responsible]
 
 
 def consent_revoked(data: ConsentRevoked, plans: Sequence[Document], rules: Rules) -> list[Notice]:
     """The actors of the unit that lost the consent: it no longer covers anything."""
     values = messages.context(link=rules.link("consents", data.consent_id))
+    consent = data.model_dump()
     return [
         Notice("consent_revoked", r, values)
         for r, _ in plan_actors(plans)
-        if r.unit is not None and r.unit == data.grantee_unit
+        if r.unit is not None and is_consent_party(r.unit, consent)
     ]
+
+
+def needs_facts(notice: Notice) -> bool:
+    """Is the notice made only on a permit (a professional of a unit, told for a purpose consent covers)?"""
+    return NOTIFICATION_PURPOSES[notice.kind] is not None and needs_permit(
+        notice.recipient.kind, notice.recipient.unit
+    )
+
+
+def permitted(notices: Sequence[Notice], facts: CitizenFacts | None, today: date) -> list[Notice]:
+    """The notices the one answer permits now: the citizen and their network are told, and a professional's unit
+    only while access permits the notice's purpose (a revoked consent stops the next notification, not only the
+    next view). ``facts`` may be None only when no notice needs them."""
+    kept = []
+    for notice in notices:
+        if needs_facts(notice):
+            purpose, unit = NOTIFICATION_PURPOSES[notice.kind], notice.recipient.unit
+            assert facts is not None and purpose is not None and unit is not None
+            if not meeting_access(unit, purpose, facts, today).permit:
+                continue
+        kept.append(notice)
+    return kept
 
 
 # --- from a notice to a stored notification -------------------------------------------------------------------

@@ -9,24 +9,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from borgerplan_contracts.events.notify import NotificationKind
 from borgerplan_rules.workdays import COPENHAGEN
 
 Language = Literal["da", "en"]
-KINDS = (
-    "meeting_invitation",
-    "meeting_update",
-    "meeting_cancellation",
-    "agenda_reminder",
-    "minutes_published",
-    "minutes_overdue",
-    "task_overdue",
-    "consent_expiring",
-    "consent_revoked",
-)
+KINDS: tuple[str, ...] = get_args(NotificationKind)
 MEETING_KIND = {
     "preparation": ("forberedelsesmøde", "preparation meeting"),
     "network": ("netværksmøde", "network meeting"),

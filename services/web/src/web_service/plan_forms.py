@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from borgerplan_rules.access import PROFESSIONAL_KINDS
 from web_service import wording as W
 from web_service.forms import Form, iso
 
@@ -323,7 +324,7 @@ ACTOR_API_FIELDS = {
 def actor_body(form: Form) -> dict[str, Any]:
     kind = form.choice("kind", W.ACTOR_KINDS, required=True)
     unit = form.text("unit_other", max_length=200) or form.text("unit", max_length=200)
-    if kind in ("authority", "provider", "external") and not unit:
+    if kind in PROFESSIONAL_KINDS and not unit:
         form.add_error("unit", W.E_PROFESSIONAL_UNIT)
     body = {
         "name": form.text("name", required=True, max_length=200),

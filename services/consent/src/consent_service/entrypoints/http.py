@@ -1,8 +1,9 @@
 """HTTP routes of the consent service. The gateway forwards ``/api/v1/...`` here with the caller signed.
 
-Routes parse, hand over to ``consent_service.changes``, ``queries`` or ``decisions``, and shape the answer; they
-never touch a store themselves. The routes tagged ``decisions`` and ``POST /disclosures`` are internal: the gateway
-and the meetings service call them.
+Routes parse, hand over to ``consent_service.changes`` or ``queries``, and shape the answer; they never touch a
+store themselves. The routes tagged ``facts`` and ``POST /disclosures`` are internal: the gateway, the meetings and
+the notify service read the consents as facts (``borgerplan_plumbing.access``), and the one disclosure writer records
+what left on a consent. Nothing here decides who may see what (``borgerplan_rules.access`` does), and no read writes.
 """
 
 from __future__ import annotations
@@ -12,25 +13,21 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from borgerplan_api.consent import (
-    BatchDecisionRequest,
-    CitizenDecision,
     ConsentCreate,
     ConsentNarrowing,
     ConsentPublic,
+    ConsentRef,
+    ConsentRefsAmong,
     ConsentRenewal,
-    Decision,
-    DecisionPreview,
-    DecisionRequest,
     DisclosureCreate,
     DisclosurePublic,
-    PreviewRequest,
     RevocationCreate,
 )
 from borgerplan_plumbing import pages
 from borgerplan_plumbing.http import IfMatch, created, parse_if_match, state, versioned
 from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.runtime import CurrentCaller, IdempotencyKey, Runtime
-from consent_service import changes, decisions, domain, queries
+from consent_service import changes, queries
 from consent_service.changes import Consents
 
 router = APIRouter()
@@ -43,21 +40,6 @@ def consent_public(doc: Document) -> ConsentPublic:
 
 def disclosure_public(doc: Document) -> DisclosurePublic:
     return DisclosurePublic.model_validate({**doc, "disclosure_id": doc["_id"]})
-
-
-def decision_answer(
-    decision: domain.Decision, consents: list[Document] | None = None, disclosure_id: str | None = None
-) -> Decision:
-    return Decision(
-        permit=decision.permit,
-        relation=decision.relation,
-        categories=list(decision.categories),
-        consent_ids=list(decision.consent_ids),
-        basis=decision.basis,
-        reason=decision.reason,
-        consents=None if consents is None else [consent_public(d) for d in consents],
-        disclosure_id=disclosure_id,
-    )
 
 
 def _versioned(response: Response, doc: Document) -> ConsentPublic:
@@ -180,46 +162,33 @@ async def list_consents(
     return [consent_public(d) for d in docs]
 
 
-# --- decisions (internal) -------------------------------------------------------------------------------------
+# --- consents as facts (internal) ----------------------------------------------------------------------------
+
+
+def consent_ref(doc: Document) -> ConsentRef:
+    return ConsentRef.model_validate({**doc, "consent_id": doc["_id"]})
+
+
+@router.get(
+    "/citizens/{citizen_id}/consent-refs",
+    response_model=list[ConsentRef],
+    operation_id="consent_refs",
+    tags=["facts"],
+    summary="Every consent of the citizen, in any state, as facts to decide access from (internal)",
+)
+async def consent_refs(citizen_id: str, ctx: Ctx) -> list[ConsentRef]:
+    return [consent_ref(d) for d in await queries.consent_refs(ctx, citizen_id)]
 
 
 @router.post(
-    "/decisions",
-    response_model=Decision,
-    operation_id="decide",
-    tags=["decisions"],
-    summary="May unit U use categories C for purpose P about citizen X now? (internal)",
+    "/units/{unit}/consent-refs",
+    response_model=list[ConsentRef],
+    operation_id="unit_consent_refs",
+    tags=["facts"],
+    summary="The consents one unit received, among these citizens (internal: Mine borgere)",
 )
-async def decide(body: DecisionRequest, ctx: Ctx, caller: CurrentCaller) -> Decision:
-    decision, consents, disclosure_id = await decisions.decide(ctx, body, caller)
-    return decision_answer(decision, consents, disclosure_id)
-
-
-@router.post(
-    "/decisions/batch",
-    response_model=list[CitizenDecision],
-    operation_id="decide_batch",
-    tags=["decisions"],
-    summary="May one unit see each of these citizens (all categories asked)? In the order asked (internal)",
-)
-async def decide_batch(body: BatchDecisionRequest, ctx: Ctx, caller: CurrentCaller) -> list[CitizenDecision]:
-    return [
-        CitizenDecision(citizen_id=citizen_id, permit=d.permit, categories=list(d.categories))
-        for citizen_id, d in await decisions.decide_batch(ctx, body)
-    ]
-
-
-@router.post(
-    "/decisions/preview",
-    response_model=DecisionPreview,
-    operation_id="preview_decision",
-    tags=["decisions"],
-    summary="What the unit may see now, and would see with a proposed, changed or revoked consent (internal; "
-    "nothing is stored)",
-)
-async def preview_decision(body: PreviewRequest, ctx: Ctx, caller: CurrentCaller) -> DecisionPreview:
-    before, after = await decisions.preview(ctx, body)
-    return DecisionPreview(before=decision_answer(before), after=decision_answer(after))
+async def unit_consent_refs(unit: str, body: ConsentRefsAmong, ctx: Ctx) -> list[ConsentRef]:
+    return [consent_ref(d) for d in await queries.unit_consent_refs(ctx, unit, body.citizen_ids)]
 
 
 # --- disclosures ----------------------------------------------------------------------------------------------

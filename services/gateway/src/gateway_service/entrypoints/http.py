@@ -24,11 +24,12 @@ from borgerplan_api.views import (
     PlanView,
     Readiness,
 )
+from borgerplan_plumbing import access as owners
 from borgerplan_plumbing import pages
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
-from borgerplan_rules.relations import Relation
+from borgerplan_rules.access import Disclosure, Relation
 from gateway_service import composition, policy, worklists
 from gateway_service import facts as facts_of
 from gateway_service.access_log import AccessLog
@@ -54,33 +55,19 @@ async def _audit(
     await log.append(caller, citizen_id, purpose, sections, request.headers.get("x-request-id"))
 
 
-async def _disclose(
-    request: Request, caller: Caller, citizen_id: str, permission: composition.Permission, what: str
-) -> None:
-    """Data leaves on another unit's consent: recorded before it leaves (by the consent service with its answer;
-    here only if it did not)."""
-    decided = permission.decision
-    if decided is None or decided.get("disclosure_id"):
+async def _disclose(request: Request, caller: Caller, disclosure: Disclosure | None) -> None:
+    """Data leaves on another unit's consent: recorded by the consent service before it leaves, or not sent."""
+    if disclosure is None:
         return
-    body = {
-        "citizen_id": citizen_id,
-        "unit": caller.unit,
-        "purpose": "view_plan",
-        "categories": decided["categories"],
-        "consent_ids": decided["consent_ids"],
-        "what": what,
-    }
     try:
-        response = await _client(request).post("consent", "/disclosures", caller, json=body)
-    except UnavailableError:
-        response = None
-    if response is None or response.status_code != 201:
+        await owners.record_disclosure(_client(request), caller, disclosure)
+    except owners.DisclosureNotRecordedError as exc:
         raise Problem(
             503,
             "Service unavailable",
             "The disclosure could not be recorded; nothing was sent.",
             headers={"Retry-After": "2"},
-        )
+        ) from exc
 
 
 @router.get(
@@ -125,7 +112,9 @@ async def plan_view(citizen_id: Id, request: Request, caller: Authenticated) -> 
     # Both records are written before the response leaves; they are independent, so at the same time.
     await asyncio.gather(
         _audit(request, caller, citizen_id, "view_plan", sections),
-        _disclose(request, caller, citizen_id, view.permission, "plan_view"),
+        _disclose(
+            request, caller, Disclosure.of(view.access, citizen_id, caller.unit, "view_plan", "plan_view")
+        ),
     )
     recorded = time.perf_counter()
     # Server-Timing (W3C) tells an operator where the time went: fetching and composing, then the records.
@@ -150,10 +139,11 @@ async def plan_view(citizen_id: Id, request: Request, caller: Authenticated) -> 
 )
 async def get_plan(plan_id: Id, request: Request, caller: Authenticated) -> JSONResponse:
     check_ids({"plan_id": plan_id})
-    plan, permission, etag = await composition.one_plan(_client(request), caller, plan_id)
+    plan, seen, etag = await composition.one_plan(_client(request), caller, plan_id)
+    citizen_id = plan["citizen_id"]
     await asyncio.gather(
-        _audit(request, caller, plan["citizen_id"], "view_plan", ["plan"]),
-        _disclose(request, caller, plan["citizen_id"], permission, "plan"),
+        _audit(request, caller, citizen_id, "view_plan", ["plan"]),
+        _disclose(request, caller, Disclosure.of(seen, citizen_id, caller.unit, "view_plan", "plan")),
     )
     return JSONResponse(plan, headers={"ETag": etag} if etag else {})
 
@@ -213,10 +203,15 @@ async def list_consents(
 ) -> Response:
     check_ids({"citizen_id": citizen_id})
     client = _client(request)
-    found = await facts_of.about_citizen(client, caller, citizen_id)
+    found = await facts_of.about_citizen(client, caller, citizen_id, consents=True)
     verdict = policy.decide("list_consents", caller, found.facts)
     if verdict == "forbidden":
         raise Problem(403, "Forbidden", "Your role does not handle consents.", kind="forbidden")
+    if verdict == "not_found":
+        # Not related, or not known to be: the consents name every unit related by consent alone.
+        if found.citizen is not None and found.citizen.consents is None:
+            raise composition.consent_unavailable()
+        raise facts_of.not_found("citizen")
     params = {"limit": str(limit), **({"cursor": cursor} if cursor else {})}
     if verdict != "allow":
         params["unit"] = caller.unit  # the consents it received or registered
@@ -227,8 +222,6 @@ async def list_consents(
     except UnavailableError as exc:
         raise facts_of.unavailable("consent") from exc
     if upstream.status_code == 200:
-        if verdict == "not_found" and upstream.content.strip() == b"[]" and not cursor:
-            raise facts_of.not_found("citizen")
         await _audit(request, caller, citizen_id, "view_consents", ["consents"])
     return relay_response(upstream)
 

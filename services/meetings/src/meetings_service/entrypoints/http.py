@@ -17,6 +17,8 @@ from borgerplan_api.meetings import (
     CitizenDeadline,
     CitizenMeetings,
     CitizenTask,
+    InvitationPreview,
+    InvitationPreviewRequest,
     MeetingCreate,
     MeetingPublic,
     MeetingSummary,
@@ -71,6 +73,20 @@ async def schedule_meeting(
         write=stored,
         location=lambda meeting: f"/meetings/{meeting.meeting_id}",
     )
+
+
+@router.post(
+    "/meetings/invitation-preview",
+    response_model=InvitationPreview,
+    operation_id="preview_invitations",
+    tags=["meetings"],
+    summary="Who would be invited to a meeting of this plan, and who not and why (a dry run: nothing is stored)",
+)
+async def preview_invitations(
+    body: InvitationPreviewRequest, ctx: Ctx, caller: CurrentCaller
+) -> InvitationPreview:
+    invited, uninvited = await changes.preview_invitations(ctx, body, caller)
+    return InvitationPreview.model_validate({"invited": invited, "uninvited": uninvited})
 
 
 @router.get("/meetings", response_model=list[MeetingPublic], operation_id="list_meetings", tags=["meetings"])

@@ -3,13 +3,13 @@ with its agenda, the minutes with decisions and tasks, publishing them, and the 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from borgerplan_rules.access import PROFESSIONAL_KINDS
 from borgerplan_rules.workdays import today
 from web_service import wording as W
 from web_service.forms import Form, local_moment
@@ -29,44 +29,33 @@ MEETING_API_FIELDS = {
     "plan_id": "kind",
 }
 AGENDA_API_FIELDS = {"topic": "topic", "responsible": "responsible", "aim": "aim", "minutes": "minutes"}
-PROFESSIONAL = ("authority", "provider", "external")
 TASK_ROWS_EXTRA = 2
 
 
-async def invitation_preview(
-    ctx: Ctx, citizen_id: str, actors: list[dict[str, Any]], responsible_unit: str | None
-) -> dict[str, str]:
-    """unit → the Danish reason it will not be invited (no consent to be invited to meetings), asked of the
-    consent service through the gateway before anything is saved."""
-    units = sorted(
-        {
-            a["unit"]
-            for a in actors
-            if a.get("unit") and a.get("kind") in PROFESSIONAL and a.get("unit") != responsible_unit
-        }
-    )
-
-    async def ask(unit: str) -> tuple[str, str | None]:
-        body = {
-            "citizen_id": citizen_id,
-            "unit": unit,
-            "purpose": "meeting_invitation",
-            "proposed": None,
-            "replaces_consent_id": None,
-        }
-        try:
-            answer = await ctx.api.post("/consent-decisions/preview", body)
-        except ApiProblem as problem:
-            if problem.status >= 500:
-                return unit, W.DECISION_REASONS["consent_unavailable"]
-            return unit, None  # not the caller's to ask, or not there: the meeting's answer will say
-        before = (answer.data or {}).get("before") or {}
-        if before.get("permit"):
-            return unit, None
-        return unit, W.DECISION_REASONS.get(str(before.get("reason")), str(before.get("reason", "")))
-
-    answers = await asyncio.gather(*(ask(u) for u in units))
-    return {unit: reason for unit, reason in answers if reason}
+async def invitation_preview(ctx: Ctx, plan_id: str, actors: list[dict[str, Any]]) -> dict[str, str]:
+    """unit → the Danish reason its people would not be invited (no consent to be invited to meetings), as the
+    meetings service itself would decide it when scheduling (a dry run through the gateway; nothing is saved)."""
+    participants = [
+        {"name": a["name"], "kind": a.get("kind", "external"), "unit": a.get("unit")}
+        for a in actors
+        if a.get("kind") not in PROFESSIONAL_KINDS or a.get("unit")
+    ]
+    if not participants:
+        return {}
+    try:
+        answer = await ctx.api.post(
+            "/meetings/invitation-preview", {"plan_id": plan_id, "participants": participants}
+        )
+    except ApiProblem:
+        # Not the caller's to ask, or the meetings or plan service away (without the consent service the dry run
+        # answers, with consent_unavailable): scheduling itself will say.
+        return {}
+    uninvited = (answer.data or {}).get("uninvited") or []
+    return {
+        str(u["unit"]): W.DECISION_REASONS.get(str(u.get("reason")), str(u.get("reason", "")))
+        for u in uninvited
+        if u.get("unit")
+    }
 
 
 async def _schedule_page(ctx: Ctx, citizen_id: str, form: Form | None = None, status: int = 200) -> Response:
@@ -76,7 +65,7 @@ async def _schedule_page(ctx: Ctx, citizen_id: str, form: Form | None = None, st
     if plan is None:
         return redirect(f"/borgere/{citizen_id}/netvaerksmoede")
     actors = plan.get("actors") or []
-    not_invited = await invitation_preview(ctx, citizen_id, actors, plan.get("responsible_unit"))
+    not_invited = await invitation_preview(ctx, plan["plan_id"], actors)
     if form is None:
         start = today() + timedelta(days=14)
         form = Form(

@@ -1,4 +1,5 @@
-"""The decision rules over a table of cases: who may use which categories for which purpose, today."""
+"""The one answer over a table of cases: who may use which categories for which purpose, today
+(``borgerplan_rules.access``; these cases were the consent service's decision table)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from borgerplan_rules.relations import PlanFacts
-from consent_service.domain import ALL_CATEGORIES, ConsentState, decide
+from borgerplan_rules.access import CATEGORIES, CitizenFacts, ConsentFacts, PlanFacts, access
 
 TODAY = date(2026, 6, 15)
 RESPONSIBLE = "hjemloeseenheden"
@@ -19,7 +19,7 @@ OUTREACH = "opsoegende-team"
 PLANS = (PlanFacts("p1", "c", RESPONSIBLE, frozenset({TREATMENT, SHELTER})),)
 CLOSED = (PlanFacts("p1", "c", RESPONSIBLE, frozenset({TREATMENT}), status="closed"),)
 DRAFT = (PlanFacts("p1", "c", RESPONSIBLE, status="draft"),)
-EVERYTHING = tuple(sorted(ALL_CATEGORIES))
+EVERYTHING = tuple(sorted(CATEGORIES))
 
 
 def consent(
@@ -32,15 +32,15 @@ def consent(
     basis: str = "consent",
     consent_id: str = "c1",
     granted_by_unit: str | None = RESPONSIBLE,
-) -> ConsentState:
-    return ConsentState(
+) -> ConsentFacts:
+    return ConsentFacts(
         consent_id,
         unit,
-        frozenset(categories),
-        frozenset(purposes),
+        categories,
+        purposes,
         valid_from,
         valid_until,
-        revoked,
+        "revoked" if revoked else "active",
         basis,
         granted_by_unit,
     )
@@ -49,7 +49,7 @@ def consent(
 class Case(NamedTuple):
     name: str
     unit: str
-    consents: Sequence[ConsentState]
+    consents: Sequence[ConsentFacts]
     permit: bool
     relation: str
     granted: tuple[str, ...]
@@ -99,39 +99,32 @@ CASES = [
 # fmt: on
 
 
+def _facts(plans: Sequence[PlanFacts], consents: Sequence[ConsentFacts] | None) -> CitizenFacts:
+    return CitizenFacts("c", tuple(plans), None if consents is None else tuple(consents))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_decision(case: Case) -> None:
-    decision = decide(
-        unit=case.unit,
-        unit_kind=case.unit_kind,  # type: ignore[arg-type]
-        purpose=case.purpose,  # type: ignore[arg-type]
-        categories=case.asked,  # type: ignore[arg-type]
-        today=TODAY,
-        consents=case.consents,
-        plans=case.plans,
+def test_access(case: Case) -> None:
+    seen = access(
+        case.unit, case.unit_kind, case.purpose, _facts(case.plans, case.consents), TODAY, asked=case.asked
     )
-    assert (decision.permit, decision.relation, decision.categories, decision.reason) == (
+    granted = EVERYTHING if seen.full else tuple(sorted(seen.categories or ()))
+    assert (seen.permit, seen.relation, granted, seen.reason) == (
         case.permit,
         case.relation,
         case.granted,
         case.reason,
     )
+    assert seen.listed() == case.granted
     if case.permit and case.relation == "actor":
-        assert decision.consent_ids, "a permit names the consents behind it"
+        assert seen.consent_ids, "a permit names the consents behind it"
+        assert seen.on_consent, "data shown on it leaves on consent: a disclosure"
     if not case.permit:
-        assert decision.consent_ids == () and decision.categories == ()
+        assert seen.consent_ids == () and seen.categories == frozenset()
 
 
-def _decide(consents: list[ConsentState], **kwargs: Any) -> Any:
-    return decide(
-        unit=TREATMENT,
-        purpose="view_plan",
-        categories=None,
-        today=TODAY,
-        consents=consents,
-        plans=PLANS,
-        **kwargs,
-    )
+def _decide(consents: list[ConsentFacts], **kwargs: Any) -> Any:
+    return access(TREATMENT, None, "view_plan", _facts(PLANS, consents), TODAY, **kwargs)
 
 
 def test_statutory_basis_is_reported_as_such() -> None:
@@ -142,3 +135,46 @@ def test_statutory_basis_is_reported_as_such() -> None:
 def test_a_permit_names_every_consent_behind_it() -> None:
     both = [consent(consent_id="c2"), consent(categories=("health",), consent_id="c1")]
     assert _decide(both).consent_ids == ("c1", "c2")
+
+
+# fmt: off
+UNAVAILABLE = [
+    #    unit          unit_kind     plans   relation       permit  reason
+    (RESPONSIBLE, "authority",  PLANS,  "responsible", True,  "responsible_unit"),
+    (TREATMENT,   "provider",   PLANS,  "actor",       False, "consent_unavailable"),
+    (OUTREACH,    "provider",   (),     "none",        False, "consent_unavailable"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("unit", "unit_kind", "plans", "relation", "permit", "reason"), UNAVAILABLE)
+def test_without_the_consents_only_the_responsible_unit_is_permitted(
+    unit: str, unit_kind: str, plans: Sequence[PlanFacts], relation: str, permit: bool, reason: str
+) -> None:
+    """Fail closed: the consent service did not answer (or was not asked)."""
+    seen = access(unit, unit_kind, "view_plan", _facts(plans, None), TODAY)
+    assert (seen.relation, seen.permit, seen.reason, seen.unknown) == (
+        relation,
+        permit,
+        reason,
+        reason == "consent_unavailable",
+    )
+
+
+def test_the_citizen_sees_everything_of_their_own() -> None:
+    seen = access("borger", "external", "view_plan", _facts((), []), TODAY, citizen=True)
+    assert (seen.relation, seen.full, seen.on_consent, seen.basis) == ("self", True, False, "self")
+    unknown = access("borger", "external", "view_plan", _facts((), None), TODAY, citizen=True)
+    assert unknown.full, "the citizen's own view does not wait on the consent service"
+
+
+def test_the_responsible_unit_handed_over_a_moment_ago() -> None:
+    """The plan service's facts are the owner's own: the new unit is responsible on the very next request, the old one
+    no longer is (the consent service's read model, which lagged behind, is gone)."""
+    handed_over = (PlanFacts("p1", "c", "jobcenter", frozenset({TREATMENT})),)
+    assert (
+        access("jobcenter", "authority", "view_plan", _facts(handed_over, []), TODAY).relation
+        == "responsible"
+    )
+    old = access(RESPONSIBLE, "authority", "view_plan", _facts(handed_over, []), TODAY)
+    assert (old.permit, old.relation) == (False, "none")
