@@ -1,25 +1,25 @@
-"""The consent service through its HTTP API, against a real database and Kafka."""
+"""The consent service through its HTTP API, against a real database and Kafka: consents, their versions, what
+consents exist (the facts ``borgerplan_rules.access`` decides from), expiry and the disclosure log."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from borgerplan_contracts import new_event, topics
-from borgerplan_contracts.events import PlanCreated
+from borgerplan_contracts import topics
 from borgerplan_plumbing.internal import HttpxTransport
-from borgerplan_plumbing.kafka import publish_event
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
+from borgerplan_rules.access import Access, CitizenFacts, ConsentFacts, PlanFacts, access
 from borgerplan_rules.workdays import today
 from consent_service import changes
 from consent_service.bootstrap import build
-from plan_service.bootstrap import build as build_plan
 from tests.support.kafka import TopicProbe
 from tests.support.services import running
 
@@ -42,79 +42,64 @@ def _grant(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def _decide(
-    client: Any, unit: str, purpose: str = "view_plan", citizen_id: str = CITIZEN, **extra: Any
-) -> dict[str, Any]:
-    response = await client.post(
-        "/decisions", json={"citizen_id": citizen_id, "unit": unit, "purpose": purpose, **extra}
-    )
+async def _refs(client: Any, citizen_id: str = CITIZEN) -> list[dict[str, Any]]:
+    response = await client.get(f"/citizens/{citizen_id}/consent-refs")
     assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
+    found: list[dict[str, Any]] = response.json()
+    return found
 
 
-def _without_plan_service(settings: Settings) -> ServiceRuntime:
-    """The consent service whose calls to the plan service find nobody (it learns plans from events only)."""
-    runtime = build(settings)
-    runtime.internal.transport = HttpxTransport(httpx.MockTransport(lambda _: httpx.Response(503)))
-    return runtime
+def _access(refs: list[dict[str, Any]], unit: str, purpose: str = "view_plan") -> Access:
+    """The one answer over the consent service's facts, for a citizen whose plan RESPONSIBLE is responsible for and
+    TREATMENT takes part in."""
+    plan = PlanFacts("p-1", CITIZEN, RESPONSIBLE, frozenset({TREATMENT}))
+    facts = CitizenFacts(CITIZEN, (plan,), tuple(ConsentFacts.of(r) for r in refs))
+    return access(unit, None, purpose, facts, today())
 
 
-async def test_grant_permit_revoke_without_if_match_deny_at_once(settings: Settings) -> None:
-    async with running(_without_plan_service, settings) as (runtime, client):
-        # The plan service's event tells consent who is responsible for the citizen's plan.
-        plan = PlanCreated(
-            plan_id="p-1",
-            citizen_id=CITIZEN,
-            kind="adult",
-            status="active",
-            responsible_unit=RESPONSIBLE,
-            actor_units=[TREATMENT],
-        )
-        assert runtime.broker is not None
-        await publish_event(
-            runtime.broker, settings.topic(topics.PLAN), new_event(plan, subject=CITIZEN), CITIZEN
-        )
-        for _ in range(150):
-            if (await _decide(client, RESPONSIBLE))["permit"]:
-                break
-            await asyncio.sleep(0.2)
-        assert (await _decide(client, RESPONSIBLE))["relation"] == "responsible"
-        assert await _decide(client, TREATMENT) == {
-            "permit": False,
-            "relation": "actor",
-            "categories": [],
-            "consent_ids": [],
-            "basis": "none",
-            "reason": "no_consent",
-            "consents": None,
-            "disclosure_id": None,
-        }
+def _asking_nobody(asked: list[str]) -> Callable[[Settings], ServiceRuntime]:
+    """The consent service, with a record of every call it makes to another service (it should make none)."""
 
+    def build_recorded(settings: Settings) -> ServiceRuntime:
+        runtime = build(settings)
+
+        def record(request: httpx.Request) -> httpx.Response:
+            asked.append(str(request.url))
+            return httpx.Response(503)
+
+        runtime.internal.transport = HttpxTransport(httpx.MockTransport(record))
+        return runtime
+
+    return build_recorded
+
+
+async def test_grant_read_revoke_without_if_match_the_next_read_says_so(settings: Settings) -> None:
+    asked: list[str] = []
+    async with running(_asking_nobody(asked), settings) as (runtime, client):
+        assert runtime.consumers == [], "the consent service consumes no topic: it keeps no copy of the plans"
+        assert await _refs(client) == []
         granted = await client.post("/consents", json=_grant())
         assert granted.status_code == 201, granted.text
         consent_id = granted.json()["consent_id"]
 
-        permit = await _decide(client, TREATMENT)
-        assert permit["permit"] is True
-        assert permit["categories"] == ["general", "substance_use"]
-        assert permit["consent_ids"] == [consent_id]
-        assert (await _decide(client, TREATMENT, "receive_minutes"))["permit"] is False
+        [ref] = await _refs(client)
+        assert ref == {
+            "consent_id": consent_id,
+            "citizen_id": CITIZEN,
+            "grantee_unit": TREATMENT,
+            "granted_by_unit": "t-authority",
+            "categories": ["general", "substance_use"],
+            "purposes": ["view_plan", "meeting_invitation"],
+            "basis": "consent",
+            "valid_from": _grant()["valid_from"],
+            "valid_until": _grant()["valid_until"],
+            "status": "active",
+        }, "only what deciding needs: no form, no history, no revocation's reason"
+        permit = _access([ref], TREATMENT)
+        assert (permit.listed(), permit.consent_ids) == (("general", "substance_use"), (consent_id,))
+        assert not _access([ref], TREATMENT, "receive_minutes").permit
 
-        # The composed view's form: the unit's own consents with the answer, the disclosure recorded with it.
-        other = await client.post("/consents", json=_grant(grantee_unit="t-other-unit"))
-        assert other.status_code == 201, other.text
-        viewed = await _decide(client, TREATMENT, include_consents=True, disclose="plan_view")
-        assert [c["consent_id"] for c in viewed["consents"]] == [consent_id], "only its own"
-        disclosures = (await client.get(f"/citizens/{CITIZEN}/disclosures")).json()
-        assert [(d["disclosure_id"], d["unit"], d["what"], d["categories"]) for d in disclosures] == [
-            (viewed["disclosure_id"], TREATMENT, "plan_view", ["general", "substance_use"])
-        ]
-        responsible = await _decide(client, RESPONSIBLE, include_consents=True, disclose="plan_view")
-        assert len(responsible["consents"]) == 2, "the responsible unit sees every consent"
-        assert responsible["disclosure_id"] is None, "its own plan is no disclosure"
-
-        # Revocation is as easy as consent: no If-Match, and it decides the very next call.
+        # Revocation is as easy as consent: no If-Match, and the very next read says so.
         revoked = await client.post(
             f"/consents/{consent_id}/revocation", json={"reason": "borgeren ønsker det"}
         )
@@ -122,8 +107,8 @@ async def test_grant_permit_revoke_without_if_match_deny_at_once(settings: Setti
         assert revoked.json()["status"] == "revoked"
         assert revoked.json()["revocation"]["revoked_by"] == "t-caseworker"
         assert revoked.json()["history"][-1]["change"] == "revoked"
-        deny = await _decide(client, TREATMENT)
-        assert (deny["permit"], deny["reason"]) == (False, "consent_revoked")
+        deny = _access(await _refs(client), TREATMENT)
+        assert (deny.permit, deny.reason) == (False, "consent_revoked")
 
         # Asking again (with a stale If-Match, even) answers the revocation that stands: no new version.
         again = await client.post(f"/consents/{consent_id}/revocation", headers={"If-Match": '"1"'})
@@ -143,62 +128,12 @@ async def test_grant_permit_revoke_without_if_match_deny_at_once(settings: Setti
             "dk.borgerplan.consent.consent_revoked.v1",
         ]
         assert all(e.subject == CITIZEN for e in probe.events())
-
-
-async def test_a_plan_the_read_model_has_not_seen_permits_its_responsible_unit_at_once(
-    settings: Settings,
-) -> None:
-    """No plan event reaches the consent service (it listens on other topics); it asks the plan service."""
-    async with running(build_plan, settings) as (plan_runtime, plans):
-        citizen = await plans.post("/citizens", json={"cpr": "0101801234", "name": "Læs Egne Skrivninger"})
-        assert citizen.status_code == 201, citizen.text
-        citizen_id = citizen.json()["citizen_id"]
-        created = await plans.post(
-            "/plans",
-            json={
-                "citizen_id": citizen_id,
-                "kind": "adult",
-                "responsible_unit": RESPONSIBLE,
-                "actors": [
-                    {
-                        "name": "Kim Kontakt",
-                        "role": "behandler",
-                        "kind": "provider",
-                        "unit": TREATMENT,
-                        "network_category": "health_treatment",
-                    }
-                ],
-            },
-        )
-        assert created.status_code == 201, created.text
-
-        def routed_to_plan(consent_settings: Settings) -> ServiceRuntime:
-            runtime = build(consent_settings)
-            runtime.internal.transport = HttpxTransport(httpx.ASGITransport(app=plan_runtime.app))
-            return runtime
-
-        deaf = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}deaf."})
-        async with running(routed_to_plan, deaf) as (runtime, client):
-            decision = await _decide(client, RESPONSIBLE, citizen_id=citizen_id, unit_kind="authority")
-            assert (decision["permit"], decision["relation"]) == (True, "responsible")
-            actor = await _decide(client, TREATMENT, citizen_id=citizen_id, unit_kind="provider")
-            assert (actor["permit"], actor["relation"], actor["reason"]) == (False, "actor", "no_consent")
-            stranger = await _decide(client, "ukendt-enhed", citizen_id=citizen_id)
-            assert (stranger["permit"], stranger["relation"]) == (False, "none")
-
-            refs = await runtime.collection("plan_refs").find({"citizen_id": citizen_id}).to_list(None)
-            assert [(r["_id"], r["responsible_unit"], r["actor_units"], r["status"]) for r in refs] == [
-                (created.json()["plan_id"], RESPONSIBLE, [TREATMENT], "active")
-            ], "the plan service's answer is kept in the read model"
-
-        # The plan service down: the refusal stands (fails closed).
-        async with running(_without_plan_service, deaf) as (_, client):
-            other = await _decide(client, RESPONSIBLE, citizen_id="citizen-never-seen")
-            assert (other["permit"], other["relation"]) == (False, "none")
+        assert await runtime.collection("disclosures").count_documents({}) == 0, "no read writes"
+        assert asked == [], "it asks no other service, during a read least of all"
 
 
 async def test_narrow_and_renew_are_versions_with_history(settings: Settings) -> None:
-    async with running(_without_plan_service, settings) as (_, client):
+    async with running(build, settings) as (_, client):
         granted = await client.post("/consents", json=_grant())
         consent_id, etag = granted.json()["consent_id"], granted.headers["etag"]
 
@@ -252,7 +187,7 @@ async def test_narrow_and_renew_are_versions_with_history(settings: Settings) ->
 
 
 async def test_list_pages_by_valid_from_and_the_units_filter(settings: Settings) -> None:
-    async with running(_without_plan_service, settings) as (_, client):
+    async with running(build, settings) as (_, client):
         ids = []
         for days, unit in ((3, TREATMENT), (2, "herberg"), (1, TREATMENT)):
             granted = await client.post(
@@ -271,61 +206,23 @@ async def test_list_pages_by_valid_from_and_the_units_filter(settings: Settings)
         assert len(registered.json()) == 3, "the unit that registered them sees them too"
 
 
-async def test_batch_and_preview(settings: Settings) -> None:
-    async with running(_without_plan_service, settings) as (_, client):
-        for citizen, categories in (("b-1", ["general"]), ("b-2", ["general", "health"])):
-            granted = await client.post("/consents", json=_grant(citizen_id=citizen, categories=categories))
+async def test_one_units_consents_among_many_citizens(settings: Settings) -> None:
+    async with running(build, settings) as (_, client):
+        for citizen, unit in (("b-1", TREATMENT), ("b-2", TREATMENT), ("b-2", "herberg"), ("b-4", TREATMENT)):
+            granted = await client.post("/consents", json=_grant(citizen_id=citizen, grantee_unit=unit))
             assert granted.status_code == 201, granted.text
-        batch = await client.post(
-            "/decisions/batch",
-            json={
-                "unit": TREATMENT,
-                "unit_kind": "provider",
-                "purpose": "view_plan",
-                "citizen_ids": ["b-3", "b-2", "b-1"],
-            },
+        among = await client.post(
+            f"/units/{TREATMENT}/consent-refs", json={"citizen_ids": ["b-3", "b-2", "b-1"]}
         )
-        assert batch.status_code == 200, batch.text
-        assert batch.json() == [
-            {"citizen_id": "b-3", "permit": False, "categories": []},
-            {"citizen_id": "b-2", "permit": True, "categories": ["general", "health"]},
-            {"citizen_id": "b-1", "permit": True, "categories": ["general"]},
-        ]
+        assert among.status_code == 200, among.text
+        assert sorted((r["citizen_id"], r["grantee_unit"]) for r in among.json()) == [
+            ("b-1", TREATMENT),
+            ("b-2", TREATMENT),
+        ], "only the unit's own, only among the citizens asked"
         too_many = await client.post(
-            "/decisions/batch",
-            json={"unit": TREATMENT, "purpose": "view_plan", "citizen_ids": [f"c{i}" for i in range(1001)]},
+            f"/units/{TREATMENT}/consent-refs", json={"citizen_ids": [f"c{i}" for i in range(1001)]}
         )
         assert too_many.status_code == 422
-
-        consent_id = (await client.get("/citizens/b-2/consents")).json()[0]["consent_id"]
-        ask = {"citizen_id": "b-2", "unit": TREATMENT, "unit_kind": "provider", "purpose": "view_plan"}
-        narrowing = await client.post(
-            "/decisions/preview",
-            json={
-                **ask,
-                "proposed": {
-                    "categories": ["health"],
-                    "purposes": ["view_plan"],
-                    "valid_from": today().isoformat(),
-                },
-                "replaces_consent_id": consent_id,
-            },
-        )
-        assert narrowing.status_code == 200, narrowing.text
-        assert narrowing.json()["before"]["categories"] == ["general", "health"]
-        assert narrowing.json()["after"]["categories"] == ["health"]
-        revocation = await client.post(
-            "/decisions/preview", json={**ask, "proposed": None, "replaces_consent_id": consent_id}
-        )
-        assert (revocation.json()["after"]["permit"], revocation.json()["after"]["reason"]) == (
-            False,
-            "consent_revoked",
-        )
-        unknown = await client.post("/decisions/preview", json={**ask, "replaces_consent_id": "no-such"})
-        assert unknown.status_code == 422
-        assert unknown.json()["errors"][0]["field"] == "replaces_consent_id"
-        still = await _decide(client, TREATMENT, citizen_id="b-2")
-        assert still["categories"] == ["general", "health"], "a preview stores nothing"
 
 
 async def test_expiry_and_expiring_events_once_each(settings: Settings) -> None:
@@ -379,7 +276,7 @@ async def test_expiry_work_per_pass_is_bounded(settings: Settings) -> None:
 
 
 async def test_disclosure_log_newest_first(settings: Settings) -> None:
-    async with running(_without_plan_service, settings) as (_, client):
+    async with running(build, settings) as (_, client):
         recorded = []
         for what in ("plan_view", "minutes", "meeting_invitation"):
             response = await client.post(

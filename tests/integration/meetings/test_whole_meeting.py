@@ -1,23 +1,22 @@
-"""A whole network meeting through the meetings service, with the real consent (and plan) service in the same
+"""A whole network meeting through the meetings service, with the real plan and consent services in the same
 process, a real MongoDB-wire database and Kafka. The meetings service reaches the others through its
-``runtime.internal`` client, routed to them in-process."""
+``runtime.internal`` client, routed to them in-process: it asks the plan service for the plan and the citizen's
+plans and the consent service for the citizen's consents, once per schedule or publication, and keeps no copy."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
+import httpx
 import icalendar
 import pytest
 from fastapi import FastAPI
 
-from borgerplan_contracts import new_event, topics
-from borgerplan_contracts.events import PlanCreated
+from borgerplan_contracts import topics
 from borgerplan_plumbing.internal import HttpxTransport
-from borgerplan_plumbing.kafka import publish_event
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from borgerplan_rules.workdays import today
@@ -30,7 +29,6 @@ from tests.support.routing import RoutingTransport
 from tests.support.services import running
 
 pytestmark = pytest.mark.integration
-CITIZEN, PLAN = "citizen-meeting-1", "plan-meeting-1"
 AUTHORITY, TREATMENT, PSYCHIATRY = "t-authority", "rusmiddelenheden", "regionspsykiatrien"
 
 
@@ -62,6 +60,29 @@ async def _until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> 
     raise AssertionError(f"{what}: not in time")
 
 
+async def _plan(plans: httpx.AsyncClient, cpr: str, *actor_units: str) -> tuple[str, str]:
+    """A citizen and their plan in the plan service (AUTHORITY responsible, these units on the network map)."""
+    citizen = await plans.post("/citizens", json={"cpr": cpr, "name": "Møde Borger"})
+    assert citizen.status_code == 201, citizen.text
+    citizen_id = citizen.json()["citizen_id"]
+    actors = [
+        {
+            "name": f"Aktør {unit}",
+            "role": "behandler",
+            "kind": "provider",
+            "unit": unit,
+            "network_category": "health_treatment",
+        }
+        for unit in actor_units
+    ]
+    created = await plans.post(
+        "/plans",
+        json={"citizen_id": citizen_id, "kind": "adult", "responsible_unit": AUTHORITY, "actors": actors},
+    )
+    assert created.status_code == 201, created.text
+    return citizen_id, str(created.json()["plan_id"])
+
+
 def _meeting_body(plan_id: str, start: datetime, participants: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "plan_id": plan_id,
@@ -76,29 +97,18 @@ def _meeting_body(plan_id: str, start: datetime, participants: list[dict[str, An
 
 
 async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> None:
-    # The consent service reaches no plan service (it decides on its read model); the meetings service reaches it.
-    async with running(routed(build_consent, lambda s: {}), settings) as (consent_rt, consent):
-        build = routed(meetings, lambda s: {s.consent_url: consent_rt.app})
+    async with (
+        running(build_plan, settings) as (plan_rt, plans),
+        running(build_consent, settings) as (consent_rt, consent),
+    ):
+        build = routed(meetings, lambda s: {s.plan_url: plan_rt.app, s.consent_url: consent_rt.app})
         async with running(build, settings) as (meetings_rt, client):
-            plan = PlanCreated(
-                plan_id=PLAN,
-                citizen_id=CITIZEN,
-                kind="adult",
-                status="active",
-                responsible_unit=AUTHORITY,
-                actor_units=[TREATMENT, PSYCHIATRY],
-            )
-            assert meetings_rt.broker is not None
-            await publish_event(
-                meetings_rt.broker, settings.topic(topics.PLAN), new_event(plan, subject=CITIZEN), CITIZEN
-            )
-            # Both read models learn the plan from its event (the read-your-writes test below does without).
-            for refs in (meetings_rt.collection("plan_refs"), consent_rt.collection("plan_refs")):
-                await _until(partial(refs.find_one, {"_id": PLAN}), "the plan in a read model")
+            assert meetings_rt.consumers == [], "the meetings service keeps no copy of the plans"
+            citizen_id, plan_id = await _plan(plans, "0101904412", TREATMENT, PSYCHIATRY)
             granted = await consent.post(
                 "/consents",
                 json={
-                    "citizen_id": CITIZEN,
+                    "citizen_id": citizen_id,
                     "grantee_unit": TREATMENT,
                     "categories": ["general"],
                     "purposes": ["meeting_invitation", "receive_minutes"],
@@ -110,7 +120,7 @@ async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> 
 
             start = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
             body = _meeting_body(
-                PLAN,
+                plan_id,
                 start,
                 [
                     {"name": "Borgeren", "kind": "citizen"},
@@ -134,10 +144,23 @@ async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> 
                     },
                 ],
             )
+            # A dry run first (the pages show it before anything is saved): the same answer, nothing stored.
+            dry = await client.post(
+                "/meetings/invitation-preview",
+                json={"plan_id": plan_id, "participants": body["participants"]},
+            )
+            assert dry.status_code == 200, dry.text
+            assert [p["name"] for p in dry.json()["invited"]] == ["Borgeren", "Sags Behandler", "Be Handler"]
+            assert dry.json()["uninvited"] == [
+                {"name": "Psy Kiater", "unit": PSYCHIATRY, "reason": "no_consent"}
+            ]
+            assert (await client.get(f"/citizens/{citizen_id}/meetings")).json()["meetings"] == []
+
             scheduled = await client.post("/meetings", json=body)
             assert scheduled.status_code == 201, scheduled.text
             meeting = scheduled.json()
             meeting_id = meeting["meeting_id"]
+            assert meeting["uninvited"] == dry.json()["uninvited"], "the dry run is the schedule's own answer"
             assert sorted(p["name"] for p in meeting["participants"]) == [
                 "Be Handler",
                 "Borgeren",
@@ -208,16 +231,16 @@ async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> 
             assert published.json()["minutes"]["published_at"]
 
             # The facts the gateway composes its views from.
-            overview = (await client.get(f"/citizens/{CITIZEN}/meetings")).json()
+            overview = (await client.get(f"/citizens/{citizen_id}/meetings")).json()
             assert [m["meeting_id"] for m in overview["meetings"]] == [meeting_id]
             assert [(t["what"], t["overdue"]) for t in overview["tasks"]] == [
                 ("Book lægetid", False),
                 ("Søg bolig", False),
             ], "open tasks by due date"
             assert overview["deadlines"] == [], "minutes sent; tomorrow's agenda closed"
-            listed = (await client.get("/meetings", params={"citizen_id": CITIZEN})).json()
+            listed = (await client.get("/meetings", params={"citizen_id": citizen_id})).json()
             assert [m["meeting_id"] for m in listed] == [meeting_id]
-            summary = await client.post("/meetings/summary", json={"citizen_ids": [CITIZEN, "nobody"]})
+            summary = await client.post("/meetings/summary", json={"citizen_ids": [citizen_id, "nobody"]})
             assert summary.status_code == 200, summary.text
             mine, nobody = summary.json()
             assert mine["next_meeting"]["meeting_id"] == meeting_id
@@ -230,7 +253,7 @@ async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> 
             }
             treatment = (await client.get(f"/units/{TREATMENT}/deadlines")).json()
             assert [(d["kind"], d["what"], d["citizen_id"]) for d in treatment] == [
-                ("task", "Søg bolig", CITIZEN)
+                ("task", "Søg bolig", citizen_id)
             ]
 
             ctx = meetings_rt.app.state.meetings
@@ -262,7 +285,7 @@ async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> 
             citizen = next(p for p in scheduled_event.data["participants"] if p["kind"] == "citizen")
             assert citizen.get("name") is None and citizen.get("email") is None, "no citizen data on the bus"
 
-            disclosures = (await consent.get(f"/citizens/{CITIZEN}/disclosures")).json()
+            disclosures = (await consent.get(f"/citizens/{citizen_id}/disclosures")).json()
             assert sorted(d["what"] for d in disclosures if d["unit"] == TREATMENT) == [
                 "meeting_invitation",
                 "minutes",
@@ -291,108 +314,79 @@ async def test_schedule_agenda_minutes_tasks_and_overdue(settings: Settings) -> 
             cancel_event = next(iter(calendar.walk("VEVENT")))
             assert calendar["METHOD"] == "CANCEL" and str(cancel_event["SEQUENCE"]) == "2"
             assert str(cancel_event["UID"]) == f"{meeting_id}@borgerplan"
-            after = (await client.get(f"/citizens/{CITIZEN}/meetings")).json()
+            after = (await client.get(f"/citizens/{citizen_id}/meetings")).json()
             assert after["tasks"] == [] and after["deadlines"] == [], "a cancelled meeting asks nothing"
-            summary = (await client.post("/meetings/summary", json={"citizen_ids": [CITIZEN]})).json()
+            summary = (await client.post("/meetings/summary", json={"citizen_ids": [citizen_id]})).json()
             assert summary == [
-                {"citizen_id": CITIZEN, "next_meeting": None, "overdue_count": 0, "open_task_count": 0}
+                {"citizen_id": citizen_id, "next_meeting": None, "overdue_count": 0, "open_task_count": 0}
             ]
 
 
 async def test_a_meeting_for_a_plan_created_a_moment_ago(settings: Settings) -> None:
-    """Read your own writes: the plan's event never reaches the meetings service (the plan service publishes on
-    a topic of its own here), so only asking the plan service can tell the plan exists."""
+    """The plan's event never reaches the meetings service (the plan service publishes on a topic of its own here),
+    nor need it: the meetings service asks the plan service, so a plan made a moment ago counts at once."""
     isolated = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}isolated."})
-    async with running(build_plan, isolated) as (plan_rt, plans):
-        consent_build = routed(build_consent, lambda s: {s.plan_url: plan_rt.app})
-        async with running(consent_build, settings) as (consent_rt, _):
-            build = routed(meetings, lambda s: {s.plan_url: plan_rt.app, s.consent_url: consent_rt.app})
-            async with running(build, settings) as (meetings_rt, client):
-                citizen = await plans.post("/citizens", json={"cpr": "0101904411", "name": "Møde Borger"})
-                assert citizen.status_code == 201, citizen.text
-                citizen_id = citizen.json()["citizen_id"]
-                created = await plans.post(
-                    "/plans",
-                    json={
-                        "citizen_id": citizen_id,
-                        "kind": "adult",
-                        "responsible_unit": AUTHORITY,
-                        "actors": [
-                            {
-                                "name": "Be Handler",
-                                "role": "behandler",
-                                "kind": "provider",
-                                "unit": TREATMENT,
-                                "network_category": "health_treatment",
-                            },
-                            {"name": "Søster", "role": "søster", "kind": "private_network"},
-                        ],
-                    },
-                )
-                assert created.status_code == 201, created.text
-                plan_id = created.json()["plan_id"]
+    async with (
+        running(build_plan, isolated) as (plan_rt, plans),
+        running(build_consent, settings) as (consent_rt, _),
+    ):
+        build = routed(meetings, lambda s: {s.plan_url: plan_rt.app, s.consent_url: consent_rt.app})
+        async with running(build, settings) as (_, client):
+            citizen_id, plan_id = await _plan(plans, "0101904411", TREATMENT)
+            start = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+            body = _meeting_body(
+                plan_id,
+                start,
+                [
+                    {"name": "Borgeren", "kind": "citizen"},
+                    {"name": "Sags Behandler", "kind": "authority", "unit": AUTHORITY},
+                    {"name": "Be Handler", "kind": "provider", "unit": TREATMENT},
+                ],
+            )
+            scheduled = await client.post("/meetings", json=body)
+            assert scheduled.status_code == 201, scheduled.text
+            meeting = scheduled.json()
+            assert meeting["citizen_id"] == citizen_id
+            assert [p["kind"] for p in meeting["participants"]] == ["citizen", "authority"]
+            assert meeting["uninvited"] == [{"name": "Be Handler", "unit": TREATMENT, "reason": "no_consent"}]
 
-                start = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
-                body = _meeting_body(
-                    plan_id,
-                    start,
-                    [
-                        {"name": "Borgeren", "kind": "citizen"},
-                        {"name": "Sags Behandler", "kind": "authority", "unit": AUTHORITY},
-                        {"name": "Be Handler", "kind": "provider", "unit": TREATMENT},
-                    ],
-                )
-                scheduled = await client.post("/meetings", json=body)
-                assert scheduled.status_code == 201, scheduled.text
-                meeting = scheduled.json()
-                assert meeting["citizen_id"] == citizen_id
-                assert [p["kind"] for p in meeting["participants"]] == ["citizen", "authority"]
-                assert meeting["uninvited"] == [
-                    {"name": "Be Handler", "unit": TREATMENT, "reason": "no_consent"}
-                ]
-
-                ref = await meetings_rt.collection("plan_refs").find_one({"_id": plan_id})
-                assert ref == {
-                    "_id": plan_id,
-                    "citizen_id": citizen_id,
-                    "responsible_unit": AUTHORITY,
-                    "actor_units": [TREATMENT],
-                    "status": "active",
-                }, "stored as the projection stores it"
-
-                unknown = await client.post("/meetings", json={**body, "plan_id": "no-such-plan"})
-                assert unknown.status_code == 422, unknown.text
-                assert unknown.json()["errors"] == [{"field": "plan_id", "message": "unknown plan"}]
+            unknown = await client.post("/meetings", json={**body, "plan_id": "no-such-plan"})
+            assert unknown.status_code == 422, unknown.text
+            assert unknown.json()["errors"] == [{"field": "plan_id", "message": "unknown plan"}]
+            dry = await client.post(
+                "/meetings/invitation-preview",
+                json={"plan_id": "no-such-plan", "participants": body["participants"]},
+            )
+            assert dry.status_code == 422 and dry.json()["errors"][0]["field"] == "plan_id"
 
 
 async def test_no_plan_service_is_503_and_no_consent_service_means_not_invited(settings: Settings) -> None:
+    start = datetime.now(UTC) + timedelta(days=20)
+    participants = [
+        {"name": "Borgeren", "kind": "citizen"},
+        {"name": "Sags Behandler", "kind": "authority", "unit": AUTHORITY},
+        {"name": "Be Handler", "kind": "provider", "unit": TREATMENT},
+    ]
     # Nothing answers for "plan" or "consent" (the routing knows neither).
-    build = routed(meetings, lambda s: {})
-    async with running(build, settings) as (runtime, client):
-        start = datetime.now(UTC) + timedelta(days=20)
-        participants = [
-            {"name": "Borgeren", "kind": "citizen"},
-            {"name": "Sags Behandler", "kind": "authority", "unit": AUTHORITY},
-            {"name": "Be Handler", "kind": "provider", "unit": TREATMENT},
-        ]
+    async with running(routed(meetings, lambda s: {}), settings) as (_, client):
         body = {**_meeting_body("p-x", start, participants), "kind": "coordinating"}
         body["end"] = (start + timedelta(minutes=90)).isoformat()
         unknown = await client.post("/meetings", json=body)
         assert unknown.status_code == 503 and unknown.headers["retry-after"], unknown.text
-
-        await runtime.collection("plan_refs").insert_one(
-            {"_id": "p-x", "citizen_id": "c-x", "responsible_unit": AUTHORITY, "status": "active"}
-        )
-        response = await client.post("/meetings", json=body)
-        assert response.status_code == 201, response.text
-        answer = response.json()
-        assert [p["kind"] for p in answer["participants"]] == ["citizen", "authority"], (
-            "the responsible unit's own"
-        )
-        assert answer["uninvited"] == [
-            {"name": "Be Handler", "unit": TREATMENT, "reason": "consent_unavailable"}
-        ]
-        assert answer["warnings"] == ["coordinating_meeting_over_one_hour"]
+    # The plan service answers, the consent service does not: fail closed.
+    async with running(build_plan, settings) as (plan_rt, plans):
+        _, plan_id = await _plan(plans, "0101904413", TREATMENT)
+        async with running(routed(meetings, lambda s: {s.plan_url: plan_rt.app}), settings) as (_, client):
+            response = await client.post("/meetings", json={**body, "plan_id": plan_id})
+            assert response.status_code == 201, response.text
+            answer = response.json()
+            assert [p["kind"] for p in answer["participants"]] == ["citizen", "authority"], (
+                "the responsible unit's own"
+            )
+            assert answer["uninvited"] == [
+                {"name": "Be Handler", "unit": TREATMENT, "reason": "consent_unavailable"}
+            ]
+            assert answer["warnings"] == ["coordinating_meeting_over_one_hour"]
 
 
 async def test_outreach_deadlines_endpoint(settings: Settings) -> None:

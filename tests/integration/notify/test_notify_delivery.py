@@ -1,13 +1,18 @@
-"""Notify against a real SMTP server the test runs, real Kafka, FerretDB and the real meetings service.
+"""Notify against a real SMTP server the test runs, real Kafka, FerretDB and the real plan, consent and meetings
+services.
 
 The other services run in-process; notify reaches them through its one internal client
-(``build(settings, transport=...)`` hands the client an httpx transport to them).
+(``build(settings, transport=...)`` hands the client an httpx transport to them): the meetings service for the ICS,
+the plan and consent services for the facts a professional of another unit is told on (``borgerplan_rules.access``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -17,10 +22,13 @@ import icalendar
 import pytest
 
 from borgerplan_contracts import CloudEvent, new_event, topics
-from borgerplan_contracts.events import PlanCreated
 from borgerplan_contracts.events.consent import ConsentExpiring, ConsentRevoked
+from borgerplan_plumbing.internal import HttpxTransport
 from borgerplan_plumbing.kafka import publish_event
+from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
+from borgerplan_rules.workdays import today
+from consent_service.bootstrap import build as build_consent
 from meetings_service.bootstrap import build as build_meetings
 from notify_service import changes
 from notify_service.bootstrap import build as build_notify
@@ -52,36 +60,68 @@ def _ics(mail: EmailMessage) -> icalendar.Calendar:
     return icalendar.Calendar.from_ical(part.get_content())
 
 
+CPRS = (f"0101{year:02d}4321" for year in itertools.count(50))
+
+
+@asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[Services]:
+    """The plan, consent and meetings services in this process, the meetings service routed to the other two."""
+    async with (
+        running(build_plan, settings) as (plan_rt, plans),
+        running(build_consent, settings) as (consent_rt, consents),
+    ):
+        owners = {settings.plan_url: plan_rt.app, settings.consent_url: consent_rt.app}
+
+        def meetings_routed(s: Settings) -> ServiceRuntime:
+            runtime = build_meetings(s)
+            runtime.internal.transport = HttpxTransport(RoutingTransport(owners))
+            return runtime
+
+        async with running(meetings_routed, settings) as (meetings_rt, meetings):
+            yield Services(
+                plans,
+                consents,
+                meetings_rt,
+                meetings,
+                RoutingTransport({**owners, settings.meetings_url: meetings_rt.app}),
+            )
+
+
+@dataclass
+class Services:
+    plans: httpx.AsyncClient
+    consents: httpx.AsyncClient
+    meetings_rt: ServiceRuntime
+    meetings: httpx.AsyncClient
+    transport: RoutingTransport  # notify's internal calls: to the plan, consent and meetings services
+
+
 async def _schedule(
-    meetings_client: Any, meetings_rt: Any, settings: Settings, emails: list[str]
+    services: Services, emails: list[str], *, kind: str = "authority", unit: str = UNIT
 ) -> dict[str, Any]:
-    plan = PlanCreated(
-        plan_id=f"plan-{emails[0]}", citizen_id=CITIZEN, kind="adult", status="active", responsible_unit=UNIT
+    """A new citizen with a plan UNIT is responsible for, and a meeting of it with the citizen and these people."""
+    citizen = await services.plans.post("/citizens", json={"cpr": next(CPRS), "name": "Borgeren Selv"})
+    assert citizen.status_code == 201, citizen.text
+    citizen_id = citizen.json()["citizen_id"]
+    plan = await services.plans.post(
+        "/plans", json={"citizen_id": citizen_id, "kind": "adult", "responsible_unit": UNIT}
     )
-    await publish_event(
-        meetings_rt.broker, settings.topic(topics.PLAN), new_event(plan, subject=CITIZEN), CITIZEN
-    )
+    assert plan.status_code == 201, plan.text
     start = (datetime.now(UTC) + timedelta(days=20)).replace(microsecond=0)
     body = {
-        "plan_id": plan.plan_id,
+        "plan_id": plan.json()["plan_id"],
         "kind": "network",
         "start": start.isoformat(),
         "end": (start + timedelta(hours=1)).isoformat(),
         "coordinator_unit": UNIT,
         "participants": [
             {"name": "Borgeren", "kind": "citizen"},
-            *(
-                {"name": f"Person {i}", "kind": "authority", "unit": UNIT, "email": e}
-                for i, e in enumerate(emails)
-            ),
+            *({"name": f"Person {i}", "kind": kind, "unit": unit, "email": e} for i, e in enumerate(emails)),
         ],
     }
-
-    async def scheduled() -> Any:
-        response = await meetings_client.post("/meetings", json=body)
-        return response.json() if response.status_code == 201 else None
-
-    result: dict[str, Any] = await _until(scheduled)
+    response = await services.meetings.post("/meetings", json=body)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
     return result
 
 
@@ -91,29 +131,27 @@ async def test_invitations_retries_failures_and_redelivery(settings: Settings) -
         smtp.temporary_failures["flaky@kommune.example.dk"] = 2
         smtp.permanent_failures.add("gone@kommune.example.dk")
         settings = settings.model_copy(update={"smtp_port": smtp.port})
-        async with running(build_meetings, settings) as (meetings_rt, meetings):
-            transport = RoutingTransport({settings.meetings_url: meetings_rt.app})
+        async with _services(settings) as services:
+            transport = services.transport
             async with running(lambda s: build_notify(s, transport=transport), settings) as (_, notify):
                 meeting = await _schedule(
-                    meetings,
-                    meetings_rt,
-                    settings,
-                    ["ok@kommune.example.dk", "flaky@kommune.example.dk", "gone@kommune.example.dk"],
+                    services, ["ok@kommune.example.dk", "flaky@kommune.example.dk", "gone@kommune.example.dk"]
                 )
+                citizen_id = meeting["citizen_id"]
 
                 ok = await _until(lambda: smtp.to("ok@kommune.example.dk"))
                 event = next(iter(_ics(ok[0]).walk("VEVENT")))
                 assert str(event["UID"]) == f"{meeting['meeting_id']}@borgerplan"
                 assert event.decoded("DTSTART") == datetime.fromisoformat(meeting["start"])
                 body = _text(ok[0])
-                assert "Borgeren" not in body and CITIZEN not in body
+                assert "Borgeren" not in body and citizen_id not in body
 
                 # 451 twice, then accepted: delivered on the third try.
                 flaky = await _until(lambda: smtp.to("flaky@kommune.example.dk"))
                 assert len(flaky) == 1 and smtp.tries["flaky@kommune.example.dk"] == 3
 
                 async def statuses() -> dict[str, tuple[str, int, str]]:
-                    response = await notify.get("/notifications", params={"citizen_id": CITIZEN})
+                    response = await notify.get("/notifications", params={"citizen_id": citizen_id})
                     return {
                         n["recipient_id"]: (n["status"], n["attempts"], n["last_code"])
                         for n in response.json()
@@ -128,7 +166,7 @@ async def test_invitations_retries_failures_and_redelivery(settings: Settings) -
                 assert final[participants["ok@kommune.example.dk"]] == ("sent", 1, "smtp_250")
                 assert final[participants["flaky@kommune.example.dk"]] == ("sent", 3, "smtp_250")
                 assert final[participants["gone@kommune.example.dk"]] == ("failed", 1, "smtp_550")
-                reminders = (await notify.get("/notifications", params={"citizen_id": CITIZEN})).json()
+                reminders = (await notify.get("/notifications", params={"citizen_id": citizen_id})).json()
                 assert {(n["kind"], n["status"]) for n in reminders if n["kind"] == "agenda_reminder"} == {
                     ("agenda_reminder", "pending")
                 }, "agenda reminders wait, stored, for their day"
@@ -151,9 +189,10 @@ async def test_invitations_retries_failures_and_redelivery(settings: Settings) -
                     settings.kafka_bootstrap_servers, settings.topic(topics.MEETINGS)
                 ) as mprobe:
                     original = await mprobe.wait_for_event("dk.borgerplan.meetings.meeting_scheduled.v1")
-                assert meetings_rt.broker is not None
-                await publish_event(meetings_rt.broker, settings.topic(topics.MEETINGS), original, CITIZEN)
-                marker = await _schedule(meetings, meetings_rt, settings, ["marker@kommune.example.dk"])
+                broker = services.meetings_rt.broker
+                assert broker is not None
+                await publish_event(broker, settings.topic(topics.MEETINGS), original, citizen_id)
+                marker = await _schedule(services, ["marker@kommune.example.dk"])
                 await _until(lambda: smtp.to("marker@kommune.example.dk"))  # processed after the redelivery
                 assert len(smtp.to("ok@kommune.example.dk")) == 1
                 assert smtp.tries["gone@kommune.example.dk"] == 1
@@ -324,14 +363,14 @@ async def test_moving_and_cancelling_a_meeting_cancels_its_pending_reminders(set
     settings = settings.model_copy(update={"notify_poll_seconds": 0.2})
     with ScriptedSmtp() as smtp:
         settings = settings.model_copy(update={"smtp_port": smtp.port})
-        async with running(build_meetings, settings) as (meetings_rt, meetings):
-            transport = RoutingTransport({settings.meetings_url: meetings_rt.app})
+        async with _services(settings) as services:
+            meetings, transport = services.meetings, services.transport
             async with running(lambda s: build_notify(s, transport=transport), settings) as (_, notify):
-                meeting = await _schedule(meetings, meetings_rt, settings, ["moved@kommune.example.dk"])
+                meeting = await _schedule(services, ["moved@kommune.example.dk"])
                 await _until(lambda: smtp.to("moved@kommune.example.dk"))
 
                 async def reminders() -> list[str]:
-                    listed = await notify.get("/notifications", params={"citizen_id": CITIZEN})
+                    listed = await notify.get("/notifications", params={"citizen_id": meeting["citizen_id"]})
                     return [n["status"] for n in listed.json() if n["kind"] == "agenda_reminder"]
 
                 assert await reminders() == ["pending"]
@@ -358,3 +397,73 @@ async def test_moving_and_cancelling_a_meeting_cancels_its_pending_reminders(set
                 assert cancelled.status_code == 200, cancelled.text
                 await _until(lambda: len(smtp.to("moved@kommune.example.dk")) >= 3 or None)
                 assert await reminders() == ["cancelled", "cancelled"]
+
+
+async def test_a_revoked_consent_stops_the_next_notification_to_that_unit(settings: Settings) -> None:
+    """A professional of another unit is told of a meeting only while the one answer permits its purpose: the
+    update after a revocation goes to the responsible unit's people and the citizen, not to the unit that lost it."""
+    settings = settings.model_copy(update={"notify_poll_seconds": 0.2})
+    with ScriptedSmtp() as smtp:
+        settings = settings.model_copy(update={"smtp_port": smtp.port})
+        async with _services(settings) as services:
+            transport = services.transport
+            async with running(lambda s: build_notify(s, transport=transport), settings) as (_, notify):
+                meeting = await _schedule(services, ["own@kommune.example.dk"])
+                citizen_id = meeting["citizen_id"]
+                granted = await services.consents.post(
+                    "/consents",
+                    json={
+                        "citizen_id": citizen_id,
+                        "grantee_unit": PROVIDER_UNIT,
+                        "categories": ["general"],
+                        "purposes": ["meeting_invitation"],
+                        "form": {"kind": "written"},
+                        "valid_from": today().isoformat(),
+                    },
+                )
+                assert granted.status_code == 201, granted.text
+                # A second meeting of the same plan, now with the provider invited on its consent.
+                body = {
+                    "plan_id": meeting["plan_id"],
+                    "kind": "network",
+                    "start": meeting["start"],
+                    "end": meeting["end"],
+                    "coordinator_unit": UNIT,
+                    "participants": [
+                        {
+                            "name": "Egen",
+                            "kind": "authority",
+                            "unit": UNIT,
+                            "email": "own@kommune.example.dk",
+                        },
+                        {
+                            "name": "Bo",
+                            "kind": "provider",
+                            "unit": PROVIDER_UNIT,
+                            "email": "bo@bosted.example.dk",
+                        },
+                    ],
+                }
+                second = await services.meetings.post("/meetings", json=body)
+                assert second.status_code == 201, second.text
+                assert second.json()["uninvited"] == []
+                await _until(lambda: smtp.to("bo@bosted.example.dk"))
+
+                revoked = await services.consents.post(f"/consents/{granted.json()['consent_id']}/revocation")
+                assert revoked.status_code == 200, revoked.text
+                start = datetime.fromisoformat(meeting["start"]) + timedelta(days=1)
+                moved = await services.meetings.patch(
+                    f"/meetings/{second.json()['meeting_id']}",
+                    json={"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()},
+                    headers={"If-Match": second.headers["etag"]},
+                )
+                assert moved.status_code == 200, moved.text
+                # The responsible unit's person: two invitations and the update.
+                await _until(lambda: len(smtp.to("own@kommune.example.dk")) >= 3 or None)
+                listed = (await notify.get("/notifications", params={"citizen_id": citizen_id})).json()
+                bo = next(p["participant_id"] for p in second.json()["participants"] if p["name"] == "Bo")
+                assert sorted(n["kind"] for n in listed if n["recipient_id"] == bo) == [
+                    "agenda_reminder",
+                    "meeting_invitation",
+                ], "no update for the unit that lost its consent, and no new reminder"
+                assert len(smtp.to("bo@bosted.example.dk")) == 1
