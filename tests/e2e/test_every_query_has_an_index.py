@@ -124,6 +124,14 @@ def _drive(system: System) -> None:
                 ],
             },
         ).json()
+        api.post(
+            "/meetings/invitation-preview",
+            headers=worker,
+            json={
+                "plan_id": plan["plan_id"],
+                "participants": [{"name": "Be Handler", "kind": "provider", "unit": TREATMENT}],
+            },
+        )
         mpath = f"/meetings/{meeting['meeting_id']}"
         api.post(f"{mpath}/agenda-items", json={"topic": "Bolig"}, headers=provider)
         api.get(f"{mpath}/invitation.ics", headers=provider)
