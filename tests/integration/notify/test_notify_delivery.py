@@ -449,8 +449,17 @@ async def test_a_revoked_consent_stops_the_next_notification_to_that_unit(settin
                 assert second.json()["uninvited"] == []
                 await _until(lambda: smtp.to("bo@bosted.example.dk"))
 
+                bo = next(p["participant_id"] for p in second.json()["participants"] if p["name"] == "Bo")
+
+                async def bos() -> dict[str, str]:
+                    listed = (await notify.get("/notifications", params={"citizen_id": citizen_id})).json()
+                    return {n["kind"]: n["status"] for n in listed if n["recipient_id"] == bo}
+
+                assert (await bos())["agenda_reminder"] == "pending", "stored for its day, on the consent"
                 revoked = await services.consents.post(f"/consents/{granted.json()['consent_id']}/revocation")
                 assert revoked.status_code == 200, revoked.text
+                # The reminder waiting for its day is withdrawn: its permit is gone.
+                await _until(lambda: _is(bos, "agenda_reminder", "cancelled"))
                 start = datetime.fromisoformat(meeting["start"]) + timedelta(days=1)
                 moved = await services.meetings.patch(
                     f"/meetings/{second.json()['meeting_id']}",
@@ -460,10 +469,11 @@ async def test_a_revoked_consent_stops_the_next_notification_to_that_unit(settin
                 assert moved.status_code == 200, moved.text
                 # The responsible unit's person: two invitations and the update.
                 await _until(lambda: len(smtp.to("own@kommune.example.dk")) >= 3 or None)
-                listed = (await notify.get("/notifications", params={"citizen_id": citizen_id})).json()
-                bo = next(p["participant_id"] for p in second.json()["participants"] if p["name"] == "Bo")
-                assert sorted(n["kind"] for n in listed if n["recipient_id"] == bo) == [
-                    "agenda_reminder",
-                    "meeting_invitation",
-                ], "no update for the unit that lost its consent, and no new reminder"
+                assert await bos() == {"meeting_invitation": "sent", "agenda_reminder": "cancelled"}, (
+                    "no update for the unit that lost its consent, and no new reminder"
+                )
                 assert len(smtp.to("bo@bosted.example.dk")) == 1
+
+
+async def _is(statuses: Callable[[], Any], kind: str, status: str) -> bool:
+    return bool((await statuses()).get(kind) == status)

@@ -287,6 +287,24 @@ def test_minutes_go_on_the_permit_to_receive_them() -> None:
     )
 
 
+def test_a_stored_notification_whose_permit_is_gone_is_withdrawn() -> None:
+    [reminder] = [
+        n
+        for n in domain.meeting_scheduled(_scheduled(), RULES, NOW)
+        if n.kind == "agenda_reminder" and n.recipient.unit == "u-bo"
+    ]
+    cause = Cause(event_id="e-1", citizen_id=CITIZEN)
+    stored = domain.new_notification(cause, reminder, Preference(), RULES, NOW)
+    assert stored is not None and (stored["unit"], stored["recipient_kind"]) == ("u-bo", "provider")
+    day = NOW.date()
+    assert not domain.no_longer_permitted(stored, _facts("meeting_invitation"), day)
+    assert domain.no_longer_permitted(stored, _facts("meeting_invitation", revoked=True), day)
+    own = next(n for n in domain.meeting_scheduled(_scheduled(), RULES, NOW) if n.recipient.unit == "u-job")
+    responsible = domain.new_notification(cause, own, Preference(), RULES, NOW)
+    assert responsible is not None
+    assert not domain.no_longer_permitted(responsible, _facts("meeting_invitation", revoked=True), day)
+
+
 def test_notices_about_a_consent_itself_need_no_permit() -> None:
     data = ConsentRevoked(consent_id="k-1", citizen_id=CITIZEN, grantee_unit="u-bo", revoked_at=NOW)
     notices = domain.consent_revoked(data, _plans(), RULES)

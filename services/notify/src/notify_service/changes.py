@@ -26,7 +26,12 @@ from pymongo import ReturnDocument
 
 from borgerplan_api.notify import PreferenceIn
 from borgerplan_contracts import CloudEvent
-from borgerplan_contracts.events.consent import ConsentExpiring, ConsentRevoked
+from borgerplan_contracts.events.consent import (
+    ConsentExpired,
+    ConsentExpiring,
+    ConsentNarrowed,
+    ConsentRevoked,
+)
 from borgerplan_contracts.events.meetings import (
     MeetingCancelled,
     MeetingRescheduled,
@@ -58,6 +63,7 @@ SYSTEM = Caller(
 # A sender that dies mid-send leaves a claim that runs out; another replica then sends again (at least once).
 CLAIM_SECONDS = 60
 MAX_REMINDERS_PER_MEETING = 500
+MAX_PENDING_PER_UNIT = 500  # one unit's pending notifications about one citizen
 # What a claim reads: not the outbox, not the attempt log.
 CLAIMED_FIELDS = {**dict.fromkeys(outbox.OUTBOX_FIELDS, 0), "attempt_log": 0}
 
@@ -214,6 +220,34 @@ async def on_consent_expiring(ctx: Notify, event: CloudEvent, data: ConsentExpir
 async def on_consent_revoked(ctx: Notify, event: CloudEvent, data: ConsentRevoked) -> None:
     plans = await plans_of(ctx, data.citizen_id)
     await store_notices(ctx, event, domain.consent_revoked(data, plans, ctx.rules))
+    await withdraw_unpermitted(ctx, data.citizen_id, data.grantee_unit)
+
+
+async def on_consent_covering_less(
+    ctx: Notify, event: CloudEvent, data: ConsentNarrowed | ConsentExpired
+) -> None:
+    await withdraw_unpermitted(ctx, data.citizen_id, data.grantee_unit)
+
+
+async def withdraw_unpermitted(ctx: Notify, citizen_id: str, unit: str) -> int:
+    """A consent covers less: the unit's pending notifications about the citizen (reminders wait for their day)
+    that the one answer no longer permits are cancelled; how many."""
+    pending = await ctx.notifications.find(
+        {"citizen_id": citizen_id, "status": "pending", "unit": unit},
+        fields=("_id", "kind", "unit", "recipient_kind"),
+        limit=MAX_PENDING_PER_UNIT,
+    )
+    if not pending:
+        return 0
+    facts = await owners.citizen_facts(ctx.internal, SYSTEM, citizen_id)
+    if facts.consents is None:
+        raise FactsUnavailableError("the consent service did not answer")
+    day, stamp, withdrawn = today(), Stamp.system(), 0
+    for doc in pending:
+        if domain.no_longer_permitted(doc, facts, day):
+            after = await change(ctx.notifications, doc["_id"], None, stamp, domain.reminder_cancelled)
+            withdrawn += after["status"] == "cancelled"
+    return withdrawn
 
 
 async def set_preference(ctx: Notify, body: PreferenceIn, caller: Caller) -> Document:

@@ -316,26 +316,34 @@ def consent_revoked(data: ConsentRevoked, plans: Sequence[Document], rules: Rule
     ]
 
 
+def _on_permit(kind: str, recipient_kind: str, unit: str | None) -> bool:
+    return NOTIFICATION_PURPOSES[kind] is not None and needs_permit(recipient_kind, unit)
+
+
+def _permits(kind: str, unit: str | None, facts: CitizenFacts | None, today: date) -> bool:
+    purpose = NOTIFICATION_PURPOSES[kind]
+    assert facts is not None and purpose is not None and unit is not None
+    return meeting_access(unit, purpose, facts, today).permit
+
+
 def needs_facts(notice: Notice) -> bool:
     """Is the notice made only on a permit (a professional of a unit, told for a purpose consent covers)?"""
-    return NOTIFICATION_PURPOSES[notice.kind] is not None and needs_permit(
-        notice.recipient.kind, notice.recipient.unit
-    )
+    return _on_permit(notice.kind, notice.recipient.kind, notice.recipient.unit)
 
 
 def permitted(notices: Sequence[Notice], facts: CitizenFacts | None, today: date) -> list[Notice]:
     """The notices the one answer permits now: the citizen and their network are told, and a professional's unit
     only while access permits the notice's purpose (a revoked consent stops the next notification, not only the
     next view). ``facts`` may be None only when no notice needs them."""
-    kept = []
-    for notice in notices:
-        if needs_facts(notice):
-            purpose, unit = NOTIFICATION_PURPOSES[notice.kind], notice.recipient.unit
-            assert facts is not None and purpose is not None and unit is not None
-            if not meeting_access(unit, purpose, facts, today).permit:
-                continue
-        kept.append(notice)
-    return kept
+    return [n for n in notices if not needs_facts(n) or _permits(n.kind, n.recipient.unit, facts, today)]
+
+
+def no_longer_permitted(notification: Document, facts: CitizenFacts, today: date) -> bool:
+    """A notification stored on a permit (a reminder waits for its day) that the one answer no longer gives."""
+    kind, unit = notification["kind"], notification.get("unit")
+    return _on_permit(kind, notification.get("recipient_kind", ""), unit) and not _permits(
+        kind, unit, facts, today
+    )
 
 
 # --- from a notice to a stored notification -------------------------------------------------------------------
@@ -382,6 +390,8 @@ def new_notification(
         "channel": channel,
         "address": address,
         "recipient_id": notice.recipient.participant_id,
+        "recipient_kind": notice.recipient.kind,
+        "unit": notice.recipient.unit,
         "language": preference.language,
         "cause_event_id": cause.event_id,
         "meeting_id": notice.meeting_id,
@@ -438,7 +448,8 @@ def attempt_recorded(notification: Document, result: DeliveryResult, rules: Rule
 
 
 def reminder_cancelled(notification: Document) -> Outcome:
-    """A pending reminder of a meeting that moved or was cancelled is not sent (one being sent is let go)."""
+    """A pending notification is not sent: a reminder of a meeting that moved or was cancelled, or one whose
+    permit is gone (one being sent is let go)."""
     if notification["status"] != "pending":
         return Outcome()
     return Outcome(

@@ -6,7 +6,12 @@ from __future__ import annotations
 from functools import partial
 
 from borgerplan_contracts import EventData
-from borgerplan_contracts.events.consent import ConsentExpiring, ConsentRevoked
+from borgerplan_contracts.events.consent import (
+    ConsentExpired,
+    ConsentExpiring,
+    ConsentNarrowed,
+    ConsentRevoked,
+)
 from borgerplan_contracts.events.meetings import (
     MeetingCancelled,
     MeetingRescheduled,
@@ -35,4 +40,6 @@ def consent_handlers(ctx: Notify) -> dict[type[EventData], Handler]:
     return {
         ConsentExpiring: partial(changes.on_consent_expiring, ctx),
         ConsentRevoked: partial(changes.on_consent_revoked, ctx),
+        ConsentNarrowed: partial(changes.on_consent_covering_less, ctx),
+        ConsentExpired: partial(changes.on_consent_covering_less, ctx),
     }
