@@ -143,7 +143,6 @@ class SeedStats:
     seconds: float = 0.0
     # "POST /plans 503 overloaded (The service is busy; try again shortly.)" -> count
     refused: Counter[str] = field(default_factory=Counter)
-    lagging_reads: int = 0  # a read answered 403/404 before the consent service had the plan (retried)
     in_progress: int = 0  # a retried write answered 409: its first try was still running (retried)
     stuck_keys: int = 0  # an Idempotency-Key still "running" after 15 s: retried with a new key
     no_answer: int = 0  # no answer within the client's 30 s (retried with the same key)
@@ -318,16 +317,10 @@ class _Seeder:
         return result
 
     async def read_view(self, citizen_id: str, token: str) -> None:
-        for _ in range(50):
-            answer = await self._send("GET", f"/citizens/{citizen_id}/plan-view", token)
-            if answer.status == 200:
-                return
-            if answer.status in (403, 404):  # the consent service has not had the plan's event yet
-                self.stats.lagging_reads += 1
-                await asyncio.sleep(0.2)
-                continue
+        # The owners' facts decide (the plan service's plans, the consent service's consents): no lag to wait out.
+        answer = await self._send("GET", f"/citizens/{citizen_id}/plan-view", token)
+        if answer.status != 200:
             raise RuntimeError(f"GET plan-view answered {answer.status} {str(answer.body)[:300]}")
-        raise RuntimeError("the composed view never answered 200")
 
     async def one(self, n: int) -> SeededCitizen:
         world, key = self.world, f"c{n}"
