@@ -10,7 +10,7 @@ which actions that answer allows, and the rest is left out, said so in ``withhel
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, InternalResponse, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
 from borgerplan_rules import access as rules
-from borgerplan_rules.access import Access, CitizenFacts, ConsentFacts, PlanFacts
+from borgerplan_rules.access import Access, CitizenFacts, ConsentFacts, Disclosure, PlanFacts
 from borgerplan_rules.workdays import today
 from gateway_service import facts as facts_of
 from gateway_service import policy
@@ -102,6 +102,9 @@ class View:
     body: Doc
     access: Access
     timings: dict[str, float] = field(default_factory=dict)
+    recorded: asyncio.Future[None] | None = (
+        None  # the disclosure being written, when the view leaves on consent
+    )
 
 
 async def _json(call: Awaitable[InternalResponse], timings: dict[str, float], name: str) -> Any:
@@ -116,27 +119,42 @@ async def _json(call: Awaitable[InternalResponse], timings: dict[str, float], na
     return response.json() if response.status_code == 200 else None
 
 
-async def compose(client: InternalClient, caller: Caller, citizen_id: str) -> View:
+Disclose = Callable[[Disclosure], Awaitable[None]]
+
+
+async def compose(client: InternalClient, caller: Caller, citizen_id: str, disclose: Disclose) -> View:
+    """The view, with ``disclose`` started as soon as the answer is known (the plans and the consents are in): the
+    disclosure is then written while the meetings' answer is still on its way. The caller awaits ``View.recorded``
+    before the view leaves."""
     is_citizen = caller.has_role("citizen")
     if is_citizen and caller.citizen_id != citizen_id:
         raise facts_of.not_found("citizen")
     timings: dict[str, float] = {}
     # Three calls side by side: the citizen with their plans (which are also the plan facts), the meetings, the
     # consents (the consent facts, and the summary shown).
-    consents, bundle, meetings = await asyncio.gather(
-        owners.consent_refs(client, caller, citizen_id, timings),
-        _json(client.get("plan", path("/citizens/{}/plans", citizen_id), caller), timings, "plan"),
-        _json(client.get("meetings", path("/citizens/{}/meetings", citizen_id), caller), timings, "meetings"),
+    meetings_call = asyncio.ensure_future(
+        _json(client.get("meetings", path("/citizens/{}/meetings", citizen_id), caller), timings, "meetings")
     )
-    if bundle == "not_found":
-        raise facts_of.not_found("citizen")
-    if bundle is None:
-        raise facts_of.unavailable("plan")
-    facts = CitizenFacts(citizen_id, tuple(PlanFacts.of(p) for p in bundle["plans"]), consents)
-    seen = facts_of.access_of(caller, "view_plan", facts)
-    seen = permission(
-        policy.decide("read_plan", caller, policy.Facts(relation=seen.relation)), seen, "citizen"
-    )
+    try:
+        consents, bundle = await asyncio.gather(
+            owners.consent_refs(client, caller, citizen_id, timings),
+            _json(client.get("plan", path("/citizens/{}/plans", citizen_id), caller), timings, "plan"),
+        )
+        if bundle == "not_found":
+            raise facts_of.not_found("citizen")
+        if bundle is None:
+            raise facts_of.unavailable("plan")
+        facts = CitizenFacts(citizen_id, tuple(PlanFacts.of(p) for p in bundle["plans"]), consents)
+        seen = facts_of.access_of(caller, "view_plan", facts)
+        seen = permission(
+            policy.decide("read_plan", caller, policy.Facts(relation=seen.relation)), seen, "citizen"
+        )
+    except BaseException:
+        meetings_call.cancel()
+        raise
+    disclosure = Disclosure.of(seen, citizen_id, caller.unit, "view_plan", "plan_view")
+    recorded = asyncio.ensure_future(disclose(disclosure)) if disclosure else None
+    meetings = await meetings_call
 
     withheld: list[Doc] = []
     plans = [p for p in bundle["plans"] if p["status"] != rules.CLOSED]
@@ -167,7 +185,7 @@ async def compose(client: InternalClient, caller: Caller, citizen_id: str) -> Vi
         "withheld": withheld,
         "degraded": degraded,
     }
-    return View(body, seen, timings)
+    return View(body, seen, timings, recorded)
 
 
 def _summary(consent: ConsentFacts) -> Doc:

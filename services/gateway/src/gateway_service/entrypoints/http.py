@@ -70,6 +70,10 @@ async def _disclose(request: Request, caller: Caller, disclosure: Disclosure | N
         ) from exc
 
 
+async def _nothing() -> None:
+    return None
+
+
 @router.get(
     "/citizens",
     operation_id="find_citizen_by_cpr",
@@ -106,15 +110,17 @@ async def find_citizen(
 async def plan_view(citizen_id: Id, request: Request, caller: Authenticated) -> Response:
     check_ids({"citizen_id": citizen_id})
     began = time.perf_counter()
-    view = await composition.compose(_client(request), caller, citizen_id)
+
+    async def disclose(disclosure: Disclosure) -> None:
+        await _disclose(request, caller, disclosure)
+
+    view = await composition.compose(_client(request), caller, citizen_id, disclose)
     composed = time.perf_counter()
     sections = [s for s in ("citizen", "plans", "meetings", "consent_summary") if view.body.get(s)]
-    # Both records are written before the response leaves; they are independent, so at the same time.
+    # Both records are written before the response leaves; they are independent, so at the same time (the
+    # disclosure began while the view was composed).
     await asyncio.gather(
-        _audit(request, caller, citizen_id, "view_plan", sections),
-        _disclose(
-            request, caller, Disclosure.of(view.access, citizen_id, caller.unit, "view_plan", "plan_view")
-        ),
+        _audit(request, caller, citizen_id, "view_plan", sections), view.recorded or _nothing()
     )
     recorded = time.perf_counter()
     # Server-Timing (W3C) tells an operator where the time went: fetching and composing, then the records.
