@@ -7,11 +7,35 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from pymongo import MongoClient
 
+from borgerplan_rules.workdays import WorkingDayCalendar
+from meetings_service import domain
 from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
 AUTHORITY = "e2e-pg-myndighed"
+
+
+def _let_time_pass(system: System, meeting_id: str, start: datetime, end: datetime) -> None:
+    """The stored meeting as it is once its hour has passed: its time and the deadlines counted from it."""
+    settings = system.settings.model_copy(
+        update={"database_prefix": system.stack.env["BORGERPLAN_DATABASE_PREFIX"]}
+    )
+    with MongoClient(system.stack.env["MONGODB_URI"]) as client:
+        meetings = client[settings.database_name("meetings")]["meetings"]
+        stored = meetings.find_one({"_id": meeting_id})
+        assert stored is not None
+        calendar = WorkingDayCalendar.with_closing_days(settings.closing_days)
+        moved = {
+            **stored,
+            "start": start,
+            "end": end,
+            "agenda_closes_on": domain.agenda_closes_on(start, calendar).isoformat(),
+            "minutes_due_on": domain.minutes_due_on(end, calendar).isoformat(),
+        }
+        moved.update(domain.derived(moved, calendar))
+        meetings.replace_one({"_id": meeting_id}, moved)
 
 
 def _next(response: httpx.Response) -> str | None:
@@ -106,16 +130,17 @@ def test_mine_borgere_pages_every_citizen_overdue_first_and_finds_by_name(system
             )
             assert plan.status_code == 201, plan.text
             plans[name] = plan.json()["plan_id"]
-        # Mb Frida's network meeting was held three weeks ago and its minutes were never sent: overdue.
-        held = (datetime.now(UTC) - timedelta(days=21)).replace(microsecond=0)
+        # Mb Frida's network meeting was held three weeks ago and its minutes were never sent: overdue. A meeting
+        # is called for a time to come, so it is called for tomorrow and the three weeks are then let pass.
+        soon = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
         meeting = api.post(
             "/meetings",
             headers=caseworker,
             json={
                 "plan_id": plans["Mb Frida"],
                 "kind": "network",
-                "start": held.isoformat(),
-                "end": (held + timedelta(hours=1)).isoformat(),
+                "start": soon.isoformat(),
+                "end": (soon + timedelta(hours=1)).isoformat(),
                 "place": "Borgerens valg: biblioteket",
                 "place_chosen_by_citizen": True,
                 "coordinator_unit": unit,
@@ -123,6 +148,8 @@ def test_mine_borgere_pages_every_citizen_overdue_first_and_finds_by_name(system
             },
         )
         assert meeting.status_code == 201, meeting.text
+        held = (datetime.now(UTC) - timedelta(days=21)).replace(microsecond=0)
+        _let_time_pass(system, meeting.json()["meeting_id"], held, held + timedelta(hours=1))
 
         seen: list[dict[str, object]] = []
         url: str | None = "/me/citizens?limit=3"

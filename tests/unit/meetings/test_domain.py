@@ -215,6 +215,24 @@ def test_schedule_refuses_a_closed_plan_and_overlong_meetings() -> None:
         create(end=at(date(2026, 4, 9), 9))  # ends before it starts: refused at the door
 
 
+def test_a_meeting_is_called_for_a_time_to_come_and_not_moved_into_the_past() -> None:
+    yesterday = STAMP.at.astimezone(CPH).date() - timedelta(days=1)
+    with refused(422, "start"):
+        scheduled(day=yesterday)
+    an_hour_ago = STAMP.at - timedelta(hours=1)
+    with refused(422, "start"):
+        scheduled(start=an_hour_ago, end=an_hour_ago + timedelta(hours=1))
+    assert scheduled(start=STAMP.at, end=STAMP.at + timedelta(hours=1))["status"] == "scheduled", (
+        "a meeting starting this minute is not in the past"
+    )
+    doc = scheduled()
+    back = MeetingUpdate.model_validate({"start": at(yesterday), "end": at(yesterday, 11)})
+    with refused(422, "start"):
+        domain.update_meeting(doc, back, STAMP.at, DANISH)
+    place_only = domain.update_meeting(doc, MeetingUpdate(place="Biblioteket"), STAMP.at, DANISH)
+    assert place_only.set["place"] == "Biblioteket", "a new place is not a new time"
+
+
 def test_a_new_meeting_is_outstanding_and_due_to_be_reported_the_day_after_its_minutes_are_due() -> None:
     doc = scheduled()
     assert doc["agenda_closes_on"] == "2026-03-31"
@@ -393,6 +411,11 @@ def test_minutes_name_only_this_meetings_participants_and_items() -> None:
         with_minutes(doc, [], decisions=[{"item_id": "nope", "decision": "x"}])
     with refused(422, "tasks.0.responsible_participant_id"):
         with_minutes(doc, [{"what": "x", "responsible_participant_id": "stranger", "due": due}])
+    with refused(422, "tasks.0.item_id"):
+        with_minutes(doc, [{"what": "x", "responsible_unit": AUTHORITY, "due": due, "item_id": "nope"}])
+    summary = next(a["item_id"] for a in doc["agenda"] if a["key"] == "summary")
+    under = with_minutes(doc, [{"what": "x", "responsible_unit": AUTHORITY, "due": due, "item_id": summary}])
+    assert under["minutes"]["tasks"][0]["item_id"] == summary, "a task keeps the item it was agreed under"
     written = with_minutes(
         doc, [{"what": "Søg bolig", "responsible_participant_id": person(doc, "Be Handler"), "due": due}]
     )

@@ -26,7 +26,7 @@ def _invitation(start: datetime, end: datetime, sequence: int = 0, cancelled: bo
             ics.Attendee("Ali Demir", "ali@herberg.example.dk"),
             ics.Attendee('Sara "Sally" Lund', "sara@rus.example.dk"),
         ],
-        link="https://borgerplan.kommune.example/api/v1/meetings/m-1",
+        link="https://borgerplan.kommune.example/moeder/m-1",
         stamp=datetime(2026, 3, 1, tzinfo=UTC),
     )
 

@@ -119,6 +119,9 @@ class TaskCreate(In):
     responsible_participant_id: str | None = Field(default=None, max_length=100)
     responsible_unit: str | None = Field(default=None, max_length=200)
     due: date
+    item_id: str | None = Field(
+        default=None, max_length=100, description="the agenda item the task was agreed under, if any"
+    )
 
     @model_validator(mode="after")
     def _someone_responsible(self) -> TaskCreate:
@@ -216,6 +219,7 @@ class TaskPublic(Out):
     responsible_participant_id: str | None = None
     responsible_unit: str | None = None
     due: date
+    item_id: str | None = Field(default=None, description="the agenda item the task was agreed under, if any")
     completed_on: date | None = None
     overdue_notified: bool = False
 

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     notify_url: str = "http://127.0.0.1:8004"
     upstream_timeout_seconds: float = Field(default=2.0, gt=0)
     public_base_url: str = "http://localhost:8000"
+    # Where people reach the pages: the pages build their sign-in from it, an invitation (.ics) links to the
+    # meeting's page with it (a person follows a link to a page, not to the API).
+    web_public_url: str = "http://localhost:8080"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     rate_limit_per_second: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=60, ge=1)

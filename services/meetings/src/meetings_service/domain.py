@@ -151,6 +151,12 @@ def warnings_for(kind: str, start: datetime, end: datetime, now: datetime) -> li
     return warnings
 
 
+def check_not_past(start: datetime, now: datetime) -> None:
+    """A meeting is called for a time to come: an invitation to a past hour reaches nobody in time."""
+    if start < now:
+        raise MeetingRuleError("start", "a meeting cannot start in the past")
+
+
 def check_times(start: datetime, end: datetime) -> None:
     if end <= start:
         raise MeetingRuleError("end", "end must be after start")
@@ -314,6 +320,7 @@ def schedule(
     the reason.
     """
     check_current(plan)
+    check_not_past(body.start, stamp.at)
     check_times(body.start, body.end)
     invited, uninvited = invitations(body.participants, answers)
     participants: list[Document] = [
@@ -437,6 +444,8 @@ def update_meeting(
         after = {**meeting, **changed}
         start: datetime = after["start"]
         end: datetime = after["end"]
+        if "start" in changed:
+            check_not_past(start, now)
         check_times(start, end)
         sequence = meeting.get("sequence", 0) + 1
         closes, due = agenda_closes_on(start, calendar), minutes_due_on(end, calendar)
@@ -545,6 +554,8 @@ def put_minutes(
     for i, t in enumerate(body.tasks):
         if t.responsible_participant_id and t.responsible_participant_id not in known:
             raise MeetingRuleError(f"tasks.{i}.responsible_participant_id", "not a participant")
+        if t.item_id and t.item_id not in items:
+            raise MeetingRuleError(f"tasks.{i}.item_id", "not an item of this meeting's agenda")
     tasks = [
         {
             "task_id": new_id(),

@@ -25,8 +25,6 @@ class WebSettings(Settings):
         validation_alias=AliasChoices("BORGERPLAN_WEB_GATEWAY_URL", "BORGERPLAN_GATEWAY_URL"),
     )
     web_gateway_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    # Where people reach the pages (redirect URIs and links are built from it).
-    web_public_url: str = "http://localhost:8080"
     web_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # None: Secure cookies everywhere but in development and test (plain http on localhost).
     web_cookie_secure: bool | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
@@ -194,7 +195,7 @@ async def invitation_ics(meeting_id: str, ctx: Ctx, runtime: Runtime) -> Respons
         cancelled=doc["status"] == "cancelled",
         organizer_email=settings.smtp_sender,
         attendees=[ics.Attendee(p["name"], p["email"]) for p in doc["participants"] if p.get("email")],
-        link=f"{settings.public_base_url}/api/v1/meetings/{meeting_id}",
+        link=f"{settings.web_public_url.rstrip('/')}/moeder/{quote(meeting_id, safe='')}",
     )
     return Response(
         text,
