@@ -171,12 +171,13 @@ class Form:
             return
         for error in problem.errors:
             api_field, message = error.get("field", ""), error.get("message", "")
-            known = W.rule_message(message)
-            if known is not None and known[0] and api_field in ("", "body"):
-                api_field = known[0]
-            danish = W.field_message(message)
-            if problem.status == 409 and known is None:
+            refusal = W.rule_refusal(message, api_field)
+            if refusal is not None:
+                api_field, danish = refusal.field, refusal.danish
+            elif problem.status == 409:
                 danish = W.E_NOT_ALLOWED_NOW.format(detail=message)
+            else:
+                danish = W.field_message(message)
             target = map_field(api_field, fields) or fallback
             if target is None:
                 self.general.append(danish)
@@ -197,9 +198,9 @@ def map_field(api_field: str, fields: Mapping[str, str]) -> str | None:
 
 
 def _problem_sentence(problem: ApiProblem) -> str:
-    known = W.rule_message(problem.detail)
+    known = W.rule_refusal(problem.detail)
     if known is not None:
-        return known[1]
+        return known.danish
     if problem.status == 409:
         return W.E_NOT_ALLOWED_NOW.format(detail=problem.detail)
     return W.ERROR_TITLES.get(problem.status, W.E_INVALID)

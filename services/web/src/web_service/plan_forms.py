@@ -267,6 +267,8 @@ def score_values(goal: dict[str, Any]) -> dict[str, Any]:
 
 
 def score_body(form: Form) -> dict[str, Any]:
+    """The score as the API takes it; the citizen's own score and words count only when they disagree (the
+    professional score is recorded and the disagreement noted), and the form says so next to the field."""
     scale = form.choice("scale", SCALES, required=True) or "1-10"
     disagrees = form.checked("citizen_disagrees")
     view = form.text("citizen_view", max_length=500)
@@ -281,6 +283,11 @@ def score_body(form: Form) -> dict[str, Any]:
         body["now"] = form.integer("now", required=True, low=low, high=high)
         body["expected"] = form.integer("expected", low=low, high=high)
         body["citizen_score"] = form.integer("citizen_score", low=low, high=high)
+    own_given = body["citizen_score"] is not None or bool(view) or bool(form.get("citizen_score").strip())
+    if own_given and not disagrees:
+        form.add_error("citizen_score", W.E_CITIZEN_OWN_ONLY_WHEN_DISAGREES)
+    elif disagrees and not own_given:
+        form.add_error("citizen_score", W.E_CITIZEN_OWN_MISSING)
     return {"score": body}
 
 

@@ -8,7 +8,9 @@ changed as one text. Labels for the API's vocabularies are keyed by the API's ow
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -629,8 +631,11 @@ E_UNTIL_BEFORE_FROM = "Slutdatoen skal være efter startdatoen."
 E_VALID_TO_BEFORE_FROM = "«Til» skal være efter «Fra»."
 E_ORAL_RECORDED_BY = "Skriv, hvem der noterede det mundtlige samtykke."
 E_STATUTORY_PARAGRAPH = "Skriv den paragraf, der giver lovhjemmel."
-E_CITIZEN_VIEW = "Skriv borgerens syn, når borgeren er uenig."
-E_CITIZEN_VIEW_ONLY = "Borgerens syn skrives kun, når borgeren er uenig."
+E_CITIZEN_OWN_MISSING = "Skriv borgerens egen score eller borgerens syn, når borgeren er uenig."
+E_CITIZEN_OWN_ONLY_WHEN_DISAGREES = (
+    "Borgerens egen score og syn gemmes kun, når borgeren er uenig i scoren. Markér, at borgeren er uenig, "
+    "eller lad felterne stå tomme."
+)
 E_BRIEFED_BY = "Skriv, hvem der orienterer borgeren, når borgeren ikke deltog."
 E_TASK_RESPONSIBLE = "Skriv, hvem der har ansvaret for opgaven."
 E_PROFESSIONAL_UNIT = "En fagperson skal have en enhed."
@@ -643,51 +648,281 @@ E_IDEMPOTENCY_REUSED = "Formularen er allerede sendt. Indlæs siden igen, hvis d
 E_UNKNOWN_PLAN_YET = (
     "Planen er lige oprettet og er ikke nået frem til mødekalenderen. Prøv igen om et øjeblik."
 )
+E_MEETING_IN_PAST = "Mødet kan ikke ligge i fortiden. Vælg en dato og et klokkeslæt fra nu af."
+E_NOT_A_PARTICIPANT = "Personen er ikke deltager i mødet. Indlæs siden igen."
+E_NOT_ON_AGENDA = "Punktet er ikke på mødets dagsorden. Indlæs siden igen."
+E_SCORE_NOW_MISSING = "Skriv scoren nu."
+E_PLAN_CLOSED = "Planen er lukket og kan ikke ændres."
+E_GOAL_CLOSED = "Målet er afsluttet og kan ikke rettes eller få flere registreringer."
+E_MINUTES_PUBLISHED = "Referatet er sendt ud og kan ikke ændres."
 
-# Messages the services write in English, matched by their text, with the field they concern.
-_RULE_MESSAGES: tuple[tuple[str, str | None, str], ...] = (
-    ("end must be after start", "end", E_END_BEFORE_START),
-    ("valid_until is before valid_from", "valid_until", E_UNTIL_BEFORE_FROM),
-    ("valid_to is before valid_from", "valid_to", E_VALID_TO_BEFORE_FROM),
-    ("an oral consent names who recorded it", "form.recorded_by", E_ORAL_RECORDED_BY),
-    ("a statutory basis names its paragraph", "statutory_paragraph", E_STATUTORY_PARAGRAPH),
-    ("when the citizen disagrees", "score.citizen_view", E_CITIZEN_VIEW),
-    ("citizen_view is recorded only when", "score.citizen_view", E_CITIZEN_VIEW_ONLY),
-    ("name who briefs them", "citizen_briefed_by", E_BRIEFED_BY),
-    ("a task names who is responsible", "tasks", E_TASK_RESPONSIBLE),
-    ("a professional participant names their unit", "participants", E_PROFESSIONAL_UNIT),
-    ("step belongs to status in_progress", "step", E_STEP_STATUS),
-    ("a CPR number has 10 digits", "cpr", E_CPR),
-    ("does not hold a valid birth date", "cpr", E_CPR_DATE),
-    ("agenda closed", "topic", E_AGENDA_CLOSED),
-    ("a meeting lasts at most 12 hours", "end", "Et møde varer højst 12 timer."),
-    ("the meeting is cancelled", None, "Mødet er aflyst."),
-    ("minutes are published", None, "Referatet er sendt ud og kan ikke ændres."),
-    ("no minutes to publish yet", None, "Der er ikke noget referat at sende ud endnu. Gem referatet først."),
-    ("the plan is closed", None, "Planen er lukket og kan ikke ændres."),
-    ("it takes no more", None, "Målet er afsluttet og kan ikke få flere registreringer."),
-    ("does not return to its baseline", "status", "Et mål kan ikke gå tilbage til udgangspunktet."),
-    ("its status no longer changes", "status", "Målet er afsluttet; status kan ikke ændres."),
-    ("where on the network map", "network_category", "Vælg, hvor personen står på netværkskortet."),
-    ("at most 10 goals", "title", "En plan har højst 10 mål (højst tre anbefales)."),
-    ("agenda is closed", "topic", E_AGENDA_CLOSED),
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the domain and what a person reads when it refuses.
+
+    ``message`` is the English the API writes (a service's ``RuleViolation`` or a validator of the public models),
+    with ``{}`` where it varies, ``{name}`` where the Danish repeats what varies, and ``{field}`` where it names
+    the field itself. ``field`` is the field the rule is about, below the one the API names (a validator of the
+    score names ``score``; the rule is about ``score.citizen_score``); none when the API names it already.
+    """
+
+    message: str
+    danish: str
+    field: str | None = None
+
+    def read(self, message: str) -> dict[str, str] | None:
+        """What the message says where it varies, when it is this rule's message."""
+        found = _pattern(self.message).fullmatch(message.strip())
+        return None if found is None else {k: v for k, v in found.groupdict().items() if v is not None}
+
+
+@cache
+def _pattern(message: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[a-z_]*\})", message)
+    regex = "".join(
+        (f"(?P<{part[1:-1]}>.+?)" if part[1:-1] else ".+?") if part.startswith("{") else re.escape(part)
+        for part in parts
+    )
+    return re.compile(regex, re.IGNORECASE)
+
+
+# Every rule of the domain, each written once: the services' RuleViolations and the public models' validators.
+# tests/unit/web/test_rule_messages.py finds them in the code and checks that each has its line here.
+RULES: tuple[Rule, ...] = (
+    # consent
+    Rule("valid_until is before valid_from", E_UNTIL_BEFORE_FROM, "valid_until"),
+    Rule("an oral consent names who recorded it (recorded_by)", E_ORAL_RECORDED_BY, "recorded_by"),
+    Rule(
+        "a statutory basis names its paragraph (statutory_paragraph)",
+        E_STATUTORY_PARAGRAPH,
+        "statutory_paragraph",
+    ),
+    Rule(
+        "name the categories or purposes the consent narrows to",
+        "Vælg de oplysninger eller formål, samtykket skal begrænses til.",
+    ),
+    Rule(
+        "a renewed consent must be valid until today or later",
+        "Et forlænget samtykke skal gælde til i dag eller senere.",
+    ),
+    Rule("the consent has no end date to renew", "Samtykket har ingen slutdato, så det kan ikke forlænges."),
+    Rule(
+        "a renewal must extend the consent beyond its current end",
+        "Den nye slutdato skal ligge efter den nuværende.",
+    ),
+    Rule("a {} consent cannot be narrowed", "Samtykket gælder ikke længere og kan ikke begrænses."),
+    Rule(
+        "a revoked consent cannot be renewed; grant a new one",
+        "Et samtykke, der er trukket tilbage, kan ikke forlænges. Registrér et nyt.",
+    ),
+    Rule(
+        "the unit received no consent of the citizen with this id",
+        "Enheden har ikke fået det samtykke fra borgeren.",
+    ),
+    Rule(
+        "a consent keeps at least one of its {}; revoke it instead",
+        "Et samtykke skal dække mindst én. Træk samtykket tilbage, hvis det ikke skal gælde.",
+    ),
+    Rule(
+        "narrowing cannot add {} ({}); grant a new consent instead",
+        "En begrænsning kan ikke tilføje noget. Registrér et nyt samtykke i stedet.",
+    ),
+    Rule(
+        "the consent already has exactly these categories",
+        "Samtykket dækker allerede præcis det. Fjern noget for at begrænse det.",
+    ),
+    # meetings
+    Rule("unknown plan", E_UNKNOWN_PLAN_YET),
+    Rule("the agenda closed on {} (4 working days before the meeting)", E_AGENDA_CLOSED),
+    Rule("a meeting cannot start in the past", E_MEETING_IN_PAST),
+    Rule("end must be after start", E_END_BEFORE_START, "end"),
+    Rule("a meeting lasts at most 12 hours", "Et møde varer højst 12 timer."),
+    Rule(
+        "the plan is closed; schedule the meeting on a current plan",
+        "Planen er lukket. Indkald mødet på borgerens gældende plan.",
+    ),
+    Rule("the meeting is cancelled", "Mødet er aflyst."),
+    Rule("a professional participant names their unit", E_PROFESSIONAL_UNIT, "unit"),
+    Rule("no such participant in this meeting", E_NOT_A_PARTICIPANT),
+    Rule("not a participant of this meeting", E_NOT_A_PARTICIPANT),
+    Rule("not a participant", E_NOT_A_PARTICIPANT),
+    Rule("not an item of this meeting's agenda", E_NOT_ON_AGENDA),
+    Rule("a task names who is responsible (participant or unit)", E_TASK_RESPONSIBLE, "responsible_unit"),
+    Rule(
+        "when the citizen did not attend, name who briefs them (citizen_briefed_by)",
+        E_BRIEFED_BY,
+        "citizen_briefed_by",
+    ),
+    Rule("the minutes are published and can no longer change", E_MINUTES_PUBLISHED),
+    Rule(
+        "there are no minutes to publish yet",
+        "Der er ikke noget referat at sende ud endnu. Gem referatet først.",
+    ),
+    Rule("the minutes are published already", "Referatet er allerede sendt ud."),
+    Rule("no such task in published minutes", "Opgaven findes ikke i et udsendt referat."),
+    Rule("the task is completed already", "Opgaven er allerede udført."),
+    # the plan
+    Rule("unknown citizen", "Borgeren findes ikke."),
+    Rule(
+        "the citizen already has an active plan of this kind (or a unified plan replacing it)",
+        "Borgeren har allerede en aktiv plan af den slags (eller en samlet plan, der erstatter den).",
+    ),
+    Rule(
+        "the citizen already has an active {} plan ({}); close it first",
+        "Borgeren har allerede en aktiv plan af den slags. Luk den først.",
+    ),
+    Rule(
+        "the citizen's unified plan ({}) replaces sector plans; change that plan instead",
+        "Borgeren har en samlet plan, der erstatter de andre planer. Ret i den i stedet.",
+    ),
+    Rule("a plan is created as draft or active", "En plan oprettes som kladde eller som aktiv plan."),
+    Rule("a {} plan cannot become {}", "Planens status kan ikke ændres sådan."),
+    Rule("the plan is closed; it takes no more changes", E_PLAN_CLOSED),
+    Rule("valid_to is before valid_from", E_VALID_TO_BEFORE_FROM, "valid_to"),
+    Rule("each legal basis is 1-60 characters", "Hver paragraf må højst være 60 tegn."),
+    Rule(
+        "an adult plan (SEL §141) has no child sections or child measures",
+        "En plan for voksne (SEL § 141) har ikke afsnit eller foranstaltninger for børn.",
+    ),
+    Rule(
+        "placement decisions are recorded only in placement cases",
+        "Afgørelser om anbringelse skrives kun i anbringelsessager.",
+    ),
+    Rule("this belongs to placement cases (anbringelsessager) only", "Det hører kun til anbringelsessager."),
+    Rule("the measure ends before it starts", "Foranstaltningen slutter, før den begynder."),
+    Rule(
+        "the follow-up date is before the agreement was made",
+        "Opfølgningsdatoen ligger før dagen, aftalen blev lavet.",
+    ),
+    Rule(
+        "the § 70 follow-up belongs to child and unified plans",
+        "Opfølgning efter § 70 hører til planer for børn og samlede planer.",
+    ),
+    Rule(
+        "the goals either still support the effort or must be revised, not both",
+        "Vælg enten, at målene stadig understøtter indsatsen, eller at de skal revideres – ikke begge.",
+    ),
+    Rule(
+        "the period starts before the last follow-up's period ended",
+        "Perioden begynder, før den sidste opfølgnings periode sluttede.",
+    ),
+    Rule(
+        "period_to is before period_from", "Periodens slutdato skal være efter dens startdato.", "period_to"
+    ),
+    Rule("an assessment is listed twice", "Hver vurdering kan kun vælges én gang.", "assessments"),
+    Rule(
+        "a plan has at most {n} goals (up to three are recommended)",
+        "En plan har højst {n} mål (højst tre anbefales).",
+    ),
+    Rule("no such goal in this plan", "Målet findes ikke i planen. Indlæs siden igen."),
+    Rule("a goal keeps a {field}", E_REQUIRED),
+    Rule("the goal is {}; its content no longer changes", E_GOAL_CLOSED),
+    Rule("the goal is {}; its status no longer changes", "Målet er afsluttet; status kan ikke ændres."),
+    Rule("the goal is {}; it takes no more scores", E_GOAL_CLOSED),
+    Rule("the goal is {}; it takes no more follow-ups", E_GOAL_CLOSED),
+    Rule(
+        "a goal does not return to its baseline; record a new score instead",
+        "Et mål kan ikke gå tilbage til udgangspunktet. Giv en ny scoring i stedet.",
+    ),
+    Rule("step belongs to status in_progress", E_STEP_STATUS, "step"),
+    Rule("a score on the {} scale needs now", E_SCORE_NOW_MISSING, "now"),
+    Rule("{field} must be between {low} and {high} on the {} scale", E_SCALE),
+    Rule(
+        "the words scale takes no numbers ({}); use now_words",
+        "Med ord som skala skrives scoren med ord, ikke tal.",
+        "now",
+    ),
+    Rule("a score in words needs now_words", "Skriv scoren nu med ord.", "now_words"),
+    Rule(
+        "when the citizen disagrees, record their own score or view", E_CITIZEN_OWN_MISSING, "citizen_score"
+    ),
+    Rule(
+        "the citizen's own score and view are recorded only when the citizen disagrees",
+        E_CITIZEN_OWN_ONLY_WHEN_DISAGREES,
+        "citizen_score",
+    ),
+    Rule("a plan has at most {n} actors", "En plan har højst {n} samarbejdspartnere."),
+    Rule("no such actor in this plan", "Personen findes ikke i netværket. Indlæs siden igen."),
+    Rule("an actor keeps a {field}", E_REQUIRED),
+    Rule("an actor of kind {} names its unit", E_PROFESSIONAL_UNIT),
+    Rule(
+        "a person of the private network belongs to no unit",
+        "En person fra det private netværk hører ikke til en enhed. Lad «Enhed» være tom.",
+    ),
+    Rule(
+        "the private network sits in the private_network category",
+        "En person fra det private netværk står i gruppen «Privat netværk» på netværkskortet.",
+    ),
+    Rule(
+        "only the private network sits in that category",
+        "Kun det private netværk står i gruppen «Privat netværk».",
+    ),
+    Rule(
+        "where on the network map this actor sits is required", "Vælg, hvor personen står på netværkskortet."
+    ),
+    Rule("an interpreter's language is recorded", "Skriv tolkens sprog."),
+    Rule(
+        "the contact person is provider staff (udfører)",
+        "Kontaktpersonen er ansat hos en udfører. Vælg «Udfører» som slags.",
+    ),
+    Rule(
+        "the responsible caseworker is authority staff (myndighed)",
+        "Den ansvarlige sagsbehandler er ansat hos myndigheden. Vælg «Myndighed» som slags.",
+    ),
+    Rule(
+        "each communication agreement is 1-500 characters",
+        "Hver kommunikationsaftale må højst være 500 tegn.",
+    ),
+    # the citizen
+    Rule("a CPR number has 10 digits, DDMMYY-SSSS", E_CPR),
+    Rule("the CPR number does not hold a valid birth date", E_CPR_DATE),
+    # notifications
+    Rule(
+        "phone is required when the channel is sms",
+        "Skriv et telefonnummer, når beskeder skal komme som sms.",
+        "phone",
+    ),
+    # every model
+    Rule("{field} cannot be null; leave it out to keep it", E_REQUIRED),
 )
 
+_VALUE_ERROR = re.compile(r"^value error, ", re.IGNORECASE)
 
-def rule_message(message: str) -> tuple[str | None, str] | None:
-    """The field and the Danish words for a rule message the API wrote in English, when it is a known one."""
-    lowered = message.casefold()
-    for needle, field, danish in _RULE_MESSAGES:
-        if needle.casefold() in lowered:
-            return field, danish
+
+@dataclass(frozen=True)
+class RuleRefusal:
+    """A refusal read: the field it is about (the API's name) and the Danish words."""
+
+    field: str
+    danish: str
+
+
+def rule_refusal(message: str, field: str = "") -> RuleRefusal | None:
+    """A rule's refusal as the API wrote it (``field``, ``message``), when it is one of ``RULES``."""
+    text = _VALUE_ERROR.sub("", message.strip())
+    for rule in RULES:
+        said = rule.read(text)
+        if said is None:
+            continue
+        where = ".".join(p for p in field.split(".") if p and p != "body")
+        below = said.pop("field", None) or rule.field
+        if below and where != below and not where.endswith("." + below):
+            where = f"{where}.{below}" if where else below
+        return RuleRefusal(where, rule.danish.format_map(_Said(said)))
     return None
 
 
+class _Said(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def field_message(message: str) -> str:
-    """Danish words for one of the API's field messages (pydantic's or a service's rule)."""
-    known = rule_message(message)
+    """Danish words for one of the API's field messages (a domain rule's, or pydantic's own)."""
+    known = rule_refusal(message)
     if known is not None:
-        return known[1]
+        return known.danish
     lowered = message.casefold()
     if "field required" in lowered or "at least 1 character" in lowered or "cannot be null" in lowered:
         return E_REQUIRED
