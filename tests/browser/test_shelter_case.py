@@ -104,6 +104,7 @@ def test_02_the_plan_is_made_at_the_network_meeting(caseworker: Person, story: d
     caseworker.type("#plan-occupied_with", "At få styr på økonomien og komme i behandling.")
     caseworker.type("#plan-own_manage_myself", "Jeg vil gerne selv kunne betale min husleje.")
     caseworker.type("#plan-own_dreams", "Jeg vil gerne have min egen lejlighed og se min datter igen.")
+    caseworker.open_details("#plan-details-open")  # the legal bases and validity, folded
     caseworker.type_date("#plan-valid_from", TODAY.isoformat())
     caseworker.type_date("#plan-valid_to", (TODAY + timedelta(days=180)).isoformat())
     caseworker.submit('form[action$="/plan"] button[type=submit]')
@@ -321,11 +322,14 @@ def test_07_the_citizen_reads_their_plan_and_withdraws_a_consent(
             """() => { for (const card of document.querySelectorAll('article.bp-consent')) {
                          const t = card.innerText;
                          if (t.includes('Rusmiddelenheden') && t.includes('må se: rusmiddelbrug.'))
-                           return card.querySelector('button[id^="traek-"]').id; }
+                           return card.querySelector('[id^="traek-"]').id; }
                        return null; }"""
         )
         assert button, citizen.text()
-        citizen.submit(f"#{button}")
+        citizen.press(f"#{button}")
+        assert "Er du sikker?" in citizen.text(), "what it means, before it is done"
+        citizen.check_page("samtykke-bekraeft")
+        citizen.submit("#bekraeft-tilbagetraekning")
         assert "Samtykket er trukket tilbage" in citizen.text(), citizen.text()[:1500]
         citizen.check_page("samtykke-trukket-tilbage")
         citizen.press('a.nav-link[href="/min-plan/hvem-har-kigget"]')

@@ -31,6 +31,10 @@ MAP_CX, MAP_CY = 580, 390
 CITIZEN_R = 64
 ACTOR_RING = (175, 285)  # the radii actors are placed between
 LABEL_R = 345
+DOT_R = 11
+LINE = 19  # the height of a label's line (font 16)
+NAME_LINE = 21  # the height of a line of the citizen's name (font 17)
+NAME_CHARS = 12  # what fits on a line inside the centre circle at font 17
 
 
 @dataclass
@@ -68,6 +72,9 @@ class NetworkMap:
     citizen_name: str
     sectors: list[MapSector]
     rings: list[float]
+    dot_r: float = DOT_R
+    line: float = LINE
+    name_lines: list[tuple[float, str]] = field(default_factory=list)  # the citizen's name inside the centre
 
     @property
     def actor_count(self) -> int:
@@ -122,6 +129,13 @@ def network_map(citizen_name: str, actors: list[dict[str, Any]], units: Any = No
             fx, fy = _point(angle, CITIZEN_R)
             anchor = _anchor(x)
             offset = 16 if anchor == "start" else (-16 if anchor == "end" else 0)
+            lines = 1 + bool(actor.get("role")) + (not actor.get("in_contact", True))
+            if anchor != "middle":
+                label_y = y + 5  # beside the dot, the first line level with it
+            elif y < MAP_CY:
+                label_y = y - DOT_R - 10 - LINE * (lines - 1)  # above the dot, the last line clear of it
+            else:
+                label_y = y + DOT_R + 19  # below the dot
             unit = actor.get("unit")
             unit_name = units.name(unit, actor.get("unit_name")) if units is not None else (unit or "")
             sector.actors.append(
@@ -134,7 +148,7 @@ def network_map(citizen_name: str, actors: list[dict[str, Any]], units: Any = No
                     y=y,
                     line_from=(fx, fy),
                     label_x=x + offset,
-                    label_y=y + (4 if anchor != "middle" else (-16 if y < MAP_CY else 26)),
+                    label_y=label_y,
                     anchor=anchor,
                 )
             )
@@ -148,7 +162,25 @@ def network_map(citizen_name: str, actors: list[dict[str, Any]], units: Any = No
         citizen_name=citizen_name,
         sectors=sectors,
         rings=[ACTOR_RING[0], ACTOR_RING[1]],
+        name_lines=citizen_name_lines(citizen_name),
     )
+
+
+def citizen_name_lines(name: str) -> list[tuple[float, str]]:
+    """The citizen's name in the centre circle: by words on at most two lines that fit it, shortened with «…»
+    when it is longer (the picture's title and description carry it whole). (y, text) pairs."""
+    words, lines = name.split(), [""]
+    for word in words:
+        joined = f"{lines[-1]} {word}".strip()
+        if len(joined) <= NAME_CHARS or not lines[-1]:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], f"{lines[1]}…"]
+    lines = [line if len(line) <= NAME_CHARS else line[: NAME_CHARS - 1].rstrip(" -") + "…" for line in lines]
+    first = MAP_CY + 6 - NAME_LINE * (len(lines) - 1) / 2
+    return [(first + NAME_LINE * i, line) for i, line in enumerate(lines)]
 
 
 # --- scores ----------------------------------------------------------------------------------------------------
@@ -177,6 +209,11 @@ class Series:
     key: str
     label: str
     points: list[tuple[float, float, int]]  # x, y, value
+
+    @property
+    def order(self) -> int:
+        """The legend's order: now, expected, the citizen's own."""
+        return ("now", "expected", "citizen").index(self.key)
 
     @property
     def path(self) -> str:

@@ -30,6 +30,7 @@ from web_service import wording as W
 from web_service.forms import Form
 from web_service.gateway import ApiProblem, Gateway, PersonApi
 from web_service.plan_forms import agreement_rows
+from web_service.roles import May
 from web_service.sessions import COOKIE, SECURE_COOKIE, Session, SessionStore, token_expired
 from web_service.settings import WebSettings
 from web_service.units import UnitDirectory
@@ -130,12 +131,12 @@ class Ctx:
         return self.session is not None and self.session.is_citizen()
 
     @property
-    def is_authority(self) -> bool:
-        return self.caller.get("unit_kind") == "authority" and not self.is_citizen
-
-    @property
     def unit(self) -> str:
         return str(self.caller.get("unit", ""))
+
+    @property
+    def may(self) -> May:
+        return May.of(self.caller)
 
     @property
     def htmx(self) -> bool:
@@ -156,6 +157,7 @@ def render(
         request=request,
         session=session,
         person=(session.caller if session else None) or {},
+        may=May.of(session.caller if session else None),
         csrf_token=session.csrf if session else "",
         units=context.pop("units", units),
         notice=notice,

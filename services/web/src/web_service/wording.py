@@ -134,7 +134,10 @@ LEGAL_BASES = "Lovgrundlag"
 LEGAL_BASES_HINT = "Vælg fra listen. Skriv andre paragraffer i feltet nedenunder, én pr. linje."
 LEGAL_BASES_OTHER = "Andre paragraffer"
 RESPONSIBLE_UNIT = "Ansvarlig myndighed"
+RESPONSIBLE_UNIT_HINT = "Kun myndighedsenheder kan have ansvaret for planen."
 VALIDITY = "Handleplanen gælder"
+PLAN_DETAILS = "Plandetaljer: lovgrundlag og gyldighed"
+FOLLOW_UP_PERIOD_HINT = "fx hver 3. måned"
 VALID_FROM = "Fra"
 VALID_TO = "Til"
 FOLLOW_UP_PERIOD = "Opfølgning"
@@ -177,6 +180,9 @@ FUNCTION_LEVEL = {
 SCORE_NOW_WORDS = "Score nu med ord"
 SCORE_EXPECTED_WORDS = "Forventet med ord"
 CITIZEN_DISAGREES = "Borgeren er uenig i scoren"
+SCORE_CITIZEN_HINT = (
+    "Kun når borgeren er uenig i scoren: så gemmes jeres score, og borgerens egen noteres ved siden af."
+)
 CITIZEN_VIEW = "Borgerens syn med egne ord"
 CITIZEN_DISAGREES_NOTE = "Borgeren er uenig: {view}"
 RECORD_SCORE = "Gem scoring"
@@ -258,13 +264,16 @@ ACTOR_CATEGORY = "Gruppe på netværkskortet"
 ACTOR_EMAIL = "Mail"
 ACTOR_PHONE = "Tlf."
 ACTOR_CADENCE = "Møder"
-ACTOR_COMMUNICATION = "Kommunikationsaftaler"
+ACTOR_COMMUNICATION = "Kommunikations\u00adaftaler"  # a soft hyphen: the printed table's narrow column
 ACTOR_COMMUNICATION_HINT = "Én aftale pr. linje."
-ACTOR_ATTENTION = "Opmærksomhedspunkter"
+ACTOR_ATTENTION = "Opmærksomheds\u00adpunkter"
 ACTOR_IN_CONTACT = "Borgeren har kontakt til personen"
 ACTOR_ANCHOR = "Ankerperson"
 ACTOR_LANGUAGE = "Sprog (tolk)"
 ACTOR_CONSENT = "Samtykke"
+CONSENT_YES_FOR = "Ja: {purposes}"
+CONSENT_YOUR_UNIT = "{answer} (din enhed)"
+CONSENT_NOT_SHOWN = "Vises kun for den ansvarlige myndighed"
 ADD_ACTOR = "Tilføj til netværket"
 ACTOR_ADDED = "Personen er tilføjet til netværket."
 NO_ACTORS = "Ingen i netværket endnu."
@@ -547,6 +556,15 @@ MY_CONSENTS_INTRO = (
     "Du bestemmer, hvem der må se din plan. Trækker du et samtykke tilbage, kan de ikke længere se det, "
     "fra næste gang de åbner planen."
 )
+MY_WITHDRAW_TITLE = "Vil du trække dit samtykke til {unit} tilbage?"
+MY_WITHDRAW_WHAT = "Lige nu må {unit} se: {categories}. Til: {purposes}."
+MY_WITHDRAW_AFTER = (
+    "Er du sikker? Trækker du samtykket tilbage, kan {unit} ikke længere se det fra næste gang, de åbner din "
+    "plan. Det, de allerede har fået, kan ikke kaldes tilbage. Du kan altid give et nyt samtykke."
+)
+MY_WITHDRAW_REASON = "Hvorfor? Du behøver ikke skrive noget"
+MY_WITHDRAW_YES = "Ja, træk mit samtykke tilbage"
+MY_WITHDRAW_NO = "Nej, behold samtykket"
 MY_CONSENT_LINE = "{unit} må se: {categories}. Til: {purposes}."
 WHO_LOOKED = "Hvem har kigget i min plan"
 WHO_LOOKED_INTRO = (
@@ -1117,4 +1135,7 @@ DONE_SECTION = {
     "actor_added": "netvaerk",
     "consent_registered": "samtykker",
     "registered": "planen",
+    "agenda_item_added": "dagsorden",
+    "minutes_saved": "referat",
+    "minutes_published": "referat",
 }

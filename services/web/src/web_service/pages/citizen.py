@@ -50,7 +50,7 @@ async def my_plan(ctx: Citizen) -> Response:
     )
 
 
-async def _my_consents(ctx: Ctx, forms: dict[str, Form] | None = None, status: int = 200) -> Response:
+async def _my_consents(ctx: Ctx) -> Response:
     citizen_id = _me(ctx)
     listed, view = await asyncio.gather(
         ctx.api.get(f"/citizens/{citizen_id}/consents"), plan_view(ctx, citizen_id, missing_ok=True)
@@ -58,7 +58,7 @@ async def _my_consents(ctx: Ctx, forms: dict[str, Form] | None = None, status: i
     units = units_for(ctx, current_plan(view))
     consents: list[dict[str, Any]] = listed.data if isinstance(listed.data, list) else []
     consents.sort(key=lambda c: (c.get("status") != "active", str(c.get("valid_from"))))
-    return ctx.render("my_consents.html", status, consents=consents, forms=forms or {}, units=units)
+    return ctx.render("my_consents.html", consents=consents, units=units)
 
 
 @router.get("/min-plan/samtykker")
@@ -66,19 +66,40 @@ async def my_consents(ctx: Citizen) -> Response:
     return await _my_consents(ctx)
 
 
+async def _confirm_withdrawal(ctx: Ctx, consent_id: str, form: Form, status: int = 200) -> Response:
+    answer = await ctx.api.get(f"/consents/{consent_id}")
+    consent: dict[str, Any] = answer.data
+    if consent.get("status") != "active":
+        return redirect("/min-plan/samtykker")
+    view = await plan_view(ctx, _me(ctx), missing_ok=True)
+    return ctx.render(
+        "my_consent_withdraw.html",
+        status,
+        consent=consent,
+        form=form,
+        units=units_for(ctx, current_plan(view)),
+    )
+
+
+@router.get("/min-plan/samtykker/{consent_id}/traek-tilbage")
+async def confirm_withdrawal(consent_id: str, ctx: Citizen) -> Response:
+    """Before a consent is withdrawn, what it means and a choice (staff confirm the same way)."""
+    return await _confirm_withdrawal(ctx, checked_id(consent_id), Form())
+
+
 @router.post("/min-plan/samtykker/{consent_id}/tilbagekald")
 async def withdraw(consent_id: str, ctx: Citizen, form: PostedForm) -> Response:
     consent_id = checked_id(consent_id)
     reason = form.text("reason", max_length=500)
     if not form.ok:
-        return await _my_consents(ctx, {consent_id: form}, 422)
+        return await _confirm_withdrawal(ctx, consent_id, form, 422)
     try:
         await ctx.api.post(f"/consents/{consent_id}/revocation", {"reason": reason})
     except ApiProblem as problem:
         if problem.status not in (403, 409, 422, 428):
             raise
         form.apply_problem(problem, {"reason": "reason"}, "reason")
-        return await _my_consents(ctx, {consent_id: form}, 422)
+        return await _confirm_withdrawal(ctx, consent_id, form, 422)
     return redirect("/min-plan/samtykker?ok=consent_revoked")
 
 

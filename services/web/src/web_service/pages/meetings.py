@@ -3,7 +3,7 @@ with its agenda, the minutes with decisions and tasks, publishing them, and the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -15,6 +15,7 @@ from web_service import wording as W
 from web_service.forms import Form, local_moment
 from web_service.gateway import ApiProblem
 from web_service.pages.plan import checked_id, current_plan, plan_view, units_for
+from web_service.units import UnitDirectory
 from web_service.web import Ctx, PostedForm, SignedIn, Staff, redirect
 
 router = APIRouter()
@@ -112,6 +113,10 @@ async def schedule(citizen_id: str, ctx: Staff, form: PostedForm) -> Response:
     end_time = form.time("end_time", required=True)
     if start_time and end_time and end_time <= start_time:
         form.add_error("end_time", W.E_END_BEFORE_START)
+    if day and day < today():
+        form.add_error("date", W.E_MEETING_IN_PAST)
+    elif day and start_time and local_moment(day, start_time) < datetime.now(UTC):
+        form.add_error("start_time", W.E_MEETING_IN_PAST)
     place = form.text("place", max_length=300)
     minute_taker = form.text("minute_taker", max_length=200)
     actors = {a["actor_id"]: a for a in plan.get("actors") or []}
@@ -193,10 +198,7 @@ async def _meeting_page(
             view = None  # invited without consent to see the plan: the meeting alone
         citizen = (view or {}).get("citizen") or {}
         plan = current_plan(view, meeting.get("plan_id"))
-    manage = not ctx.is_citizen and (
-        meeting.get("coordinator_unit") == ctx.unit
-        or bool(plan and ctx.is_authority and plan.get("responsible_unit") == ctx.unit)
-    )
+    manage = ctx.may.manage_meeting(meeting, plan)
     forms = dict(forms or {})
     etag = answer.etag or f'"{meeting.get("version", 0)}"'
     minutes_form = forms.get("minutes") or Form.of(minutes_values(meeting))
@@ -225,12 +227,23 @@ async def _meeting_page(
         agenda_open=str(meeting.get("agenda_closes_on", "")) >= this_day,
         published=bool((meeting.get("minutes") or {}).get("published_at")),
         units=units,
-        unit_options=sorted(
-            {(p["unit"], units.name(p["unit"])) for p in meeting.get("participants") or [] if p.get("unit")},
-            key=lambda pair: pair[1],
-        ),
+        unit_options=task_units(meeting, plan, units),
         stale=stale,
     )
+
+
+def task_units(
+    meeting: dict[str, Any], plan: dict[str, Any] | None, units: UnitDirectory
+) -> list[tuple[str, str]]:
+    """Who a task can be given to: the meeting leader's own unit, the plan's responsible unit and every invited
+    professional's unit (by name)."""
+    ids = [
+        meeting.get("coordinator_unit"),
+        (plan or {}).get("responsible_unit"),
+        *(p.get("unit") for p in meeting.get("participants") or []),
+    ]
+    chosen = dict.fromkeys(str(i) for i in ids if i)
+    return sorted(((u, units.name(u)) for u in chosen), key=lambda pair: pair[1].casefold())
 
 
 def _rows(form: Form, prefix: str) -> int:

@@ -16,6 +16,7 @@ from web_service import plan_forms as F
 from web_service import wording as W
 from web_service.forms import Form
 from web_service.gateway import ApiProblem, ApiResponse
+from web_service.roles import May
 from web_service.units import UnitDirectory
 from web_service.web import Ctx, PostedForm, SignedIn, Staff, error_page, redirect
 
@@ -79,13 +80,35 @@ def withheld_goals(view: dict[str, Any], plan_id: str) -> list[str]:
     ]
 
 
-def consented_units(view: dict[str, Any] | None) -> set[str]:
-    """The units with a consent in force (the template's «Samtykke» column)."""
-    return {
-        str(c.get("grantee_unit"))
-        for c in (view or {}).get("consent_summary") or []
-        if c.get("status") == "active"
-    }
+def consent_column(view: dict[str, Any] | None, plan: dict[str, Any] | None, may: May) -> dict[str, str]:
+    """The template's «Samtykke» column, per actor, saying what is true and for whom.
+
+    The responsible unit and the citizen see every consent, so each row says yes (and what for) or no. Anyone
+    else sees only the consents their own unit received (the composed view's ``consent_summary``): their own
+    row says so, and the other rows say they are not shown, rather than a «no» that reads as a fact about the
+    citizen."""
+    purposes: dict[str, list[str]] = {}
+    for consent in (view or {}).get("consent_summary") or []:
+        if consent.get("status") == "active":
+            unit = str(consent.get("grantee_unit"))
+            purposes[unit] = list(dict.fromkeys([*purposes.get(unit, []), *(consent.get("purposes") or [])]))
+    sees_all = may.citizen or may.responsible_for(plan)
+    column = {}
+    for actor in (plan or {}).get("actors") or []:
+        unit = actor.get("unit")
+        if actor.get("kind") == "private_network" or not unit:
+            text = "–"
+        elif unit == (plan or {}).get("responsible_unit"):
+            text = W.RESPONSIBLE_UNIT
+        elif sees_all or unit == may.unit:
+            given = purposes.get(unit)
+            text = W.CONSENT_YES_FOR.format(purposes=W.purposes(given)) if given else W.NO
+            if not sees_all:
+                text = W.CONSENT_YOUR_UNIT.format(answer=text)
+        else:
+            text = W.CONSENT_NOT_SHOWN
+        column[str(actor.get("actor_id"))] = text
+    return column
 
 
 def units_for(ctx: Ctx, plan: dict[str, Any] | None) -> UnitDirectory:
@@ -138,9 +161,9 @@ async def plan_page(citizen_id: str, ctx: Staff) -> Response:
             (view.get("citizen") or {}).get("name") or W.ME, (plan or {}).get("actors") or [], units
         ),
         units=units,
-        responsible=bool(plan and ctx.is_authority and plan.get("responsible_unit") == ctx.unit),
+        responsible=ctx.may.responsible_for(plan),
         consents=view.get("consent_summary") or [],
-        consented_units=consented_units(view),
+        consent_column=consent_column(view, plan, ctx.may),
     )
 
 
@@ -164,7 +187,7 @@ async def working_page(
     listed = {b["reference"]: b["label"] for b in legal_bases}
     units = units_for(ctx, plan)
     forms = dict(forms or {})
-    responsible = bool(plan and ctx.is_authority and plan.get("responsible_unit") == ctx.unit)
+    responsible = ctx.may.change_plan(plan)
     if plan is not None:
         etag = etag_of(plan)
         overview = F.overview_values(plan, set(listed))
@@ -207,7 +230,6 @@ async def working_page(
         forms=forms,
         stale=stale or {},
         responsible=responsible,
-        may_create=ctx.is_authority,
         withheld=withheld_goals(view, plan["plan_id"]) if view and plan else [],
         goal_pictures=goal_pictures(plan) if plan else {},
         network=pictures.network_map(citizen.get("name") or W.ME, (plan or {}).get("actors") or [], units)
@@ -215,8 +237,9 @@ async def working_page(
         else None,
         units=units,
         unit_options=units.options([ctx.unit]),
+        authority_options=units.options([ctx.unit] if ctx.may.authority else [], kind="authority"),
         consents=(view or {}).get("consent_summary") or [],
-        consented_units=consented_units(view),
+        consent_column=consent_column(view, plan, ctx.may),
         consent_preview=consent_preview,
     )
 
@@ -545,7 +568,7 @@ async def _print_context(ctx: Ctx, plan_id: str) -> dict[str, Any]:
         "citizen": view.get("citizen") or {},
         "withheld": withheld_goals({"withheld": plan.get("withheld") or []}, plan_id),
         "units": units,
-        "consented_units": consented_units(view),
+        "consent_column": consent_column(view, plan, ctx.may),
         "goal_pictures": goal_pictures(plan),
         "network": pictures.network_map(
             (view.get("citizen") or {}).get("name") or W.ME, plan.get("actors") or [], units

@@ -34,7 +34,6 @@ async def _my_citizens(ctx: Ctx, cpr_form: Form | None = None, status: int = 200
         next_cursor=answer.next_cursor,
         next_offset=next_offset,
         cpr_form=cpr_form or Form(),
-        may_look_up=ctx.is_authority,
     )
 
 
@@ -64,7 +63,7 @@ async def look_up_by_cpr(ctx: Staff, form: PostedForm) -> Response:
 
 @router.get("/borgere/ny")
 async def register_page(ctx: Staff) -> Response:
-    return ctx.render("register.html", form=Form(), may_register=ctx.is_authority)
+    return ctx.render("register.html", form=Form())
 
 
 @router.post("/borgere/ny")
@@ -72,7 +71,7 @@ async def register(ctx: Staff, form: PostedForm) -> Response:
     cpr = check_cpr(form)
     name = form.text("name", required=True, max_length=200)
     if not form.ok:
-        return ctx.render("register.html", 422, form=form, may_register=ctx.is_authority)
+        return ctx.render("register.html", 422, form=form)
     try:
         created = await ctx.api.post(
             "/citizens",
@@ -86,7 +85,7 @@ async def register(ctx: Staff, form: PostedForm) -> Response:
             form.apply_problem(problem, {"cpr": "cpr", "name": "name"})
         else:
             raise
-        return ctx.render("register.html", 422, form=form, may_register=ctx.is_authority)
+        return ctx.render("register.html", 422, form=form)
     return redirect(f"/borgere/{created.data['citizen_id']}/netvaerksmoede?ok=registered")
 
 
