@@ -292,6 +292,8 @@ def score_body(form: Form) -> dict[str, Any]:
 
 
 STATUS_LABELS = {"status": W.STATUS, "step": W.STATUS}
+STATUS_API_FIELDS = {"status": "status", "step": "step"}
+FOLLOW_UP_API_FIELDS = {"date": "date", "text": "text"}
 
 
 def status_values(goal: dict[str, Any]) -> dict[str, Any]:

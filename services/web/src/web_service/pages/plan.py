@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
@@ -261,66 +262,95 @@ def _back(citizen_id: str, ok: str, anchor: str, plan_id: str | None = None) -> 
     return redirect(f"/borgere/{citizen_id}/netvaerksmoede?ok={ok}{plan}#{anchor}")
 
 
-async def _stale(
+# A page shown again after a refused form: (the forms as typed, the stale fields per form, the status).
+Again = Callable[[dict[str, Form], dict[str, list[dict[str, str]]], int], Awaitable[Response]]
+
+
+def on_working_page(ctx: Ctx, citizen_id: str) -> Again:
+    async def again(forms: dict[str, Form], stale: dict[str, list[dict[str, str]]], status: int) -> Response:
+        return await working_page(ctx, citizen_id, forms=forms, stale=stale, status=status)
+
+    return again
+
+
+@dataclass(frozen=True)
+class Stale:
+    """How to tell a person what changed when someone saved first (412): the fields of the plan, or of one goal."""
+
+    plan_id: str
+    values_of: Callable[[dict[str, Any]], dict[str, Any]]
+    labels: Mapping[str, str]
+    goal_id: str | None = None
+
+
+async def send(
     ctx: Ctx,
-    citizen_id: str,
-    plan_id: str,
+    method: str,
+    path: str,
     key: str,
     form: Form,
-    values_of: Any,
-    labels: dict[str, str],
-    goal_id: str | None = None,
-) -> Response:
-    """Someone saved first: show what they changed beside what the person typed, and let them save again."""
-    current = await ctx.api.get(f"/plans/{plan_id}")
+    body: Any,
+    api_fields: Mapping[str, str],
+    again: Again,
+    *,
+    fallback: str | None = None,
+    stale: Stale | None = None,
+) -> tuple[ApiResponse | None, Response | None]:
+    """Send a form's body: (the answer, None); or (None, the page again) with the problem next to the fields and
+    everything typed kept when the form is invalid or the API refuses it (403, 409, 422, 428), or with what
+    changed beside what was typed when someone saved first (412)."""
+    if not form.ok:
+        return None, await again({key: form}, {}, 422)
+    try:
+        if method == "POST":
+            return await ctx.api.post(path, body, idempotency_key=form.get("idempotency_key") or None), None
+        return await ctx.api.call(method, path, json=body, if_match=form.get("etag") or None), None
+    except ApiProblem as problem:
+        if problem.status == 412 and stale is not None:
+            changes = await _stale_changes(ctx, form, stale)
+            if changes is None:
+                return None, error_page(ctx.request, 404)
+            return None, await again({key: form}, {key: changes}, 412)
+        if problem.status not in (403, 409, 422, 428):
+            raise
+        form.apply_problem(problem, api_fields, fallback=fallback or next(iter(api_fields.values()), None))
+        return None, await again({key: form}, {}, 422)
+
+
+async def _stale_changes(ctx: Ctx, form: Form, stale: Stale) -> list[dict[str, str]] | None:
+    """What someone else changed since the form was read (None when the goal is gone); the form now carries the
+    stored version's ETag and values, so saving again applies the person's change on top of theirs."""
+    current = await ctx.api.get(f"/plans/{stale.plan_id}")
     plan: dict[str, Any] = current.data
-    if goal_id is not None:
-        goal = next((g for g in plan.get("goals") or [] if g.get("goal_id") == goal_id), None)
-        if goal is None:
-            return error_page(ctx.request, 404)
-        now_values = values_of(goal)
-    else:
-        now_values = values_of(plan)
-    changes = F.changed_fields(F.decode_base(form.get("base")), now_values, labels)
+    target: dict[str, Any] | None = plan
+    if stale.goal_id is not None:
+        target = next((g for g in plan.get("goals") or [] if g.get("goal_id") == stale.goal_id), None)
+    if target is None:
+        return None
+    now_values = stale.values_of(target)
+    changes = F.changed_fields(F.decode_base(form.get("base")), now_values, dict(stale.labels))
     form.values["etag"] = current.etag or etag_of(plan)
     form.values["base"] = F.encode_base(now_values)
-    return await working_page(ctx, citizen_id, forms={key: form}, stale={key: changes}, status=412)
+    return changes
 
 
 def _citizen_of(form: Form) -> str:
     return checked_id(form.get("citizen_id"))
 
 
-async def _post_form(
-    ctx: Ctx,
-    citizen_id: str,
-    key: str,
-    form: Form,
-    path: str,
-    body: Any,
-    api_fields: Mapping[str, str],
-    fallback: str,
-) -> tuple[ApiResponse | None, Response | None]:
-    """POST a form's body: (the answer, None), or (None, the working page again with the problem next to the
-    fields and everything typed kept) when the form is invalid or the API refuses it (403, 409, 422)."""
-    if not form.ok:
-        return None, await working_page(ctx, citizen_id, forms={key: form}, status=422)
-    try:
-        return await ctx.api.post(path, body, idempotency_key=form.get("idempotency_key") or None), None
-    except ApiProblem as problem:
-        if problem.status not in (403, 409, 422):
-            raise
-        form.apply_problem(problem, api_fields, fallback=fallback)
-        return None, await working_page(ctx, citizen_id, forms={key: form}, status=422)
+async def legal_bases(ctx: Ctx) -> dict[str, str]:
+    """The maintained list of legal bases: reference → label."""
+    bases = (await ctx.api.get("/legal-bases")).data or []
+    return {b["reference"]: b["label"] for b in bases}
 
 
 @router.post("/borgere/{citizen_id}/plan")
 async def create_plan(citizen_id: str, ctx: Staff, form: PostedForm) -> Response:
     citizen_id = checked_id(citizen_id)
-    bases = (await ctx.api.get("/legal-bases")).data or []
-    body = F.plan_create_body(form, citizen_id, {b["reference"]: b["label"] for b in bases})
-    created, refused = await _post_form(
-        ctx, citizen_id, "plan", form, "/plans", body, F.OVERVIEW_API_FIELDS, "kind"
+    body = F.plan_create_body(form, citizen_id, await legal_bases(ctx))
+    again = on_working_page(ctx, citizen_id)
+    created, refused = await send(
+        ctx, "POST", "/plans", "plan", form, body, F.OVERVIEW_API_FIELDS, again, fallback="kind"
     )
     if refused is not None:
         return refused
@@ -331,62 +361,24 @@ async def create_plan(citizen_id: str, ctx: Staff, form: PostedForm) -> Response
 @router.post("/planer/{plan_id}/overblik")
 async def change_overview(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
-    bases = (await ctx.api.get("/legal-bases")).data or []
-    listed = {b["reference"]: b["label"] for b in bases}
+    listed = await legal_bases(ctx)
+    stale = Stale(plan_id, lambda plan: F.overview_values(plan, set(listed)), F.OVERVIEW_LABELS)
+    again = on_working_page(ctx, citizen_id)
     body = F.overview_body(form, listed)
-    if not form.ok:
-        return await working_page(ctx, citizen_id, forms={"overview": form}, status=422)
-    try:
-        await ctx.api.patch(f"/plans/{plan_id}", body, if_match=form.get("etag") or None)
-    except ApiProblem as problem:
-        if problem.status == 412:
-            return await _stale(
-                ctx,
-                citizen_id,
-                plan_id,
-                "overview",
-                form,
-                lambda plan: F.overview_values(plan, set(listed)),
-                F.OVERVIEW_LABELS,
-            )
-        if problem.status not in (403, 409, 422, 428):
-            raise
-        form.apply_problem(problem, F.OVERVIEW_API_FIELDS)
-        return await working_page(ctx, citizen_id, forms={"overview": form}, status=422)
-    return _back(citizen_id, "overview_saved", "overblik", plan_id)
+    _, refused = await send(
+        ctx, "PATCH", f"/plans/{plan_id}", "overview", form, body, F.OVERVIEW_API_FIELDS, again, stale=stale
+    )
+    return refused or _back(citizen_id, "overview_saved", "overblik", plan_id)
 
 
 @router.post("/planer/{plan_id}/maal")
 async def add_goal(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
     body = F.goal_body(form)
-    _, refused = await _post_form(
-        ctx, citizen_id, "goal-new", form, f"/plans/{plan_id}/goals", body, F.goal_api_fields(form), "title"
-    )
-    if refused is not None:
-        return refused
-    return _back(citizen_id, "goal_added", "maal", plan_id)
-
-
-@router.post("/planer/{plan_id}/maal/{goal_id}")
-async def change_goal(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
-    plan_id, goal_id, citizen_id = checked_id(plan_id), checked_id(goal_id), _citizen_of(form)
-    key = f"goal-{goal_id}"
-    body = F.goal_body(form)
-    if not form.ok:
-        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
-    try:
-        await ctx.api.patch(f"/plans/{plan_id}/goals/{goal_id}", body, if_match=form.get("etag") or None)
-    except ApiProblem as problem:
-        if problem.status == 412:
-            return await _stale(
-                ctx, citizen_id, plan_id, key, form, F.goal_values, F.GOAL_LABELS, goal_id=goal_id
-            )
-        if problem.status not in (403, 409, 422, 428):
-            raise
-        form.apply_problem(problem, F.goal_api_fields(form), fallback="title")
-        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
-    return _back(citizen_id, "goal_saved", f"maal-{goal_id}", plan_id)
+    again = on_working_page(ctx, citizen_id)
+    path = f"/plans/{plan_id}/goals"
+    _, refused = await send(ctx, "POST", path, "goal-new", form, body, F.goal_api_fields(form), again)
+    return refused or _back(citizen_id, "goal_added", "maal", plan_id)
 
 
 async def _goal_patch(
@@ -396,84 +388,70 @@ async def _goal_patch(
     form: Form,
     key: str,
     body: dict[str, Any],
-    api_fields: dict[str, str],
-    values_of: Any,
-    labels: dict[str, str],
+    api_fields: Mapping[str, str],
+    stale: Stale,
     ok: str,
 ) -> Response:
     citizen_id = _citizen_of(form)
-    if not form.ok:
-        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
-    try:
-        await ctx.api.patch(f"/plans/{plan_id}/goals/{goal_id}", body, if_match=form.get("etag") or None)
-    except ApiProblem as problem:
-        if problem.status == 412:
-            return await _stale(ctx, citizen_id, plan_id, key, form, values_of, labels, goal_id=goal_id)
-        if problem.status not in (403, 409, 422, 428):
-            raise
-        form.apply_problem(problem, api_fields, fallback=next(iter(api_fields.values())))
-        return await working_page(ctx, citizen_id, forms={key: form}, status=422)
-    return _back(citizen_id, ok, f"maal-{goal_id}", plan_id)
+    path = f"/plans/{plan_id}/goals/{goal_id}"
+    again = on_working_page(ctx, citizen_id)
+    _, refused = await send(ctx, "PATCH", path, key, form, body, api_fields, again, stale=stale)
+    return refused or _back(citizen_id, ok, f"maal-{goal_id}", plan_id)
+
+
+@router.post("/planer/{plan_id}/maal/{goal_id}")
+async def change_goal(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
+    plan_id, goal_id = checked_id(plan_id), checked_id(goal_id)
+    stale = Stale(plan_id, F.goal_values, F.GOAL_LABELS, goal_id)
+    body = F.goal_body(form)
+    fields = F.goal_api_fields(form)
+    return await _goal_patch(
+        ctx, plan_id, goal_id, form, f"goal-{goal_id}", body, fields, stale, "goal_saved"
+    )
 
 
 @router.post("/planer/{plan_id}/maal/{goal_id}/scoring")
 async def record_score(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, goal_id = checked_id(plan_id), checked_id(goal_id)
-    return await _goal_patch(
-        ctx,
-        plan_id,
-        goal_id,
-        form,
-        f"score-{goal_id}",
-        F.score_body(form),
-        F.SCORE_API_FIELDS,
-        F.score_values,
-        F.SCORE_LABELS,
-        "score_saved",
-    )
+    stale = Stale(plan_id, F.score_values, F.SCORE_LABELS, goal_id)
+    body = F.score_body(form)
+    key = f"score-{goal_id}"
+    return await _goal_patch(ctx, plan_id, goal_id, form, key, body, F.SCORE_API_FIELDS, stale, "score_saved")
 
 
 @router.post("/planer/{plan_id}/maal/{goal_id}/status")
 async def record_status(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, goal_id = checked_id(plan_id), checked_id(goal_id)
+    stale = Stale(plan_id, F.status_values, F.STATUS_LABELS, goal_id)
+    body = F.status_body(form)
+    key = f"status-{goal_id}"
     return await _goal_patch(
-        ctx,
-        plan_id,
-        goal_id,
-        form,
-        f"status-{goal_id}",
-        F.status_body(form),
-        {"status": "status", "step": "step"},
-        F.status_values,
-        F.STATUS_LABELS,
-        "status_saved",
+        ctx, plan_id, goal_id, form, key, body, F.STATUS_API_FIELDS, stale, "status_saved"
     )
 
 
 @router.post("/planer/{plan_id}/maal/{goal_id}/opfoelgning")
 async def add_follow_up(plan_id: str, goal_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, goal_id, citizen_id = checked_id(plan_id), checked_id(goal_id), _citizen_of(form)
-    key = f"followup-{goal_id}"
     body = F.follow_up_body(form)
     path = f"/plans/{plan_id}/goals/{goal_id}/follow-ups"
-    _, refused = await _post_form(
-        ctx, citizen_id, key, form, path, body, {"date": "date", "text": "text"}, "text"
+    again = on_working_page(ctx, citizen_id)
+    _, refused = await send(
+        ctx, "POST", path, f"followup-{goal_id}", form, body, F.FOLLOW_UP_API_FIELDS, again, fallback="text"
     )
-    if refused is not None:
-        return refused
-    return _back(citizen_id, "follow_up_saved", f"maal-{goal_id}", plan_id)
+    return refused or _back(citizen_id, "follow_up_saved", f"maal-{goal_id}", plan_id)
 
 
 @router.post("/planer/{plan_id}/aktoerer")
 async def add_actor(plan_id: str, ctx: Staff, form: PostedForm) -> Response:
     plan_id, citizen_id = checked_id(plan_id), _citizen_of(form)
     body = F.actor_body(form)
-    _, refused = await _post_form(
-        ctx, citizen_id, "actor-new", form, f"/plans/{plan_id}/actors", body, F.ACTOR_API_FIELDS, "name"
+    again = on_working_page(ctx, citizen_id)
+    path = f"/plans/{plan_id}/actors"
+    _, refused = await send(
+        ctx, "POST", path, "actor-new", form, body, F.ACTOR_API_FIELDS, again, fallback="name"
     )
-    if refused is not None:
-        return refused
-    return _back(citizen_id, "actor_added", "netvaerk", plan_id)
+    return refused or _back(citizen_id, "actor_added", "netvaerk", plan_id)
 
 
 # --- history --------------------------------------------------------------------------------------------------------
