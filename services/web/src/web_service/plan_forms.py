@@ -102,13 +102,9 @@ def overview_values(plan: dict[str, Any], listed: set[str]) -> dict[str, Any]:
     }
 
 
-def _overview_body(form: Form, listed: dict[str, str]) -> dict[str, Any]:
+def words_body(form: Form) -> dict[str, Any]:
+    """The overview and the citizen's own words (the meeting mode's «purpose» part changes only these)."""
     own = {k: form.text(f"own_{k}", max_length=2000) for k in W.OWN_WORDS_FIELDS}
-    valid_from = form.date("valid_from")
-    valid_to = form.date("valid_to")
-    if valid_from and valid_to and valid_to < valid_from:
-        form.add_error("valid_to", W.E_VALID_TO_BEFORE_FROM)
-    bases = form.choices("legal_bases", listed) + form.lines("legal_bases_other", max_length=60)
     return {
         "overview": {
             "purpose": form.text("purpose", max_length=2000),
@@ -116,7 +112,18 @@ def _overview_body(form: Form, listed: dict[str, str]) -> dict[str, Any]:
             "own_words": own,
             "employment": form.text("employment", max_length=2000),
             "notes": form.text("notes", max_length=4000),
-        },
+        }
+    }
+
+
+def details_body(form: Form, listed: dict[str, str]) -> dict[str, Any]:
+    """The plan's details: legal bases, validity, follow-up (the meeting mode's «plan details» part)."""
+    valid_from = form.date("valid_from")
+    valid_to = form.date("valid_to")
+    if valid_from and valid_to and valid_to < valid_from:
+        form.add_error("valid_to", W.E_VALID_TO_BEFORE_FROM)
+    bases = form.choices("legal_bases", listed) + form.lines("legal_bases_other", max_length=60)
+    return {
         "legal_bases": list(dict.fromkeys(bases)),
         "valid_from": iso(valid_from),
         "valid_to": iso(valid_to),
@@ -125,13 +132,13 @@ def _overview_body(form: Form, listed: dict[str, str]) -> dict[str, Any]:
 
 
 def overview_body(form: Form, listed: dict[str, str]) -> dict[str, Any]:
-    return _overview_body(form, listed)
+    return {**words_body(form), **details_body(form, listed)}
 
 
 def plan_create_body(form: Form, citizen_id: str, listed: dict[str, str]) -> dict[str, Any]:
     kind = form.choice("kind", W.PLAN_KINDS, required=True)
     unit = form.text("responsible_unit", required=True, max_length=200)
-    body = _overview_body(form, listed)
+    body = overview_body(form, listed)
     overview = {k: v for k, v in body["overview"].items() if v}
     overview["own_words"] = {k: v for k, v in body["overview"]["own_words"].items() if v}
     return {
@@ -289,6 +296,33 @@ def score_body(form: Form) -> dict[str, Any]:
     elif disagrees and not own_given:
         form.add_error("citizen_score", W.E_CITIZEN_OWN_MISSING)
     return {"score": body}
+
+
+def score_given(form: Form) -> bool:
+    """A score was given in a form that also holds the goal (the meeting mode): any of its fields filled."""
+    named = ("now", "expected", "now_words", "expected_words", "citizen_score", "citizen_view")
+    return any(form.get(name).strip() for name in named) or form.checked("citizen_disagrees")
+
+
+def goal_in_one_place_body(form: Form, goal: dict[str, Any]) -> dict[str, Any]:
+    """The goal as the meeting mode edits it, in one place: its content, ladder and agreements; a score when one
+    was given today; its status when it changed."""
+    body = goal_body(form)
+    if score_given(form):
+        body.update(score_body(form))
+    status = form.choice("status", CHANGEABLE_STATUS) or (
+        "in_progress" if goal.get("status") == "in_progress" else None
+    )
+    step = form.integer("step", low=1, high=3) if status == "in_progress" else None
+    if status and (status != goal.get("status") or (step is not None and step != goal.get("step"))):
+        body["status"] = status
+        if step is not None:
+            body["step"] = step
+    return body
+
+
+def goal_in_one_place_api_fields(form: Form) -> dict[str, str]:
+    return {**goal_api_fields(form), **SCORE_API_FIELDS, "status": "status", "step": "step", "score": "now"}
 
 
 STATUS_LABELS = {"status": W.STATUS, "step": W.STATUS}

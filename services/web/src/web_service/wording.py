@@ -249,6 +249,71 @@ OVERVIEW_SAVED = "Overblikket er gemt."
 PLAN_KINDS = {"adult": "Voksne (SEL § 141)", "child": "Børn og unge (SEL § 140)", "unified": "Én plan"}
 PLAN_STATUS = {"draft": "Kladde", "active": "Aktiv", "closed": "Lukket"}
 
+# --- the meeting mode (one shared screen) ---------------------------------------------------------------------------
+MEETING_MODE = "Mødetilstand"
+MODE_START = "Start mødetilstand"
+MODE_START_HINT = (
+    "Til den fælles skærm på mødet: dagsordenen i siden, ét punkt ad gangen, referatet ved siden af."
+)
+MODE_LEAVE = "Forlad mødetilstand"
+MODE_AGENDA = "Mødets dagsorden"
+MODE_PART_OF = "Punkt {n} af {total}"
+MODE_CONSENTS = "Samtykker"
+MODE_DETAILS = "Plandetaljer: lovgrundlag og gyldighed"
+MODE_PREVIOUS = "Forrige"
+MODE_NEXT = "Næste"
+MODE_WRITTEN = "skrevet i referatet"
+MODE_SCORED = "scoret i dag"
+MODE_CURRENT = "du er her"
+MODE_OWN_WORDS = "Borgerens egne ord"
+MODE_MINUTES_FOR = "Referat: {topic}"
+MODE_AIM = "Det skal punktet føre til"
+MODE_DECISION = "Beslutning og hvem gør hvad"
+MODE_TASKS = "Opgaver aftalt under punktet"
+MODE_TASKS_UNDER = "Opgaver aftalt under «{topic}»"
+MODE_SAVE_MINUTES = "Gem i referatet"
+MODE_MINUTES_READ_ONLY = "Mødelederens enhed og den ansvarlige myndighed skriver referatet."
+MODE_MINUTES_STALE = (
+    "En anden har skrevet i referatet til dette punkt, mens du skrev. Det, du skrev, står stadig i felterne. "
+    "Se punktets referat, som det er gemt nu, og gem igen."
+)
+MODE_MINUTES_NOW = "Gemt nu"
+MODE_ATTENDANCE = "Hvem deltager i mødet"
+MODE_PARTICIPANTS = "Deltagere"
+MODE_GOAL = "Målet"
+MODE_GOAL_FIELDS = "Målets overskrift, beskrivelse og temaer"
+MODE_LADDER_HINT = "Ét delmål pr. linje, første trin øverst. Sæt [x] foran et trin, der er nået."
+MODE_SCORE_TODAY = "Scoring i dag, sammen med borgeren"
+MODE_SCORE_TODAY_HINT = "Lad felterne stå tomme, hvis målet ikke scores i dag."
+MODE_LAST_SCORE = "Sidst scoret {date}:"
+MODE_NO_SCORE_YET = "Målet er ikke scoret endnu."
+MODE_AGREE = "Er borgeren enig i scoren?"
+MODE_AGREE_YES = "Ja, vi er enige"
+MODE_AGREE_NO = "Nej, borgeren er uenig"
+MODE_AGREE_HINT = (
+    "Kan I ikke blive enige, gemmes jeres score, og borgerens egen score og syn noteres ved siden af."
+)
+MODE_STATUS = "Målets status"
+MODE_STATUS_UNCHANGED = "Uændret ({status})"
+MODE_SAVE_GOAL = "Gem målet"
+MODE_FOLLOW_UP = "Opfølgning på målet"
+MODE_FOLLOW_UP_HINT = "Hvad I talte om, og hvordan det går. Gemmes med dagens dato og dit navn."
+MODE_NEW_GOAL_INTRO = "Et nyt mål. Når det er gemt, scorer I det sammen med borgeren på målets egen side."
+MODE_PURPOSE_INTRO = "Hvorfor mødet holdes, og hvad borgeren selv er optaget af."
+MODE_STATUS_OPEN_TASKS = "Åbne opgaver"
+MODE_STATUS_PAST = "Tidligere møder"
+MODE_STATUS_NO_TASKS = "Der er ingen åbne opgaver."
+MODE_NEXT_SCHEDULE = "Indkald til næste møde"
+MODE_NEXT_UPCOMING = "Allerede indkaldt"
+MODE_SUMMARY_INTRO = "Det, der er aftalt på mødet, og hvem der har ansvaret. Til sidst sendes referatet ud."
+MODE_SUMMARY_NOTHING = "Der er ikke skrevet noget i referatet endnu."
+MODE_PUBLISH_HINT = (
+    "Referatet sendes til borgeren og til de deltagere, hvis enhed borgeren har givet samtykke til at modtage "
+    "referater. Derefter kan det ikke ændres."
+)
+MODE_PUBLISHED = "Referatet er sendt ud {at}. Det kan ikke ændres."
+MODE_GOALS_UNDER = "Målene"
+
 # --- actors and the network map -----------------------------------------------------------------------------------
 NETWORK = "Samarbejdspartnere"
 NETWORK_MAP = "Netværkskort"

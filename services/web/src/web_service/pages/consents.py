@@ -13,6 +13,7 @@ from borgerplan_rules.workdays import today
 from web_service import wording as W
 from web_service.forms import Form, iso
 from web_service.gateway import ApiProblem
+from web_service.pages.meeting_mode import mode_page
 from web_service.pages.plan import checked_id, current_plan, plan_view, units_for, working_page
 from web_service.units import UnitDirectory
 from web_service.web import Ctx, PostedForm, Staff, redirect
@@ -169,9 +170,20 @@ async def consents(citizen_id: str, ctx: Staff) -> Response:
 async def register_consent(citizen_id: str, ctx: Staff, form: PostedForm) -> Response:
     citizen_id = checked_id(citizen_id)
     on_meeting_page = form.get("back") == "netvaerksmoede"
+    in_meeting_mode = form.get("back").startswith("moedetilstand:")
+    meeting_id = checked_id(form.get("back").removeprefix("moedetilstand:")) if in_meeting_mode else ""
     body = consent_body(form, citizen_id)
 
     async def again(status: int, shown: dict[str, Any] | None = None) -> Response:
+        if in_meeting_mode:
+            return await mode_page(
+                ctx,
+                meeting_id,
+                "samtykker",
+                forms={"consent-new": form},
+                status=status,
+                consent_preview=shown,
+            )
         if on_meeting_page:
             return await working_page(
                 ctx, citizen_id, forms={"consent-new": form}, status=status, consent_preview=shown
@@ -194,6 +206,8 @@ async def register_consent(citizen_id: str, ctx: Staff, form: PostedForm) -> Res
             raise
         form.apply_problem(problem, CONSENT_API_FIELDS, fallback="grantee_unit")
         return await again(422)
+    if in_meeting_mode:
+        return redirect(f"/moeder/{meeting_id}/moedetilstand/samtykker?ok=consent_registered")
     if on_meeting_page:
         return redirect(f"/borgere/{citizen_id}/netvaerksmoede?ok=consent_registered#samtykker")
     return redirect(f"/borgere/{citizen_id}/samtykker?ok=consent_registered")

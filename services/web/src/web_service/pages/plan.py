@@ -242,6 +242,7 @@ async def working_page(
         consents=(view or {}).get("consent_summary") or [],
         consent_column=consent_column(view, plan, ctx.may),
         consent_preview=consent_preview,
+        upcoming=split_meetings((view or {}).get("meetings") or [])[0],
     )
 
 

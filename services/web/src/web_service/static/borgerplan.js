@@ -1,6 +1,6 @@
 // Borgerplan: the little the pages do with script. Everything works without it; with it, a part refreshed by
 // htmx keeps the keyboard focus where the person needs it: the error summary, else the message that it was saved,
-// else the refreshed part's heading.
+// else the refreshed part's heading (the meeting mode's part, when it is one).
 (function () {
   "use strict";
 
@@ -22,6 +22,7 @@
     if (root.id === "consent-preview" || (root.closest && root.closest(".bp-preview"))) return;
     focus(root.querySelector("[data-error-summary]")) ||
       focus(root.querySelector(".alert-success")) ||
+      focus(root.querySelector("[data-part-heading]")) ||
       focus(root.querySelector("h2"));
   });
 })();
