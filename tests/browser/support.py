@@ -167,6 +167,21 @@ class Person:
                 self.page.keyboard.press("Enter")
         self.page.wait_for_load_state()
 
+    def follow(self, selector: str) -> None:
+        """Follow a link with the keyboard: to the next page, or, with htmx, to the part it refreshes."""
+        self.tab_to(selector)
+        by_htmx = self.page.evaluate("() => !!(window.htmx && document.activeElement.hasAttribute('hx-get'))")
+        if by_htmx:
+            with self.page.expect_event("console", predicate=lambda m: m.text == "bp:settled"):
+                self.page.evaluate(
+                    """() => document.addEventListener('htmx:afterSettle', () => console.log('bp:settled'), {once: true})"""
+                )
+                self.page.keyboard.press("Enter")
+        else:
+            with self.page.expect_navigation():
+                self.page.keyboard.press("Enter")
+        self.page.wait_for_load_state()
+
     def text(self) -> str:
         return self.page.inner_text("body")
 

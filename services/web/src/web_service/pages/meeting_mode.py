@@ -180,8 +180,9 @@ async def mode_page(
         consent_preview=consent_preview,
         upcoming=[m for m in upcoming if m.get("meeting_id") != meeting_id],
         past=[m for m in past if m.get("meeting_id") != meeting_id],
-        item_titles={p.item_id: p.title for p in all_parts if p.item is not None and p.decides},
-        flexible_title=next((p.item["topic"] for p in all_parts if p.kind == "goal" and p.item), W.GOALS),
+        item_titles={
+            p.item_id: p.title if p.decides else W.MODE_GOALS_UNDER for p in all_parts if p.item is not None
+        },
         mode_url=lambda key, ok=None: mode_url(meeting_id, key, ok),
     )
 
