@@ -271,7 +271,9 @@ MODE_AIM = "Det skal punktet føre til"
 MODE_DECISION = "Beslutning og hvem gør hvad"
 MODE_TASKS = "Opgaver aftalt under punktet"
 MODE_GOAL_TASKS = "Opgaver aftalt om målene"
-MODE_GOAL_TASKS_HINT = "Listen er fælles for alle målene. Det, der aftales om det enkelte mål, skrives i målets aftaler."
+MODE_GOAL_TASKS_HINT = (
+    "Listen er fælles for alle målene. Det, der aftales om det enkelte mål, skrives i målets aftaler."
+)
 MODE_NO_LADDER = "Ingen delmål endnu. Skriv dem i «Delmål (måltrappen)» nedenfor."
 MODE_SUMMARY_GOALS = "Målene i dag"
 MODE_SAVE_MINUTES = "Gem i referatet"
