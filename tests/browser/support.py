@@ -156,21 +156,16 @@ class Person:
             """() => { const f = document.activeElement.form;
                        return !!(window.htmx && f && f.hasAttribute('hx-post') && !f.hasAttribute('hx-trigger')); }"""
         )
-        if by_htmx:
-            with self.page.expect_event("console", predicate=lambda m: m.text == "bp:settled"):
-                self.page.evaluate(
-                    """() => document.addEventListener('htmx:afterSettle', () => console.log('bp:settled'), {once: true})"""
-                )
-                self.page.keyboard.press("Enter")
-        else:
-            with self.page.expect_navigation():
-                self.page.keyboard.press("Enter")
-        self.page.wait_for_load_state()
+        self._press_enter(by_htmx)
 
     def follow(self, selector: str) -> None:
         """Follow a link with the keyboard: to the next page, or, with htmx, to the part it refreshes."""
         self.tab_to(selector)
-        by_htmx = self.page.evaluate("() => !!(window.htmx && document.activeElement.hasAttribute('hx-get'))")
+        self._press_enter(
+            self.page.evaluate("() => !!(window.htmx && document.activeElement.hasAttribute('hx-get'))")
+        )
+
+    def _press_enter(self, by_htmx: bool) -> None:
         if by_htmx:
             with self.page.expect_event("console", predicate=lambda m: m.text == "bp:settled"):
                 self.page.evaluate(

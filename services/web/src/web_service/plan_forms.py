@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from borgerplan_rules.access import PROFESSIONAL_KINDS
+from borgerplan_rules.workdays import today
 from web_service import wording as W
 from web_service.forms import Form, iso
 
@@ -343,6 +344,24 @@ def status_body(form: Form) -> dict[str, Any]:
 def follow_up_body(form: Form) -> dict[str, Any]:
     day = form.date("date", required=True)
     return {"date": iso(day), "text": form.text("text", required=True, max_length=4000)}
+
+
+# --- consents -----------------------------------------------------------------------------------------------------
+
+
+def new_consent(**values: Any) -> Form:
+    """A new consent's form as it starts: general information, to see the plan, be invited and receive minutes,
+    valid from today; ``values`` change that."""
+    return Form(
+        values={
+            "categories": ["general"],
+            "purposes": ["view_plan", "meeting_invitation", "receive_minutes"],
+            "form_kind": "written",
+            "basis": "consent",
+            "valid_from": today().isoformat(),
+            **values,
+        }
+    )
 
 
 # --- actors ---------------------------------------------------------------------------------------------------------

@@ -283,7 +283,6 @@ MODE_MINUTES_STALE = (
     "Se punktets referat, som det er gemt nu, og gem igen."
 )
 MODE_MINUTES_NOW = "Gemt nu"
-MODE_ATTENDANCE = "Hvem deltager i mødet"
 MODE_PARTICIPANTS = "Deltagere"
 MODE_GOAL = "Målet"
 MODE_GOAL_FIELDS = "Målets overskrift, beskrivelse og temaer"

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from borgerplan_rules.workdays import today
+from web_service import plan_forms as F
 from web_service import wording as W
 from web_service.forms import Form, iso
 from web_service.gateway import ApiProblem
@@ -125,18 +125,7 @@ async def consents_page(
     units = units_for(ctx, plan)
     consents = listed.data if isinstance(listed.data, list) else []
     forms = dict(forms or {})
-    forms.setdefault(
-        "consent-new",
-        Form(
-            values={
-                "categories": ["general"],
-                "purposes": ["view_plan"],
-                "form_kind": "written",
-                "basis": "consent",
-                "valid_from": today().isoformat(),
-            }
-        ),
-    )
+    forms.setdefault("consent-new", F.new_consent(purposes=["view_plan"]))
     for consent in consents:
         cid = consent["consent_id"]
         forms.setdefault(

@@ -24,7 +24,7 @@ from web_service import plan_forms as F
 from web_service import wording as W
 from web_service.forms import Form
 from web_service.gateway import ApiProblem, ApiResponse
-from web_service.pages.meetings import task_units
+from web_service.pages.meetings import publish, read_tasks, rows_in, task_fields, task_units
 from web_service.pages.plan import (
     Again,
     Stale,
@@ -35,6 +35,7 @@ from web_service.pages.plan import (
     goal_pictures,
     legal_bases,
     plan_view,
+    prefilled,
     send,
     split_meetings,
     units_for,
@@ -55,13 +56,6 @@ async def _meeting(ctx: Ctx, meeting_id: str) -> tuple[dict[str, Any], str]:
     return meeting, answer.etag or f'"{meeting.get("version", 0)}"'
 
 
-def _prefilled(values: dict[str, Any], etag: str, base: str | None = None) -> Form:
-    form = Form.of(values)
-    form.values["etag"] = etag
-    form.values["base"] = base if base is not None else F.encode_base(values)
-    return form
-
-
 def minutes_form(meeting: dict[str, Any], part: MP.Part, etag: str) -> Form:
     minutes = meeting.get("minutes")
     values: dict[str, Any] = {"decision": MP.decision_of(minutes, part.item_id)}
@@ -75,7 +69,7 @@ def minutes_form(meeting: dict[str, Any], part: MP.Part, etag: str) -> Form:
         ]
         values["citizen_attended"] = "on" if (minutes or {}).get("citizen_attended", True) else ""
         values["citizen_briefed_by"] = (minutes or {}).get("citizen_briefed_by") or ""
-    return _prefilled(values, etag, MP.encode(MP.part_minutes(minutes, part.item_id)))
+    return prefilled(values, etag, MP.encode(MP.part_minutes(minutes, part.item_id)))
 
 
 def goal_form(goal: dict[str, Any], etag: str) -> Form:
@@ -86,7 +80,7 @@ def goal_form(goal: dict[str, Any], etag: str) -> Form:
         "scale": F.score_values(goal)["scale"],
         "citizen_disagrees": "no",
     }
-    form = _prefilled(values, etag, F.encode_base(F.goal_values(goal)))
+    form = prefilled(values, etag, F.encode_base(F.goal_values(goal)))
     return form
 
 
@@ -123,28 +117,16 @@ async def mode_page(
             forms.setdefault("followup", Form(values={"date": today().isoformat()}))
         forms.setdefault("goal-new", Form(values={"category": "general"}))
         overview = F.overview_values(plan, set(listed))
-        forms.setdefault("overview", _prefilled(overview, plan_etag))
-        forms.setdefault("details", _prefilled(overview, plan_etag))
+        forms.setdefault("overview", prefilled(overview, plan_etag))
+        forms.setdefault("details", prefilled(overview, plan_etag))
         forms.setdefault("actor-new", Form(values={"kind": "provider", "in_contact": "on"}))
-    forms.setdefault(
-        "consent-new",
-        Form(
-            values={
-                "categories": ["general"],
-                "purposes": ["view_plan", "meeting_invitation", "receive_minutes"],
-                "form_kind": "oral",
-                "recorded_by": str(ctx.caller.get("name") or ""),
-                "basis": "consent",
-                "valid_from": today().isoformat(),
-            }
-        ),
-    )
+    # given at the meeting: orally, noted by the person at the keyboard
+    recorded_by = str(ctx.caller.get("name") or "")
+    forms.setdefault("consent-new", F.new_consent(form_kind="oral", recorded_by=recorded_by))
     minutes = meeting.get("minutes")
     task_rows = max(
         len(MP.tasks_of(minutes, part.item_id)) + TASK_ROWS_EXTRA,
-        max(
-            (int(k.split("-")[1]) + 1 for k in forms.get("minutes", Form()).values if _task_key(k)), default=0
-        ),
+        rows_in(forms.get("minutes", Form()), "task-"),
     )
     upcoming, past = split_meetings(view.get("meetings") or [])
     citizen = view.get("citizen") or {}
@@ -187,11 +169,6 @@ async def mode_page(
     )
 
 
-def _task_key(key: str) -> bool:
-    parts = key.split("-")
-    return len(parts) == 3 and parts[0] == "task" and parts[1].isdigit()
-
-
 def _done(all_parts: list[MP.Part], meeting: dict[str, Any]) -> set[str]:
     """The parts with something written: a decision or tasks, or a goal scored today."""
     minutes, day = meeting.get("minutes"), today()
@@ -228,26 +205,6 @@ async def show_part(meeting_id: str, part: str, ctx: Staff) -> Response:
 # --- the minutes, part by part ---------------------------------------------------------------------------------
 
 
-def _read_tasks(form: Form) -> list[dict[str, Any]]:
-    tasks = []
-    rows = [int(k.split("-")[1]) for k in form.values if _task_key(k)]
-    for i in range(max(rows, default=-1) + 1):
-        what = form.text(f"task-{i}-what", max_length=1000)
-        unit = form.text(f"task-{i}-unit", max_length=200)
-        due_text = form.get(f"task-{i}-due").strip()
-        if not (what or due_text):
-            continue
-        if not what:
-            form.add_error(f"task-{i}-what", W.E_REQUIRED)
-        if not unit:
-            form.add_error(f"task-{i}-unit", W.E_TASK_RESPONSIBLE)
-        due = form.date(f"task-{i}-due", required=True)
-        tasks.append(
-            {"what": what, "responsible_unit": unit, "due": due.isoformat() if due else None, "row": i}
-        )
-    return tasks
-
-
 @router.post("/moeder/{meeting_id}/moedetilstand/{part_key}/referat")
 async def write_minutes(meeting_id: str, part_key: str, ctx: Staff, form: PostedForm) -> Response:
     """This part's decision and tasks (and, at the welcome, who attended) into the minutes as they are stored."""
@@ -265,7 +222,7 @@ async def write_minutes(meeting_id: str, part_key: str, ctx: Staff, form: Posted
         if part.decides
         else MP.decision_of(meeting.get("minutes"), part.item_id)
     )
-    tasks = _read_tasks(form)
+    tasks = read_tasks(form)
     attendance, citizen = None, None
     if part.kind == "welcome":
         attended = set(form.getlist("attended"))
@@ -296,32 +253,19 @@ async def write_minutes(meeting_id: str, part_key: str, ctx: Staff, form: Posted
         if problem.status not in (403, 409, 422, 428):
             raise
         fields = {"citizen_briefed_by": "citizen_briefed_by", "decisions": "decision", "minutes": "decision"}
-        for n, row in enumerate(rows):
-            fields |= {f"tasks.{kept + n}": f"task-{row}-what", f"tasks.{kept + n}.due": f"task-{row}-due"}
-            fields[f"tasks.{kept + n}.responsible_unit"] = f"task-{row}-unit"
+        fields.update(task_fields(rows, kept))
         form.apply_problem(problem, fields, fallback="decision")
         return await again({"minutes": form}, {}, 422)
     return redirect(mode_url(meeting_id, part_key, "minutes_saved"))
 
 
 @router.post("/moeder/{meeting_id}/moedetilstand/opsummering/udsend")
-async def publish(meeting_id: str, ctx: Staff, form: PostedForm) -> Response:
+async def publish_minutes(meeting_id: str, ctx: Staff, form: PostedForm) -> Response:
     meeting_id = checked_id(meeting_id)
-    try:
-        await ctx.api.post(
-            f"/meetings/{meeting_id}/minutes/publication", {}, if_match=form.get("etag") or None
-        )
-    except ApiProblem as problem:
-        if problem.status not in (409, 412, 422, 428):
-            raise
-        refused = Form()
-        if problem.status == 412:
-            refused.general.append(W.STALE_TEXT)
-        else:
-            refused.apply_problem(problem, {})
-        return await mode_page(
-            ctx, meeting_id, "opsummering", forms={"publish": refused}, status=problem.status
-        )
+    refused = await publish(ctx, meeting_id, form.get("etag"))
+    if refused is not None:
+        status = int(refused.get("status"))
+        return await mode_page(ctx, meeting_id, "opsummering", forms={"publish": refused}, status=status)
     return redirect(mode_url(meeting_id, "opsummering", "minutes_published"))
 
 

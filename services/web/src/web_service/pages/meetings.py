@@ -177,6 +177,7 @@ def minutes_values(meeting: dict[str, Any]) -> dict[str, Any]:
         values[f"task-{i}-what"] = task.get("what", "")
         values[f"task-{i}-unit"] = task.get("responsible_unit") or ""
         values[f"task-{i}-due"] = str(task.get("due") or "")
+        values[f"task-{i}-item"] = task.get("item_id") or ""
     return values
 
 
@@ -207,7 +208,7 @@ async def _meeting_page(
     forms.setdefault("agenda", Form(values={"minutes": "10"}))
     task_rows = max(
         len(((meeting.get("minutes") or {}).get("tasks")) or []) + TASK_ROWS_EXTRA,
-        _rows(minutes_form, "task-"),
+        rows_in(minutes_form, "task-"),
     )
     units = units_for(ctx, plan).with_actors(
         [{"unit": p.get("unit"), "unit_name": p.get("name")} for p in meeting.get("participants") or []]
@@ -232,6 +233,55 @@ async def _meeting_page(
     )
 
 
+def read_tasks(form: Form) -> list[dict[str, Any]]:
+    """The task rows of a minutes form (``task-<n>-what``, ``-unit``, ``-due`` and the item it was agreed under,
+    ``-item``), each checked, with the ``row`` it came from; a row left empty is no task."""
+    tasks = []
+    for i in range(rows_in(form, "task-")):
+        what = form.text(f"task-{i}-what", max_length=1000)
+        unit = form.text(f"task-{i}-unit", max_length=200)
+        due_text = form.get(f"task-{i}-due").strip()
+        if not (what or due_text):
+            continue
+        if not what:
+            form.add_error(f"task-{i}-what", W.E_REQUIRED)
+        if not unit:
+            form.add_error(f"task-{i}-unit", W.E_TASK_RESPONSIBLE)
+        due = form.date(f"task-{i}-due", required=True)
+        task = {"what": what, "responsible_unit": unit, "due": due.isoformat() if due else None, "row": i}
+        if form.get(f"task-{i}-item"):
+            task["item_id"] = form.get(f"task-{i}-item")
+        tasks.append(task)
+    return tasks
+
+
+def task_fields(rows: list[int], first: int = 0) -> dict[str, str]:
+    """The API's names for the tasks sent (from the ``first`` in its list) → the form's rows they came from."""
+    fields = {}
+    for n, row in enumerate(rows, first):
+        fields[f"tasks.{n}"] = f"task-{row}-what"
+        fields[f"tasks.{n}.due"] = f"task-{row}-due"
+        fields[f"tasks.{n}.responsible_unit"] = f"task-{row}-unit"
+    return fields
+
+
+async def publish(ctx: Ctx, meeting_id: str, etag: str | None) -> Form | None:
+    """Send the minutes out: None, or a form saying in Danish why not (already out, nothing written, stale)."""
+    try:
+        await ctx.api.post(f"/meetings/{meeting_id}/minutes/publication", {}, if_match=etag or None)
+    except ApiProblem as problem:
+        if problem.status not in (409, 412, 422, 428):
+            raise
+        refused = Form()
+        if problem.status == 412:
+            refused.general.append(W.STALE_TEXT)
+        else:
+            refused.apply_problem(problem, {})
+        refused.values["status"] = str(problem.status)
+        return refused
+    return None
+
+
 def task_units(
     meeting: dict[str, Any], plan: dict[str, Any] | None, units: UnitDirectory
 ) -> list[tuple[str, str]]:
@@ -246,7 +296,8 @@ def task_units(
     return sorted(((u, units.name(u)) for u in chosen), key=lambda pair: pair[1].casefold())
 
 
-def _rows(form: Form, prefix: str) -> int:
+def rows_in(form: Form, prefix: str) -> int:
+    """How many numbered rows (``<prefix><n>-…``) a form has."""
     indexes = [
         int(key.split("-")[1])
         for key in form.values
@@ -300,19 +351,8 @@ async def save_minutes(meeting_id: str, ctx: Staff, form: PostedForm) -> Respons
             text = form.text(key, max_length=4000)
             if text:
                 decisions.append({"item_id": key.removeprefix("decision-"), "decision": text})
-    tasks = []
-    for i in range(_rows(form, "task-")):
-        what = form.text(f"task-{i}-what", max_length=1000)
-        unit = form.text(f"task-{i}-unit", max_length=200)
-        due_text = form.get(f"task-{i}-due").strip()
-        if not (what or due_text):
-            continue
-        if not what:
-            form.add_error(f"task-{i}-what", W.E_REQUIRED)
-        if not unit:
-            form.add_error(f"task-{i}-unit", W.E_TASK_RESPONSIBLE)
-        due = form.date(f"task-{i}-due", required=True)
-        tasks.append({"what": what, "responsible_unit": unit, "due": due.isoformat() if due else None})
+    tasks = read_tasks(form)
+    rows = [t.pop("row") for t in tasks]
     if not form.ok:
         return await _meeting_page(ctx, meeting_id, {"minutes": form}, 422)
     body = {
@@ -331,8 +371,7 @@ async def save_minutes(meeting_id: str, ctx: Staff, form: PostedForm) -> Respons
         if problem.status not in (403, 409, 422, 428):
             raise
         fields = {"citizen_briefed_by": "citizen_briefed_by", "attendance": "citizen_attended"}
-        fields.update({f"tasks.{i}": f"task-{i}-what" for i in range(len(tasks))})
-        fields.update({f"tasks.{i}.due": f"task-{i}-due" for i in range(len(tasks))})
+        fields.update(task_fields(rows))
         form.apply_problem(problem, fields, fallback="citizen_briefed_by")
         return await _meeting_page(ctx, meeting_id, {"minutes": form}, 422)
     return redirect(f"/moeder/{meeting_id}?ok=minutes_saved#referat")
@@ -341,18 +380,9 @@ async def save_minutes(meeting_id: str, ctx: Staff, form: PostedForm) -> Respons
 @router.post("/moeder/{meeting_id}/udsend")
 async def publish_minutes(meeting_id: str, ctx: Staff, form: PostedForm) -> Response:
     meeting_id = checked_id(meeting_id)
-    try:
-        await ctx.api.post(
-            f"/meetings/{meeting_id}/minutes/publication", {}, if_match=form.get("etag") or None
-        )
-    except ApiProblem as problem:
-        if problem.status not in (409, 412, 422, 428):
-            raise
-        page_form = Form()
-        page_form.general.append(
-            W.STALE_TEXT if problem.status == 412 else W.E_NOT_ALLOWED_NOW.format(detail=problem.detail)
-        )
-        return await _meeting_page(ctx, meeting_id, {"publish": page_form}, problem.status)
+    refused = await publish(ctx, meeting_id, form.get("etag"))
+    if refused is not None:
+        return await _meeting_page(ctx, meeting_id, {"publish": refused}, int(refused.get("status")))
     return redirect(f"/moeder/{meeting_id}?ok=minutes_published#referat")
 
 

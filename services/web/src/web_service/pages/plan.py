@@ -11,7 +11,6 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from borgerplan_rules.workdays import today
 from web_service import pdf, pictures
 from web_service import plan_forms as F
 from web_service import wording as W
@@ -192,12 +191,12 @@ async def working_page(
     if plan is not None:
         etag = etag_of(plan)
         overview = F.overview_values(plan, set(listed))
-        forms.setdefault("overview", _prefilled(overview, etag))
+        forms.setdefault("overview", prefilled(overview, etag))
         for goal in plan.get("goals") or []:
             gid = goal["goal_id"]
-            forms.setdefault(f"goal-{gid}", _prefilled(F.goal_values(goal), etag))
-            forms.setdefault(f"score-{gid}", _prefilled(F.score_values(goal), etag))
-            forms.setdefault(f"status-{gid}", _prefilled(F.status_values(goal), etag))
+            forms.setdefault(f"goal-{gid}", prefilled(F.goal_values(goal), etag))
+            forms.setdefault(f"score-{gid}", prefilled(F.score_values(goal), etag))
+            forms.setdefault(f"status-{gid}", prefilled(F.status_values(goal), etag))
             forms.setdefault(f"followup-{gid}", Form())
     else:
         forms.setdefault(
@@ -206,18 +205,7 @@ async def working_page(
         )
     forms.setdefault("goal-new", Form(values={"category": "general"}))
     forms.setdefault("actor-new", Form(values={"kind": "provider", "in_contact": "on"}))
-    forms.setdefault(
-        "consent-new",
-        Form(
-            values={
-                "categories": ["general"],
-                "purposes": ["view_plan", "meeting_invitation", "receive_minutes"],
-                "form_kind": "written",
-                "basis": "consent",
-                "valid_from": today().isoformat(),
-            }
-        ),
-    )
+    forms.setdefault("consent-new", F.new_consent())
     citizen = (view or {}).get("citizen") or await known_citizen(ctx, citizen_id)
     return ctx.render(
         "network_meeting.html",
@@ -246,10 +234,12 @@ async def working_page(
     )
 
 
-def _prefilled(values: dict[str, Any], etag: str) -> Form:
+def prefilled(values: dict[str, Any], etag: str, base: str | None = None) -> Form:
+    """A form showing what is stored, with the ETag it was read at and what it showed (``base``, by default the
+    values themselves), so a stale save can say what changed meanwhile."""
     form = Form.of(values)
     form.values["etag"] = etag
-    form.values["base"] = F.encode_base(values)
+    form.values["base"] = base if base is not None else F.encode_base(values)
     return form
 
 
