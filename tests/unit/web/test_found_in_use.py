@@ -137,3 +137,28 @@ def test_the_chart_legend_names_only_the_series_it_draws() -> None:
     legend = svg[svg.rindex("<g ") :]
     assert W.CHART_NOW in legend and W.CHART_EXPECTED in legend
     assert W.CHART_CITIZEN not in legend
+
+
+def test_no_persons_label_runs_into_a_groups_label_on_the_map() -> None:
+    """Two people in every group, as a busy network has: their labels (estimated at the font's width) stay clear
+    of the groups' names around the map."""
+    people = [
+        {"name": f"Person {c[:4]} {i}", "role": "Rådgiver", "network_category": c, "in_contact": True}
+        for c in pictures.MAP_CATEGORIES
+        for i in (1, 2)
+    ]
+    network = pictures.network_map("Peter Hansen", people)
+
+    def box(x: float, y: float, anchor: str, width: float, lines: int, size: float) -> tuple[float, ...]:
+        left = x - width if anchor == "end" else (x - width / 2 if anchor == "middle" else x)
+        return left, y - size, left + width, y + network.line * (lines - 1) + 4
+
+    def meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    groups = [box(s.label_x, s.label_y, s.text_anchor, len(s.label) * 10.5, 1, 19) for s in network.sectors]
+    for sector in network.sectors:
+        for actor in sector.actors:
+            width = max(len(actor.name), len(actor.role)) * 9.0
+            label = box(actor.label_x, actor.label_y, actor.anchor, width, 2, 16)
+            assert not any(meet(label, group) for group in groups), f"{actor.name} runs into a group's name"

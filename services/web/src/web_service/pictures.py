@@ -29,8 +29,9 @@ MAP_CATEGORIES = (
 MAP_WIDTH, MAP_HEIGHT = 1160, 780
 MAP_CX, MAP_CY = 580, 390
 CITIZEN_R = 64
-ACTOR_RING = (175, 285)  # the radii actors are placed between
-LABEL_R = 345
+ACTOR_RING = (165, 260)  # the radii actors are placed between (their labels stay inside the sector labels)
+LABEL_R = 365
+LABEL_RX = 420  # the groups' names sit on an ellipse: wider than high, so those to the sides clear the people's labels
 DOT_R = 11
 LINE = 19  # the height of a label's line (font 16)
 NAME_LINE = 21  # the height of a line of the citizen's name (font 17)
@@ -87,6 +88,11 @@ def _point(angle_deg: float, radius: float) -> tuple[float, float]:
     return MAP_CX + radius * math.cos(rad), MAP_CY + radius * math.sin(rad)
 
 
+def _label_point(angle_deg: float) -> tuple[float, float]:
+    rad = math.radians(angle_deg - 90)
+    return MAP_CX + LABEL_RX * math.cos(rad), MAP_CY + LABEL_R * math.sin(rad)
+
+
 def _anchor(x: float) -> str:
     if x < MAP_CX - 40:
         return "end"
@@ -106,7 +112,7 @@ def network_map(citizen_name: str, actors: list[dict[str, Any]], units: Any = No
     for index, category in enumerate(MAP_CATEGORIES):
         start = index * span - span / 2
         middle = index * span
-        lx, ly = _point(middle, LABEL_R)
+        lx, ly = _label_point(middle)
         bx1, by1 = _point(start, CITIZEN_R + 12)
         bx2, by2 = _point(start, LABEL_R - 25)
         sector = MapSector(
