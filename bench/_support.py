@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -18,16 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import aiohttp
 
-import aiohttp  # noqa: E402
-from tests.support.servers import SCRIPT, Servers, discover  # noqa: E402
-from tests.support.system import System, running_system  # noqa: E402
-
-from borgerplan_cli.stack import join_cpu_group, niceness_counts  # noqa: E402
-from borgerplan_plumbing.settings import Settings  # noqa: E402
+from borgerplan_cli.servers import Servers, discover, start_local
+from borgerplan_cli.stack import ROOT, free_port, join_cpu_group, niceness_counts, servers_script
+from borgerplan_cli.system import System, running_system
+from borgerplan_plumbing.settings import Settings
 
 T = TypeVar("T")
 
@@ -88,26 +82,17 @@ class BenchServers:
 
     servers: Servers
     kind: str  # "own": an instance started for this run; "tests": the tests' shared instance
-    data_dir: Path | None  # the instance's data folder (run/*.pid); None when they are not local processes
-    postgres_url: str | None
+
+    @property
+    def postgres_url(self) -> str | None:
+        """The PostgreSQL under FerretDB; None when the servers are not the project's local ones."""
+        return self.servers.postgres_url
 
     def pids(self) -> dict[str, int]:
         """The local servers' main processes: postgres (the postmaster), ferretdb, kafka."""
-        found: dict[str, int] = {}
-        if self.data_dir is None:
-            return found
-        for name in ("postgres", "ferretdb", "kafka"):
-            pid_file = self.data_dir / "run" / f"{name}.pid"
-            if pid_file.exists():
-                found[name] = int(pid_file.read_text().strip())
-        return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+        return {
+            n: pid for n, pid in self.servers.local_pids.items() if n in ("postgres", "ferretdb", "kafka")
+        }
 
 
 @contextmanager
@@ -117,47 +102,28 @@ def bench_servers(kind: str = "own") -> Iterator[BenchServers]:
     the CPU but not the database, and the servers' idle CPU is this system's own. ``tests``: the tests' instance
     (``deploy/local/test-servers.env``), as the tests find it."""
     if kind == "tests":
-        servers = discover()
-        data_dir, postgres_url = None, None
-        if servers.origin == "local-script" and servers._script_env is not None:
-            data_dir = Path(servers._script_env["BORGERPLAN_DATA_DIR"])
-            postgres_url = _script_env_value(servers._script_env, "BORGERPLAN_POSTGRES_URL")
-        yield BenchServers(servers, "tests", data_dir, postgres_url)
+        yield BenchServers(discover(), "tests")
         return
     data_dir = ROOT / ".data" / f"bench-{uuid.uuid4().hex[:6]}"
     env = {
         **os.environ,
         "BORGERPLAN_DATA_DIR": str(data_dir),
-        "BORGERPLAN_KAFKA_PORT": str(_free_port()),
-        "BORGERPLAN_KAFKA_CONTROLLER_PORT": str(_free_port()),
-        "BORGERPLAN_POSTGRES_PORT": str(_free_port()),
-        "BORGERPLAN_FERRETDB_PORT": str(_free_port()),
+        "BORGERPLAN_KAFKA_PORT": str(free_port()),
+        "BORGERPLAN_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "BORGERPLAN_POSTGRES_PORT": str(free_port()),
+        "BORGERPLAN_FERRETDB_PORT": str(free_port()),
     }
     began = time.perf_counter()
     try:
-        started = subprocess.run(
-            ["bash", str(SCRIPT), "start", "ferretdb", "kafka"],
-            check=False,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if started.returncode != 0:
-            raise RuntimeError(f"the benchmark's own servers did not start:\n{started.stderr[-3000:]}")
+        servers = start_local(env)
         print(
             f"own servers (PostgreSQL + FerretDB + Kafka, data in {data_dir.relative_to(ROOT)}) started in "
             f"{time.perf_counter() - began:.0f} s",
             flush=True,
         )
-        servers = Servers(
-            _script_env_value(env, "KAFKA_BOOTSTRAP_SERVERS") or "",
-            _script_env_value(env, "MONGODB_URI") or "",
-            "local-script",
-            _script_env=env,
-        )
-        yield BenchServers(servers, "own", data_dir, _script_env_value(env, "BORGERPLAN_POSTGRES_URL"))
+        yield BenchServers(servers, "own")
     finally:
-        subprocess.run(["bash", str(SCRIPT), "stop"], check=False, env=env, capture_output=True)
+        subprocess.run(["bash", str(servers_script()), "stop"], check=False, env=env, capture_output=True)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -172,14 +138,6 @@ def bench_system(kind: str, env: dict[str, str]) -> Iterator[tuple[System, Bench
                 yield system, servers
         finally:
             drop_databases(servers.servers.mongodb_uri, namespace)
-
-
-def _script_env_value(env: dict[str, str], name: str) -> str | None:
-    printed = subprocess.run(
-        ["bash", str(SCRIPT), "env"], env=env, capture_output=True, text=True, check=True
-    ).stdout
-    values = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
-    return values.get(name)
 
 
 # --- CPU of processes, from /proc ---------------------------------------------------------------------------

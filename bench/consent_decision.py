@@ -12,11 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
-from _support import bench_settings, drop_databases, report
+# Run as a file (python bench/x.py), bench/ is first on the path: the benchmarks import each other as their package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._support import bench_settings, drop_databases, report
 from borgerplan_api.consent import ConsentCreate
 from borgerplan_plumbing.auth import Caller
 from borgerplan_rules.access import CitizenFacts, ConsentFacts, PlanFacts, access

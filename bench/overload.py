@@ -31,14 +31,20 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
+
+# Run as a file (python bench/x.py), bench/ is first on the path: the benchmarks import each other as their package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
-from _support import (
+
+from bench._support import (
     bench_system,
     load_note,
     percentiles,
@@ -48,8 +54,8 @@ from _support import (
     settled_note,
     wait_settled,
 )
-from seed import Api, SeededCitizen, SeededWorld, seed
-from tests.support.system import System
+from bench.seed import Api, SeededCitizen, SeededWorld, seed
+from borgerplan_cli.system import System
 
 ENV = {
     "BORGERPLAN_OUTBOX_POLL_SECONDS": "1.0",

@@ -19,16 +19,22 @@ import argparse
 import asyncio
 import html
 import re
+import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+# Run as a file (python bench/x.py), bench/ is first on the path: the benchmarks import each other as their package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import httpx
-from _support import bench_servers, drop_databases, percentiles
-from seed import cpr
-from tests.support.servers import Servers
-from tests.support.system import System, running_system
+
+from bench._support import bench_servers, drop_databases, percentiles
+from bench.seed import cpr
+from borgerplan_cli.servers import Servers
+from borgerplan_cli.system import System, running_system
 
 HOMELESS_UNIT, TREATMENT, SHELTER = "kk-hjemloeseenheden", "kk-rusmiddelenheden", "kk-herberg-sundholm"
 CONCURRENCY = 16

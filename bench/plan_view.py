@@ -23,9 +23,14 @@ import argparse
 import asyncio
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
 
-from _support import (
+# Run as a file (python bench/x.py), bench/ is first on the path: the benchmarks import each other as their package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import (
     BenchServers,
     DatabaseWatch,
     Op,
@@ -41,9 +46,9 @@ from _support import (
     wait_database_settled,
     wait_settled,
 )
-from scale import operations, process_roots, service_urls
-from seed import Api, seed
-from tests.support.system import System
+from bench.scale import operations, process_roots, service_urls
+from bench.seed import Api, seed
+from borgerplan_cli.system import System
 
 TARGET = 3.0
 WARMUP_SECONDS = 3.0

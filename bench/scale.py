@@ -35,9 +35,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import sys
 import time
+from pathlib import Path
 
-from _support import (
+# Run as a file (python bench/x.py), bench/ is first on the path: the benchmarks import each other as their package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._support import (
     BenchServers,
     Op,
     RateRun,
@@ -53,9 +58,8 @@ from _support import (
     wait_database_settled,
     wait_settled,
 )
-from seed import Api, SeededCitizen, SeededWorld, seed
-from tests.support.system import System
-
+from bench.seed import Api, SeededCitizen, SeededWorld, seed
+from borgerplan_cli.system import System
 from borgerplan_plumbing.auth import Caller, sign_caller
 from borgerplan_plumbing.settings import Settings
 

@@ -1,6 +1,6 @@
 """Fixtures shared by every test layer.
 
-Integration and e2e tests use real Kafka and a real MongoDB-wire database (see ``support/servers.py`` for
+Integration and e2e tests use real Kafka and a real MongoDB-wire database (see ``borgerplan_cli.servers`` for
 where they come from) and isolate themselves by namespace: a topic prefix and database prefix per test
 session, so runs can share one broker and one database server.
 """
@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from pymongo import AsyncMongoClient
 
+from borgerplan_cli.servers import Servers, discover
 from borgerplan_plumbing.settings import Settings
-from tests.support.servers import Servers, discover
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Each service's address in tests that route them in-process: distinct loopback addresses on the discard port, where

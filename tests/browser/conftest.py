@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Playwright, sync_playwright
 
+from borgerplan_cli.servers import Servers
+from borgerplan_cli.system import System, running_system
 from tests.browser.support import ARTIFACTS, CHROMIUM, Journal
 from tests.conftest import drop_namespace
-from tests.support.servers import Servers
-from tests.support.system import System, running_system
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -22,8 +22,8 @@ import pytest
 from playwright.sync_api import Playwright
 from pypdf import PdfReader
 
+from borgerplan_cli.system import System
 from tests.browser.support import Journal, Person
-from tests.support.system import System
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 

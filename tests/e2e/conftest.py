@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from borgerplan_cli.servers import Servers
+from borgerplan_cli.system import System, running_system
 from tests.conftest import drop_namespace
-from tests.support.servers import Servers
-from tests.support.system import System, running_system
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.support.system import System
+from borgerplan_cli.system import System
 
 pytestmark = pytest.mark.e2e
 AUTHORITY, TREATMENT = "e2e-c-myndighed", "e2e-c-rusmiddel"

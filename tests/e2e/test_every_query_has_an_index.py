@@ -21,13 +21,13 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
+from borgerplan_cli.servers import Servers
+from borgerplan_cli.system import System, running_system
 from consent_service.bootstrap import build as build_consent
 from consent_service.changes import run_expiry
 from meetings_service.bootstrap import build as build_meetings
 from meetings_service.changes import run_overdue
 from tests.conftest import drop_namespace, make_settings
-from tests.support.servers import Servers
-from tests.support.system import System, running_system
 
 pytestmark = pytest.mark.e2e
 FILLED = 1500  # documents per collection when explained: a planner prefers a scan on a handful

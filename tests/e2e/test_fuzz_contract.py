@@ -21,10 +21,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from borgerplan_cli.servers import Servers
+from borgerplan_cli.system import running_system
 from gateway_service.openapi import CONTRACT
 from tests.conftest import drop_namespace
-from tests.support.servers import Servers
-from tests.support.system import running_system
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from borgerplan_cli.system import System
 from tests.support.client import generate
-from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
 HOMELESS_UNIT, SHELTER, TREATMENT = "e2e-c-hjemloeseenheden", "e2e-c-herberg", "e2e-c-rusmiddelenheden"

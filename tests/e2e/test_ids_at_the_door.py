@@ -13,8 +13,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from borgerplan_cli.system import System
 from gateway_service.openapi import CONTRACT
-from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
 DOC: dict[str, Any] = json.loads(CONTRACT.read_text())

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from borgerplan_cli.system import System
 from borgerplan_rules.workdays import WorkingDayCalendar
 from meetings_service import domain
-from tests.support.system import System
 
 pytestmark = pytest.mark.e2e
 AUTHORITY = "e2e-pg-myndighed"

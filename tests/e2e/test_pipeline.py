@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.system import System
+from borgerplan_cli.system import System
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.support.system import System
+from borgerplan_cli.system import System
 
 pytestmark = pytest.mark.e2e
 AUTHORITY, SCHOOL = "e2e-p-myndighed", "e2e-p-skole"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from borgerplan_cli.servers import Servers
 from borgerplan_cli.stack import EDGES, niceness_counts
-from tests.support.servers import Servers
-from tests.support.system import System
+from borgerplan_cli.system import System
 
 pytestmark = pytest.mark.e2e
 

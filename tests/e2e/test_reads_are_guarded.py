@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.system import System
+from borgerplan_cli.system import System
 
 pytestmark = pytest.mark.e2e
 AUTHORITY, TREATMENT, STRANGER = "e2e-r-myndighed", "e2e-r-rusmiddel", "e2e-r-fremmed"

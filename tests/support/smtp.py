@@ -9,7 +9,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.support.system import free_port
+from borgerplan_cli.stack import free_port
 
 
 class ScriptedHandler:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -81,9 +82,18 @@ def servers(*args: str, env: Mapping[str, str] | None = None) -> str:
     return result.stdout
 
 
-def server_env() -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in servers("env").splitlines() if "=" in line)
+def server_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Where the local servers of the instance ``env`` names (default: this checkout's) are reached."""
+    pairs = (line.split("=", 1) for line in servers("env", env=env).splitlines() if "=" in line)
     return dict(pairs)
+
+
+def free_port() -> int:
+    """A TCP port on the loopback nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 @dataclass

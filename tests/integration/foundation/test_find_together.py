@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient, monitoring
 
+from borgerplan_cli.servers import Servers
 from borgerplan_plumbing.mongo import Database, Query, find_together, make_client, service_database
 from borgerplan_plumbing.settings import Settings
-from tests.support.servers import Servers
 
 pytestmark = pytest.mark.integration
 

@@ -8,11 +8,11 @@ import asyncio
 import httpx
 import pytest
 
+from borgerplan_cli.servers import Servers
 from borgerplan_contracts import topics
 from borgerplan_plumbing.settings import Settings
 from plan_service.bootstrap import build as build_plan
 from tests.support.kafka import TopicProbe
-from tests.support.servers import Servers
 from tests.support.services import running
 
 pytestmark = pytest.mark.integration

@@ -16,11 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from borgerplan_cli.stack import SERVICES, ServiceStack
+from borgerplan_cli.servers import Servers
+from borgerplan_cli.stack import SERVICES, ServiceStack, free_port
 from borgerplan_plumbing.settings import Settings
-from tests.support.servers import Servers
 from tests.support.services import caller_headers
-from tests.support.system import free_port
 
 pytestmark = pytest.mark.integration
 ROUNDS = 20

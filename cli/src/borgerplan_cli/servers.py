@@ -1,23 +1,24 @@
-"""Where the tests find Kafka and a MongoDB-wire database.
+"""Where the tests and the benchmarks find Kafka and a MongoDB-wire database.
 
 In order: the environment (``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI``), testcontainers when a Docker
 engine answers, the project's own local servers script. With ``CI=true`` a missing server fails the run.
 
 The local script runs a test instance of its own (``deploy/local/test-servers.env``: data under ``.data/test``,
 other ports), so a developer's ``make dev`` servers keep running through ``make test`` and its Kafka outage.
+Testcontainers (and the Docker client) are the test suite's dependencies, imported only when Docker answers.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "deploy" / "local" / "servers.sh"
-TEST_INSTANCE = ROOT / "deploy" / "local" / "test-servers.env"
+from borgerplan_cli import stack
+
+TEST_INSTANCE = stack.ROOT / "deploy" / "local" / "test-servers.env"
 
 
 @dataclass
@@ -25,8 +26,10 @@ class Servers:
     kafka_bootstrap_servers: str
     mongodb_uri: str
     origin: str  # "environment" | "docker" | "local-script"
-    _containers: tuple[Any, ...] = ()
-    _script_env: dict[str, str] | None = None
+    containers: tuple[Any, ...] = ()
+    # the local servers only: the environment that names their instance, and what ``servers.sh env`` printed
+    script_env: dict[str, str] | None = None
+    postgres_url: str | None = None
 
     @property
     def kafka_controllable(self) -> bool:
@@ -34,30 +37,30 @@ class Servers:
         return self.origin == "local-script"
 
     @property
-    def _data_dir(self) -> Path | None:
+    def data_dir(self) -> Path | None:
         """The local servers' data folder (only the project's own local servers have one)."""
-        return None if self._script_env is None else Path(self._script_env["BORGERPLAN_DATA_DIR"])
+        return None if self.script_env is None else Path(self.script_env["BORGERPLAN_DATA_DIR"])
 
     @property
     def postgres_log(self) -> Path | None:
         """PostgreSQL's log under FerretDB (only the project's own local servers have one to read)."""
-        return None if self._data_dir is None else self._data_dir / "logs" / "postgres.log"
+        return None if self.data_dir is None else self.data_dir / "logs" / "postgres.log"
 
     @property
     def local_pids(self) -> dict[str, int]:
         """The running servers' process ids by name (only the project's own local servers)."""
-        if self._data_dir is None:
+        if self.data_dir is None:
             return {}
-        return {pid.stem: int(pid.read_text()) for pid in (self._data_dir / "run").glob("*.pid")}
+        return {pid.stem: int(pid.read_text()) for pid in (self.data_dir / "run").glob("*.pid")}
 
     def stop_kafka(self) -> None:
-        subprocess.run(["bash", str(SCRIPT), "stop", "kafka"], check=True, env=self._script_env)
+        stack.servers("stop", "kafka", env=self.script_env)
 
     def start_kafka(self) -> None:
-        subprocess.run(["bash", str(SCRIPT), "start", "kafka"], check=True, env=self._script_env)
+        stack.servers("start", "kafka", env=self.script_env)
 
     def close(self) -> None:
-        for container in self._containers:
+        for container in self.containers:
             container.stop()
 
 
@@ -91,14 +94,14 @@ def _from_docker() -> Servers | None:
     return Servers(kafka.get_bootstrap_server(), mongo.get_connection_url(), "docker", (kafka, mongo))
 
 
-def _instance_env() -> dict[str, str]:
+def tests_instance() -> dict[str, str]:
     """The environment that points the local servers script at the tests' own instance."""
     values: dict[str, str] = {}
     for line in TEST_INSTANCE.read_text().splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             key, value = line.split("=", 1)
             values[key.strip()] = value.strip()
-    values["BORGERPLAN_DATA_DIR"] = str(ROOT / values["BORGERPLAN_DATA_DIR"])
+    values["BORGERPLAN_DATA_DIR"] = str(stack.ROOT / values["BORGERPLAN_DATA_DIR"])
     # Several checkouts on one machine (git worktrees) each run an instance of their own: the offset moves its ports.
     offset = int(os.environ.get("BORGERPLAN_TEST_PORT_OFFSET", "0"))
     for key in [k for k in values if k.endswith("_PORT")]:
@@ -106,16 +109,19 @@ def _instance_env() -> dict[str, str]:
     return {**os.environ, **values}
 
 
-def _from_local_script() -> Servers:
-    env = _instance_env()
-    # Only what the tests use: they run their own SMTP sink.
-    subprocess.run(["bash", str(SCRIPT), "start", "ferretdb", "kafka"], check=True, env=env)
-    printed = subprocess.run(
-        ["bash", str(SCRIPT), "env"], check=True, text=True, capture_output=True, env=env
-    ).stdout
-    values = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
-    return Servers(values["KAFKA_BOOTSTRAP_SERVERS"], values["MONGODB_URI"], "local-script", _script_env=env)
+def start_local(env: Mapping[str, str]) -> Servers:
+    """The local servers of the instance ``env`` names (its data folder and ports), started: PostgreSQL with
+    FerretDB, and Kafka. Not the SMTP sink: the tests and the benchmarks run their own."""
+    stack.servers("start", "ferretdb", "kafka", env=env)
+    values = stack.server_env(env)
+    return Servers(
+        values["KAFKA_BOOTSTRAP_SERVERS"],
+        values["MONGODB_URI"],
+        "local-script",
+        script_env=dict(env),
+        postgres_url=values.get("BORGERPLAN_POSTGRES_URL"),
+    )
 
 
 def discover() -> Servers:
-    return _from_environment() or _from_docker() or _from_local_script()
+    return _from_environment() or _from_docker() or start_local(tests_instance())

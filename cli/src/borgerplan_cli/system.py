@@ -1,8 +1,11 @@
-"""The five services and the pages as real processes on test ports, against the real servers, with a mail sink."""
+"""The five services and the pages as real processes on free ports, against the real servers, with a mail sink.
+
+What the end-to-end tests, the browser suite and the benchmarks run against (``running_system``), in a namespace of
+their own (topic and database prefixes), so several share one broker and one database server.
+"""
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -15,18 +18,11 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from borgerplan_cli.servers import Servers
 from borgerplan_cli.smtp_sink import MaildirHandler
-from borgerplan_cli.stack import SERVICES, ServiceStack
+from borgerplan_cli.stack import SERVICES, ServiceStack, free_port
 from borgerplan_plumbing.auth import Role, UnitKind, issue_development_token
 from borgerplan_plumbing.settings import Settings
-from tests.support.servers import Servers
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -70,7 +66,7 @@ class System:
 
     def mails(self) -> list[EmailMessage]:
         return [
-            message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
+            message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted(self.mail_dir.glob("*.eml"))
         ]
 
