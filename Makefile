@@ -3,7 +3,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 LINT_PATHS := contracts/src libs/api/src libs/plumbing/src libs/rules/src cli/src services/plan/src services/meetings/src \
 	services/consent/src services/notify/src services/gateway/src services/web/src
 
-.PHONY: setup dev test test-unit lint format stop status schemas contracts client bench
+.PHONY: setup dev test test-unit lint format stop status schemas contracts docs client bench
 
 setup:  ## install uv if missing, then the workspace (Python 3.11+, locked)
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -28,6 +28,7 @@ lint: setup  ## ruff, formatting, mypy --strict and the import contracts, as CI 
 	$(UV) run python -m borgerplan_contracts.schemas --check
 	$(UV) run python -m borgerplan_contracts.asyncapi --check
 	$(UV) run python -m gateway_service.openapi --check
+	$(UV) run python -m borgerplan_cli.architecture --check
 
 format: setup
 	$(UV) run ruff check --fix .
@@ -39,6 +40,9 @@ contracts: setup  ## regenerate the committed contracts: the events' JSON Schema
 	$(UV) run python -m borgerplan_contracts.schemas
 	$(UV) run python -m borgerplan_contracts.asyncapi
 	$(UV) run python -m gateway_service.openapi
+
+docs: setup  ## regenerate docs/architecture.md's tables from the code (routes, consumers, calls between processes)
+	$(UV) run python -m borgerplan_cli.architecture
 
 client: setup  ## generate the Python client from contracts/openapi.json into .build/client (openapi-python-client)
 	$(UV) run python -m tests.support.client
