@@ -654,8 +654,8 @@ def _owners(code: Code) -> list[str]:
     return [
         *lines,
         "",
-        f"The shared runtime (`borgerplan_plumbing.runtime`) keeps {kept} too, in the database of each service",
-        f"built on it: {on_runtime}.",
+        f"Each service built on the shared runtime (`borgerplan_plumbing.runtime`: {on_runtime}) also keeps",
+        f"{kept}, the runtime's own.",
     ]
 
 
