@@ -654,8 +654,8 @@ def _owners(code: Code) -> list[str]:
     return [
         *lines,
         "",
-        f"Each service built on the shared runtime (`borgerplan_plumbing.runtime`: {on_runtime}) also keeps",
-        f"{kept}, the runtime's own.",
+        "The shared runtime (`borgerplan_plumbing.runtime`) keeps collections of its own in the database of each",
+        f"service built on it ({on_runtime}): {kept}.",
     ]
 
 
