@@ -17,7 +17,7 @@
 #   BORGERPLAN_SERVER_NICE (5)  the servers' niceness: below the gateway's and the pages' (0) on one machine
 #   BORGERPLAN_POSTGRES_STATEMENTS=1  load pg_stat_statements (which SQL the database spends its time on)
 #   BORGERPLAN_POSTGRES_SHARED_BUFFERS (1GB)  PostgreSQL's own cache of table and index pages
-#   BORGERPLAN_FERRETDB_GOGC (400) BORGERPLAN_FERRETDB_GOMAXPROCS (1)  FerretDB's Go runtime (0016)
+#   BORGERPLAN_FERRETDB_GOGC (400) BORGERPLAN_FERRETDB_GOMAXPROCS (1)  FerretDB's Go runtime (0035)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -113,7 +113,7 @@ launch() { # name command... : detached from this shell, logging under the data 
   mkdir -p "$LOGS" "$RUN"
   : >"$LOGS/$name.log"
   # At a lower priority than the edges (the gateway and the pages, see cli/stack.py): on one machine the process
-  # that sheds load must get the CPU to refuse before the work it admitted gets more (decision 0016).
+  # that sheds load must get the CPU to refuse before the work it admitted gets more (decision 0034).
   setsid nohup nice -n "$SERVER_NICE" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
 }
@@ -123,7 +123,7 @@ launch() { # name command... : detached from this shell, logging under the data 
 # equally whatever its niceness, and PostgreSQL starts every backend in a session of its own: the servers' and the
 # services' nice 5 then count the same as the gateway's 0 (measured: two busy loops at nice 0 and 10, each in its own
 # session, got 50 % each). So the process that launches them joins one cpu cgroup of its own, where autogroups do
-# not apply and its children's niceness does (decision 0016). Elsewhere (systemd sessions, containers) the processes
+# not apply and its children's niceness does (decision 0034). Elsewhere (systemd sessions, containers) the processes
 # are in a cgroup already and nothing is done.
 join_cpu_group() { # pid... : each of them, and (servers started before this existed) their children
   local pid child group=/sys/fs/cgroup/cpu/borgerplan
@@ -484,7 +484,7 @@ start_ferretdb() {
   mkdir -p "$DATA/ferretdb/state"
   # The collector at a quarter of its default frequency: about 10 % less of FerretDB's CPU per request for 13 MB more
   # memory. One thread for Go code: FerretDB mostly waits for PostgreSQL, and on a machine shared with the services
-  # more threads cost it CPU and context switches (measured, decision 0016). The core count as
+  # more threads cost it CPU and context switches (measured, decision 0035). The core count as
   # BORGERPLAN_FERRETDB_GOMAXPROCS gives Go's default back.
   launch ferretdb env GOGC="${BORGERPLAN_FERRETDB_GOGC:-400}" GOMAXPROCS="${BORGERPLAN_FERRETDB_GOMAXPROCS:-1}" \
     "$FERRETDB_HOME/ferretdb" \

@@ -1,5 +1,5 @@
 """On one machine the edges come first: the gateway and the pages at normal priority, the services and the servers
-below them (decision 0016), and that order must hold for the kernel too, not only in ``ps``.
+below them (decision 0034), and that order must hold for the kernel too, not only in ``ps``.
 
 Where the processes share the root cpu cgroup with the kernel's autogroups on, niceness orders nothing: every
 session is weighed alike, and PostgreSQL starts each backend in a session of its own. The launchers

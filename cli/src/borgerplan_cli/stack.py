@@ -30,7 +30,7 @@ DEFAULT_PORTS = {
 # The edges (the public API and the pages) run at normal priority, the services behind them lower
 # (``BORGERPLAN_SERVICE_NICE``, default 5; the local servers likewise, ``BORGERPLAN_SERVER_NICE``). On one machine
 # every process shares the same cores: under a burst the work the gateway admitted would otherwise take the CPU it
-# needs to refuse the rest at once (decision 0016). Idle or at ordinary load it changes nothing. In a cluster each
+# needs to refuse the rest at once (decision 0034). Idle or at ordinary load it changes nothing. In a cluster each
 # has its own CPU instead. For the niceness to count, the launcher first joins the servers' cpu cgroup where the
 # kernel would otherwise weigh each session alike (``join_cpu_group``).
 EDGES = ("gateway", "web")

@@ -80,7 +80,7 @@ class Query:
 _SIDE = "__side"
 # A last stage that never binds. Without it DocumentDB plans the union as a streaming cursor, finds a second level in
 # it, logs "Query has more than 1 level with streaming mode" with the statement (in PostgreSQL's log, twice per
-# composed view) and falls back to the persisted cursor; a limit above one asks for it from the start (decision 0016).
+# composed view) and falls back to the persisted cursor; a limit above one asks for it from the start (decision 0031).
 _UNBOUNDED = 2**31 - 1
 
 

@@ -120,7 +120,7 @@ class ServiceRuntime:
         return self.db[name]
 
     def declare_indexes(self, collection: str, *indexes: IndexModel) -> None:
-        """The indexes the queries on ``collection`` need; created at start (each query has one, decision 0016)."""
+        """The indexes the queries on ``collection`` need; created at start (each query has one, decision 0031)."""
         self.indexes.setdefault(collection, []).extend(indexes)
 
     def on_startup(self, step: Startup) -> None:

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_claim_seconds: float = Field(default=30.0, gt=0)
 
-    # Load is shed, not queued (decision 0016): each process works on at most ``max_in_flight`` requests; a
+    # Load is shed, not queued (decision 0032): each process works on at most ``max_in_flight`` requests; a
     # request beyond that waits at most ``max_queue_ms`` for a slot (and only while ``max_queued`` others wait),
     # otherwise it is answered 503 with Retry-After at once. One process has one event loop: a few requests in
     # flight keep it busy while others wait on I/O; more only queue inside it, and the refusals queue behind them.
