@@ -68,14 +68,14 @@ BRIEF_NOTES: dict[tuple[str, str, str, bool], str] = {
     ): "The plan service never needs consent's state: who may see what of a plan is "
     "decided at the gateway, from the plan's own facts and consent's answer (decision 0010).",
     ("consent", "asks", "plan", True): "A consent decision that would refuse, or may lack a plan the consent "
-    "service has not heard of yet, asks the plan service for the citizen's plans (decision 0039).",
+    "service has not heard of yet, asks the plan service for the citizen's plans (decision 0007).",
     (
         "meetings",
         "asks",
         "plan",
         True,
     ): "Scheduling a meeting for a plan the meetings service has not heard of yet "
-    "asks the plan service for it (decision 0039).",
+    "asks the plan service for it (decision 0008).",
     (
         "gateway",
         "asks",

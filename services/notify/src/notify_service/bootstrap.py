@@ -22,7 +22,7 @@ from notify_service.entrypoints.http import router
 
 INDEXES = {
     "notifications": (
-        # The delivery claim's two branches (notify_service.changes.due_filter), each its own partial index: only
+        # The delivery claim's two branches (notify_service.changes.due_queries), each its own partial index: only
         # pending, or only sending, notifications are in them, so polling stays cheap as sent ones pile up.
         IndexModel(
             [("next_attempt_at", 1)], name="notification_due", partialFilterExpression={"status": "pending"}
