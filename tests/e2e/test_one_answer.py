@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
+from borgerplan_cli.system import System
 from gateway_service import openapi
-from tests.support.system import System
 from web_service import wording as W
 
 pytestmark = pytest.mark.e2e

@@ -1,8 +1,7 @@
 """Fakes only in unit tests: integration, end-to-end and browser tests (and what they share) run real parts.
 
 The README promises it; this holds it. A test outside ``tests/unit`` that stubs a transport, mocks an object or
-patches one in place is found by name. The one known exception is listed, and must still be one: when its stub is
-gone, the list fails too, so it cannot outlive the reason for it.
+patches one in place is found by name.
 """
 
 from __future__ import annotations
@@ -15,10 +14,6 @@ REAL = ("integration", "e2e", "browser", "support")
 FAKES = re.compile(
     r"\b(MockTransport|MagicMock|AsyncMock|unittest\.mock|unittest import mock|monkeypatch|TestKafkaBroker)\b"
 )
-
-# The consent service's calls to the plan service answered 503 by an httpx.MockTransport, in an integration test of
-# its read model. Issue 29's redesign of relations removes those calls (and with them this stub).
-KNOWN = {"integration/consent/test_consent_service.py"}
 
 
 def fakes_outside_unit_tests() -> dict[str, list[str]]:
@@ -35,13 +30,8 @@ def fakes_outside_unit_tests() -> dict[str, list[str]]:
     return found
 
 
-def test_no_fake_outside_the_unit_tests_but_the_known_one() -> None:
-    found = fakes_outside_unit_tests()
-    assert set(found) - KNOWN == set(), {k: v for k, v in found.items() if k not in KNOWN}
-
-
-def test_the_known_exception_is_still_one() -> None:
-    assert set(fakes_outside_unit_tests()) >= KNOWN, "the stub is gone: take it off KNOWN"
+def test_no_fake_outside_the_unit_tests() -> None:
+    assert fakes_outside_unit_tests() == {}
 
 
 def test_the_search_finds_a_fake() -> None:

@@ -25,7 +25,7 @@ import ast
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,16 +66,30 @@ BRIEF_NOTES: dict[tuple[str, str, str, bool], str] = {
         "consent",
         False,
     ): "The plan service never needs consent's state: who may see what of a plan is "
-    "decided at the gateway, from the plan's own facts and consent's answer (decision 0010).",
-    ("consent", "asks", "plan", True): "A consent decision that would refuse, or may lack a plan the consent "
-    "service has not heard of yet, asks the plan service for the citizen's plans (decision 0007).",
+    "decided by `borgerplan_rules.access`, from the plan's own facts and the citizen's consents (decision 0020).",
     (
         "meetings",
-        "asks",
+        "consumes",
         "plan",
+        False,
+    ): "Meetings keeps no copy of the plans: scheduling asks the plan service for "
+    "the plan's facts, which a write needs current (decision 0020).",
+    ("meetings", "asks", "plan", True): "Scheduling or publishing asks the plan service for the plan's facts "
+    "(decision 0020).",
+    (
+        "consent",
+        "consumes",
+        "plan",
+        False,
+    ): "Consent answers only what consents exist; relations are decided from the "
+    "plan service's facts where they are needed, so it keeps no copy of the plans (decision 0020).",
+    (
+        "notify",
+        "asks",
+        "consent",
         True,
-    ): "Scheduling a meeting for a plan the meetings service has not heard of yet "
-    "asks the plan service for it (decision 0008).",
+    ): "A notification to another unit's professional is made only while the "
+    "citizen's consents permit its purpose, read from the consent service (decision 0020).",
     (
         "gateway",
         "asks",
@@ -318,17 +332,83 @@ class Paths:
 COMPUTED = "(computed)"  # a path the code computes at run time
 
 
-def calls_in(service: str, mods: Sequence[Module]) -> tuple[list[Call], list[Call]]:
-    """The service's calls to our other processes (internal client), and to the public API (the pages)."""
+# Shared helpers in the plumbing that call the owning services on a service's behalf (the facts of who may see
+# what, the one disclosure writer): a service's call to one of them is a call to what it calls.
+SHARED_CALLERS = ("borgerplan_plumbing.access",)
+
+
+def _library_module(dotted: str) -> Module:
+    path = ROOT / "libs" / "plumbing" / "src" / Path(*dotted.split(".")).with_suffix(".py")
+    return Module(dotted, path, ast.parse(path.read_text(), str(path)))
+
+
+def shared_calls() -> dict[str, dict[str, list[Call]]]:
+    """For each shared helper module, each of its functions → the service calls it makes (through the module's own
+    other functions too)."""
+    found: dict[str, dict[str, list[Call]]] = {}
+    for dotted in SHARED_CALLERS:
+        module = _library_module(dotted)
+        direct, _ = calls_in("plumbing", [module], shared={})
+        own: dict[str, list[Call]] = {}
+        for call in direct:
+            own.setdefault(call.where.rsplit(".", 1)[-1], []).append(call)
+        names = {function.name for _, function in functions(module)}
+        uses = {
+            function.name: {
+                _name(c.func)
+                for c in ast.walk(function)
+                if isinstance(c, ast.Call) and _name(c.func) in names
+            }
+            for _, function in functions(module)
+        }
+
+        found[dotted] = {name: _reach(name, own, uses) for name in sorted(names)}
+    return found
+
+
+def _reach(
+    name: str, own: Mapping[str, list[Call]], uses: Mapping[str, set[str]], seen: frozenset[str] = frozenset()
+) -> list[Call]:
+    """The calls a function makes itself and through the functions of its module it calls."""
+    calls = list(own.get(name, []))
+    for other in sorted(uses.get(name, set()) - seen - {name}):
+        calls += _reach(other, own, uses, seen | {name})
+    return calls
+
+
+def _aliases(module: Module, shared: Mapping[str, object]) -> dict[str, str]:
+    """The names a module gives the shared helper modules (``from borgerplan_plumbing import access as owners``)."""
+    names = {}
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in shared:
+                    names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def calls_in(
+    service: str, mods: Sequence[Module], shared: Mapping[str, Mapping[str, list[Call]]] | None = None
+) -> tuple[list[Call], list[Call]]:
+    """The service's calls to our other processes (internal client, directly or through a shared helper), and to
+    the public API (the pages)."""
+    shared = shared_calls() if shared is None else shared
     known = wrappers(mods)
     internal: list[Call] = []
     public: list[Call] = []
     for module in mods:
-        at, paths = _function_at(module), Paths(module)
+        at, paths, aliases = _function_at(module), Paths(module), _aliases(module, shared)
         for call in (n for n in ast.walk(module.tree) if isinstance(n, ast.Call)):
             where = at.get(call.lineno, module.name)
             if service == "web":
                 public += _page_call(call, module, where, paths, known)
+            elif (
+                isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name)
+                and call.func.value.id in aliases
+            ):
+                helper = shared[aliases[call.func.value.id]].get(call.func.attr, [])
+                internal += [Call(service, c.callee, c.method, c.path, where) for c in helper]
             else:
                 internal += _internal_call(service, call, module, where, paths, known)
     return internal, public

@@ -9,11 +9,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from borgerplan_contracts import topics
-from borgerplan_plumbing.internal import HttpxTransport
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from borgerplan_rules.access import Access, CitizenFacts, ConsentFacts, PlanFacts, access
@@ -57,17 +55,28 @@ def _access(refs: list[dict[str, Any]], unit: str, purpose: str = "view_plan") -
     return access(unit, None, purpose, facts, today())
 
 
+class _Recording:
+    """The process's own transport, with a record of every call made through it (real calls, not a stand-in)."""
+
+    def __init__(self, inner: Any, asked: list[str]) -> None:
+        self.inner, self.asked = inner, asked
+
+    async def __call__(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None, timeout: float
+    ) -> Any:
+        self.asked.append(url)
+        return await self.inner(method, url, headers, body, timeout)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
 def _asking_nobody(asked: list[str]) -> Callable[[Settings], ServiceRuntime]:
     """The consent service, with a record of every call it makes to another service (it should make none)."""
 
     def build_recorded(settings: Settings) -> ServiceRuntime:
         runtime = build(settings)
-
-        def record(request: httpx.Request) -> httpx.Response:
-            asked.append(str(request.url))
-            return httpx.Response(503)
-
-        runtime.internal.transport = HttpxTransport(httpx.MockTransport(record))
+        runtime.internal.transport = _Recording(runtime.internal.transport, asked)
         return runtime
 
     return build_recorded
