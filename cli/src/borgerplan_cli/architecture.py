@@ -136,6 +136,7 @@ class Forwarded:
     upstream: str
     action: str
     guard: str
+    here: str | None = None  # the gateway answers the row itself, with this function (nothing is forwarded)
 
 
 @dataclass
@@ -513,8 +514,11 @@ def forwarded_in(mods: Iterable[Module]) -> list[Forwarded]:
                     f"{module.where(call)}: a Route whose method, path, service or action is not read"
                 )
             upstream = keywords.get("upstream") or route
+            here = next((ast.unparse(k.value) for k in call.keywords if k.arg == "here"), None)
             rows.append(
-                Forwarded(method, PUBLIC + route, service, upstream, action, keywords.get("guard") or "none")
+                Forwarded(
+                    method, PUBLIC + route, service, upstream, action, keywords.get("guard") or "none", here
+                )
             )
     return rows
 
@@ -766,8 +770,11 @@ def _reads(found: list[Call]) -> str:
 def _gateway(code: Code) -> list[str]:
     lines = ["| public operation | service | sent to | action | guard reads first |", "|---|---|---|---|---|"]
     for f in code.forwarded:
-        sent = f"`{f.upstream}`" if f.upstream != f.path.removeprefix(PUBLIC) else "the same path"
-        sent += _missing(served_by(f.method, f.upstream, code.services[f.service].routes))
+        if f.here is not None:
+            sent = f"nothing: answered by the gateway (`{f.here}`)"
+        else:
+            sent = f"`{f.upstream}`" if f.upstream != f.path.removeprefix(PUBLIC) else "the same path"
+            sent += _missing(served_by(f.method, f.upstream, code.services[f.service].routes))
         guard = f"{f.guard}: {_reads(code.guard_reads.get(f.guard, []))}" if f.guard != "none" else "nothing"
         lines.append(f"| `{f.method} {f.path}` | {f.service} | {sent} | {f.action} | {guard} |")
     return lines
