@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from borgerplan_cli.demo import token_for
-from tests.support.system import System
+from borgerplan_cli.system import System
 
 HOMELESS = "kk-hjemloeseenheden"
 ADDICTION = "kk-misbrugsmyndighed"

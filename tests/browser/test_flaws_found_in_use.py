@@ -17,9 +17,9 @@ import pytest
 from playwright.sync_api import Playwright
 from pypdf import PdfReader
 
+from borgerplan_cli.system import System
 from tests.browser.case import ADDICTION, ALI, HOMELESS, JONAS, SARA, SHELTER, TREATMENT, Case, participant
 from tests.browser.support import Journal, Person
-from tests.support.system import System
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Playwright
 
+from borgerplan_cli.system import System
 from tests.browser.case import ALI, HOMELESS, SARA, SHELTER, TREATMENT, Case, participant
 from tests.browser.support import Journal, Person
-from tests.support.system import System
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
