@@ -272,6 +272,7 @@ class Wrapper:
     method: str
     service_at: int | None  # None: the pages' calls, which name no service
     path_at: int
+    method_at: int | None = None  # the method is the caller's argument too (``api.call(method, path)``)
 
 
 def _verb_call(call: ast.Call) -> str | None:
@@ -289,10 +290,20 @@ def wrappers(mods: Sequence[Module]) -> dict[str, Wrapper]:
         for _, function in functions(module):
             params = _params(function)
             for call in (n for n in ast.walk(function) if isinstance(n, ast.Call)):
-                verb = _verb_call(call)
-                if verb is None or len(call.args) < 1:
-                    continue
                 names = [a.id if isinstance(a, ast.Name) else None for a in call.args[:2]]
+                if _is_api(call) and _name(call.func) == "call" and len(names) == 2:
+                    if names[0] in params and names[1] in params:  # method and path both the caller's
+                        found[function.name] = Wrapper(
+                            "?", None, params.index(names[1]), params.index(names[0])
+                        )
+                    continue
+                verb = _verb_call(call)
+                if (
+                    verb is None
+                    or len(call.args) < 1
+                    or (function.name in found and found[function.name].method_at)
+                ):
+                    continue
                 if _is_api(call) and names[0] in params:
                     found[function.name] = Wrapper(verb.upper(), None, params.index(names[0]))
                 elif len(names) == 2 and names[0] in params and names[1] in params:
@@ -313,20 +324,27 @@ def _function_at(module: Module) -> dict[int, str]:
 
 class Paths:
     """The paths of one module's calls: as written (``path_of``), or kept in a local name first
-    (``unit = path("/units/{}/citizens", caller.unit)``, then ``post(..., unit, ...)``)."""
+    (``unit = path("/units/{}/citizens", caller.unit)``, then ``post(..., unit, ...)``); a name given a path more
+    than once in a function has, at a call, the path it was given last before that line."""
 
     def __init__(self, module: Module) -> None:
-        self.local: dict[str, dict[str, str]] = {}
+        self.local: dict[str, dict[str, list[tuple[int, str]]]] = {}
         for qualified, function in functions(module):
             for node in ast.walk(function):
                 if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
                     continue
                 if isinstance(node.targets[0], ast.Name) and (value := path_of(node.value)) is not None:
-                    self.local.setdefault(qualified, {})[node.targets[0].id] = value
+                    given = self.local.setdefault(qualified, {}).setdefault(node.targets[0].id, [])
+                    given.append((node.lineno, value))
+        for names in self.local.values():
+            for given in names.values():
+                given.sort()
 
     def of(self, node: ast.AST | None, where: str) -> str | None:
         if isinstance(node, ast.Name) and node.id in self.local.get(where, {}):
-            return self.local[where][node.id]
+            given = self.local[where][node.id]
+            before = [value for line, value in given if line <= node.lineno]
+            return before[-1] if before else given[0][1]
         return path_of(node)
 
 
@@ -425,11 +443,13 @@ def _page_call(
             return []  # a wrapper's own call: its callers are read instead
         return [Call("web", "gateway", verb.upper(), paths.of(args[0], where) or COMPUTED, where)]
     if _is_api(call) and _name(call.func) == "call" and len(args) > 1:
+        own = _params_of(module, where)
+        if any(isinstance(a, ast.Name) and a.id in own for a in args[:2]):
+            return []  # a wrapper's own call: its callers are read instead
         return [Call("web", "gateway", text(args[0]) or "?", paths.of(args[1], where) or COMPUTED, where)]
-    if wrapper and wrapper.service_at is None and len(args) > wrapper.path_at:
-        return [
-            Call("web", "gateway", wrapper.method, paths.of(args[wrapper.path_at], where) or COMPUTED, where)
-        ]
+    if wrapper and wrapper.service_at is None and len(args) > max(wrapper.path_at, wrapper.method_at or 0):
+        method = wrapper.method if wrapper.method_at is None else text(args[wrapper.method_at]) or "?"
+        return [Call("web", "gateway", method, paths.of(args[wrapper.path_at], where) or COMPUTED, where)]
     return []
 
 
