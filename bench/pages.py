@@ -57,7 +57,8 @@ async def seed_many(system: System, token: str, count: int) -> None:
             if answer.status_code not in (409, 429, 502, 503, 504):
                 break
             await asyncio.sleep(0.5 * (attempt + 1))
-        answer.raise_for_status()
+        if answer.is_error:
+            raise RuntimeError(f"{path} answered {answer.status_code} after retries: {answer.text[:500]}")
         return answer
 
     async def worker(client: httpx.AsyncClient) -> None:
