@@ -38,6 +38,13 @@ class TopicProbe:
         for records in batches.values():
             self.records.extend(records)
 
+    async def read_for(self, seconds: float) -> list[Any]:
+        """Every record the topic holds, read for ``seconds`` (to show that nothing is there)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            await self._poll(0.5)
+        return self.records
+
     def events(self) -> list[CloudEvent]:
         return [CloudEvent.from_bytes(r.value) for r in self.records]
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
-REAL = ("integration", "e2e", "browser", "support")
+REAL = ("integration", "e2e", "browser", "resilience", "support")
 FAKES = re.compile(
     r"\b(MockTransport|MagicMock|AsyncMock|unittest\.mock|unittest import mock|monkeypatch|TestKafkaBroker)\b"
 )

@@ -160,7 +160,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 # Further subcommands: modules of this package with a ``register(subparsers)`` function.
-EXTRA_COMMAND_MODULES = ("audit",)
+EXTRA_COMMAND_MODULES = ("audit", "dlt")
 _EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 for _name in EXTRA_COMMAND_MODULES:
     try:

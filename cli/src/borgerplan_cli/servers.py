@@ -33,7 +33,7 @@ class Servers:
 
     @property
     def kafka_controllable(self) -> bool:
-        """Whether a test may stop and start the broker (only the project's own local broker)."""
+        """Whether a test may stop and start the broker and the database (only the project's own local servers)."""
         return self.origin == "local-script"
 
     @property
@@ -58,6 +58,13 @@ class Servers:
 
     def start_kafka(self) -> None:
         stack.servers("start", "kafka", env=self.script_env)
+
+    def stop_database(self) -> None:
+        """PostgreSQL and the FerretDB in front of it (the local script stops both for either)."""
+        stack.servers("stop", "ferretdb", env=self.script_env)
+
+    def start_database(self) -> None:
+        stack.servers("start", "ferretdb", env=self.script_env)
 
     def close(self) -> None:
         for container in self.containers:

@@ -337,10 +337,13 @@ def _text(mail: EmailMessage) -> str:
     return str(body.get_content())
 
 
-async def test_a_consent_notice_whose_actors_cannot_be_fetched_is_dead_lettered(settings: Settings) -> None:
-    """Fail closed: with the plan service away nobody is told on a guess; the event is parked, not dropped."""
+async def test_a_consent_notice_whose_actors_cannot_be_fetched_waits_for_them_and_is_never_dead_lettered(
+    settings: Settings,
+) -> None:
+    """Fail closed: with the plan service away nobody is told on a guess, and the event is neither parked nor
+    dropped: it is retried (decision 0028) until the plan and consent services answer, then handled once."""
     settings = settings.model_copy(update={"consumer_max_attempts": 2})
-    nowhere = RoutingTransport({})  # every internal call is refused
+    nowhere = RoutingTransport({})  # every internal call is refused, until the services are routed below
     async with running(lambda s: build_notify(s, transport=nowhere), settings) as (runtime, notify):
         event = new_event(
             ConsentRevoked(
@@ -351,12 +354,28 @@ async def test_a_consent_notice_whose_actors_cannot_be_fetched_is_dead_lettered(
         consent_topic = settings.topic(topics.CONSENT)
         assert runtime.broker is not None
         await publish_event(runtime.broker, consent_topic, event, CITIZEN)
+        [consumer] = [c for c in runtime.consumers if c.group_id.endswith("notify-consent")]
+        await _until(lambda: consumer.failed_batches >= 2)  # tried, and tried again after a pause
         dead_letters = topics.dead_letter_topic(consent_topic, f"{settings.topic_prefix}notify-consent")
         async with TopicProbe(settings.kafka_bootstrap_servers, dead_letters) as probe:
-            parked = await probe.wait_for_event("dk.borgerplan.consent.consent_revoked.v1", consent_id="k-1")
-        assert parked.id == event.id
+            assert await probe.read_for(2.0) == [], "a dependency away is not poison"
         listed = await notify.get("/notifications", params={"citizen_id": CITIZEN})
         assert listed.json() == []
+
+        async with (
+            running(build_plan, settings) as (plan_rt, _),
+            running(build_consent, settings) as (consent_rt, _),
+        ):
+            for url, app in ((settings.plan_url, plan_rt.app), (settings.consent_url, consent_rt.app)):
+                nowhere.routes[httpx.URL(url).netloc] = httpx.ASGITransport(app=app)
+            marker_id = f"{consumer.group_id}:{event.id}"
+
+            async def handled() -> bool:
+                marker = await runtime.db["processed_events"].find_one({"_id": marker_id})
+                return marker is not None and marker["state"] == "done"
+
+            await _until(handled, timeout=90)
+        assert consumer.failed_batches == 0
 
 
 async def test_moving_and_cancelling_a_meeting_cancels_its_pending_reminders(settings: Settings) -> None:

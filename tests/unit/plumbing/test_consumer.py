@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from aiokafka.errors import KafkaConnectionError
+from pymongo.errors import DuplicateKeyError, OperationFailure, ServerSelectionTimeoutError
+
 from borgerplan_contracts import CloudEvent, new_event
 from borgerplan_contracts.events import PlanCreated
-from borgerplan_plumbing.consumer import Delivery, IdempotentConsumer
-
-
-class FakeCollection:
-    def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
-
-    async def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
-        return self.docs.get(query["_id"])
-
-    async def update_one(self, query: dict[str, Any], update: dict[str, Any], upsert: bool = False) -> None:
-        doc = self.docs.setdefault(query["_id"], {"_id": query["_id"]})
-        doc.update(update["$set"])
-
-
-class DeadLetters:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes | None, bytes, dict[str, str]]] = []
-
-    async def __call__(self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> None:
-        self.sent.append((topic, key, value, headers))
+from borgerplan_plumbing.consumer import Delivery, IdempotentConsumer, TransientError
+from borgerplan_plumbing.internal import UnavailableError
+from tests.unit.fakes import DeadLetters, FakeCollection
 
 
 def _event() -> CloudEvent:
@@ -137,3 +124,92 @@ async def test_events_of_other_types_are_ignored() -> None:
     processed = FakeCollection()
     assert await _consumer(handler, DeadLetters(), processed).handle(other.to_bytes(), DELIVERY) == "ignored"
     assert processed.docs == {}
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        ServerSelectionTimeoutError("database away"),
+        OperationFailure("could not connect to the server"),
+        UnavailableError("plan"),
+        TransientError("the consent service did not answer"),
+        KafkaConnectionError("broker away"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+async def test_a_transient_failure_that_lasts_is_never_dead_lettered(failure: Exception) -> None:
+    calls = 0
+
+    async def handler(event: CloudEvent, data: PlanCreated) -> None:
+        nonlocal calls
+        calls += 1
+        raise failure
+
+    dead, processed = DeadLetters(), FakeCollection()
+    with pytest.raises(type(failure)):
+        await _consumer(handler, dead, processed).handle(_event().to_bytes(), DELIVERY)
+    assert calls == 3
+    assert dead.sent == []
+    assert processed.docs == {}  # nothing marked: the batch comes again
+
+
+async def test_a_write_the_database_refuses_for_the_document_is_poison() -> None:
+    async def handler(event: CloudEvent, data: PlanCreated) -> None:
+        raise DuplicateKeyError("E11000 duplicate key")
+
+    dead = DeadLetters()
+    assert (
+        await _consumer(handler, dead, FakeCollection()).handle(_event().to_bytes(), DELIVERY)
+        == "dead_lettered"
+    )
+    assert dead.sent[0][3]["x-error-kind"] == "DuplicateKeyError"
+
+
+async def test_a_dead_letter_not_confirmed_is_parked_again_and_never_handled() -> None:
+    calls = 0
+
+    async def handler(event: CloudEvent, data: PlanCreated) -> None:
+        nonlocal calls
+        calls += 1
+        raise ValueError("never")
+
+    class BrokerAway(DeadLetters):
+        async def __call__(
+            self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+        ) -> None:
+            raise KafkaConnectionError("broker away")
+
+    processed, event = FakeCollection(), _event()
+    with pytest.raises(KafkaConnectionError):
+        await _consumer(handler, BrokerAway(), processed).handle(event.to_bytes(), DELIVERY)
+    [marker] = processed.docs.values()
+    assert marker["state"] == "dead_lettering" and marker["kind"] == "ValueError"
+
+    dead = DeadLetters()
+    assert await _consumer(handler, dead, processed).handle(event.to_bytes(), DELIVERY) == "dead_lettered"
+    assert calls == 3  # the redelivery published the dead letter without running the handler again
+    assert dead.sent[0][3]["x-error-kind"] == "ValueError"
+    assert marker["state"] == "dead_lettered"
+
+
+async def test_a_replayed_dead_letter_is_handled_by_its_group_alone_and_once() -> None:
+    fixed = False
+    seen: list[str] = []
+
+    async def handler(event: CloudEvent, data: PlanCreated) -> None:
+        if not fixed:
+            raise ValueError("a bug, fixed later")
+        seen.append(data.plan_id)
+
+    processed, event = FakeCollection(), _event()
+    consumer = _consumer(handler, DeadLetters(), processed)
+    assert await consumer.handle(event.to_bytes(), DELIVERY) == "dead_lettered"
+    assert await consumer.handle(event.to_bytes(), DELIVERY) == "duplicate"  # an ordinary redelivery
+    fixed = True
+    other = replace(DELIVERY, replay_group="another-group")
+    assert await consumer.handle(event.to_bytes(), other) == "ignored"
+    mine = replace(DELIVERY, replay_group="g")
+    assert await consumer.handle(event.to_bytes(), mine) == "processed"
+    assert await consumer.handle(event.to_bytes(), mine) == "duplicate"  # replayed twice: one effect
+    assert seen == ["p1"]
+    assert processed.docs["g:" + event.id]["state"] == "done"

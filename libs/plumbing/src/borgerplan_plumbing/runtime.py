@@ -19,15 +19,14 @@ from typing import Annotated, Any
 import pymongo
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
-from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
+from faststream.kafka import KafkaRouter
 from pymongo import IndexModel
 from pymongo.errors import OperationFailure
 from starlette.middleware import Middleware
 
 from borgerplan_contracts import EventData, topics
 from borgerplan_plumbing.auth import CALLER_HEADER, AuthenticationError, Caller, verify_caller
-from borgerplan_plumbing.consumer import Delivery, Handler, IdempotentConsumer
+from borgerplan_plumbing.consumer import Handler, IdempotentConsumer, subscribe
 from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.http import IdempotencyKeys
 from borgerplan_plumbing.internal import InternalClient
@@ -63,6 +62,10 @@ class ServiceRuntime:
         self.client = make_client(settings)
         self.db: Database = service_database(self.client, settings, service)
         self.broker = make_broker(settings) if kafka else None
+        # The consumers' subscribers (``consume``), on a router of their own that the broker includes.
+        self.router = KafkaRouter() if kafka else None
+        if self.broker is not None and self.router is not None:
+            self.broker.include_router(self.router)
         self.relay = OutboxRelay(
             [],
             self._publish,
@@ -145,18 +148,13 @@ class ServiceRuntime:
         *,
         absolute: bool = False,
     ) -> None:
-        """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``.
+        """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``: one FastStream batch
+        subscriber on the runtime's ``KafkaRouter`` (``borgerplan_plumbing.consumer.subscribe``).
 
         ``absolute``: every handler sets absolute values (a projection), so handling an event twice changes
         nothing and no processed-event marker is kept (one database call per event instead of three).
-
-        Messages come in batches (at most ``consumer_batch`` at a time) and one offset commit follows each batch,
-        not each message: a commit is a round trip to the broker and a write to its offsets log. Within a batch,
-        the messages of one key (one citizen) are handled in order, different keys side by side. If storing any
-        outcome fails, the batch is not committed and comes again; the handled messages are then recognised
-        (markers) or harmless (absolute).
         """
-        if self.broker is None:
+        if self.broker is None or self.router is None:
             raise RuntimeError(f"{self.service} runs without Kafka and cannot consume")
         group_id = f"{self.settings.topic_prefix}{group}"
         names = [self.settings.topic(base) for base in topic_bases]
@@ -179,43 +177,9 @@ class ServiceRuntime:
             markers=not absolute,
         )
         self.consumers.append(consumer)
-
-        async def one_key(records: list[Any]) -> None:
-            for record in records:
-                await consumer.handle(
-                    record.value or b"", Delivery(record.topic, record.partition, record.offset, record.key)
-                )
-
-        async def on_batch(message: KafkaMessage) -> None:
-            batch = message.raw_message
-            records = list(batch) if isinstance(batch, tuple) else [batch]
-            by_key: dict[tuple[str, int, bytes | None], list[Any]] = {}
-            for record in records:
-                by_key.setdefault((record.topic, record.partition, record.key), []).append(record)
-            results = await asyncio.gather(
-                *(one_key(group) for group in by_key.values()), return_exceptions=True
-            )
-            failures = [r for r in results if isinstance(r, BaseException)]
-            if failures:
-                # Storing an outcome failed (database or broker away): do not commit; the subscriber seeks back
-                # and the batch comes again. Pause so a long outage is not a busy loop.
-                log.error(
-                    "batch not processed, will be redelivered",
-                    extra={"topic": records[0].topic, "error": type(failures[0]).__name__},
-                )
-                await asyncio.sleep(1.0)
-                raise failures[0]
-
-        on_batch.__name__ = f"consume_{group.replace('-', '_')}"
-        subscriber = self.broker.subscriber(
-            *names,
-            group_id=group_id,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            auto_offset_reset="earliest",
-            batch=True,
-            max_records=self.settings.consumer_batch,
+        subscriber = subscribe(
+            self.router, consumer, names, batch=self.settings.consumer_batch, name=group.replace("-", "_")
         )
-        subscriber(on_batch)
         self.metrics.add_lag_source(group, lambda: getattr(subscriber, "consumer", None))
 
     # ------------------------------------------------------------------ plumbing

@@ -44,6 +44,7 @@ from borgerplan_plumbing import access as owners
 from borgerplan_plumbing import outbox
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.change import change, create, write
+from borgerplan_plumbing.consumer import TransientError
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.mongo import Collection, Document
 from borgerplan_plumbing.store import AggregateStore, AlreadyExistsError, VersionConflictError
@@ -90,9 +91,9 @@ class Notify:
 # --- from events to stored notifications ----------------------------------------------------------------------
 
 
-class FactsUnavailableError(Exception):
-    """The consents (or plans) a notice's permit rests on could not be read: the consumer retries, then
-    dead-letters the event (nobody is told on a guess, and nobody is dropped silently)."""
+class FactsUnavailableError(TransientError):
+    """The consents (or plans) a notice's permit rests on could not be read: the consumer retries until they can be,
+    and never dead-letters the event for it (nobody is told on a guess, and nobody is dropped silently)."""
 
 
 async def _facts(ctx: Notify, citizen_id: str, notices: Sequence[Notice]) -> CitizenFacts | None:
@@ -168,18 +169,34 @@ async def cancel_reminders(ctx: Notify, meeting_id: str) -> int:
     return cancelled
 
 
+async def _superseded(ctx: Notify, meeting_id: str, sequence: int) -> bool:
+    """Whether a later version of the meeting (its iCalendar sequence) was handled already: an older event, a dead
+    letter replayed late, then changes nothing (decision 0030)."""
+    meeting = await _meeting(ctx, meeting_id)
+    return meeting is not None and int(meeting.get("sequence", 0)) > sequence
+
+
 async def on_meeting_scheduled(ctx: Notify, event: CloudEvent, data: MeetingScheduled) -> None:
+    if await _superseded(ctx, data.meeting_id, data.sequence):
+        return
     await _remember_meeting(ctx, data)
     await store_notices(ctx, event, domain.meeting_scheduled(data, ctx.rules, datetime.now(UTC)))
 
 
 async def on_meeting_rescheduled(ctx: Notify, event: CloudEvent, data: MeetingRescheduled) -> None:
+    if await _superseded(ctx, data.meeting_id, data.sequence):
+        return
     await _remember_meeting(ctx, data)
     await cancel_reminders(ctx, data.meeting_id)
     await store_notices(ctx, event, domain.meeting_rescheduled(data, ctx.rules, datetime.now(UTC)))
 
 
 async def on_meeting_cancelled(ctx: Notify, event: CloudEvent, data: MeetingCancelled) -> None:
+    if await _superseded(ctx, data.meeting_id, data.sequence):
+        return
+    await ctx.meetings.update_one(
+        {"_id": data.meeting_id}, {"$set": {"sequence": data.sequence, "cancelled": True}}
+    )
     await cancel_reminders(ctx, data.meeting_id)
     await store_notices(ctx, event, domain.meeting_cancelled(data, ctx.rules))
 
@@ -203,9 +220,16 @@ class PlanServiceError(Exception):
     """The plan service answered, but not with the citizen's plans: the consumer retries, then dead-letters."""
 
 
+class PlanServiceBusyError(PlanServiceError, TransientError):
+    """The plan service answered 503 or 429 (shedding load): it passes, so the consumer retries and never
+    dead-letters."""
+
+
 async def plans_of(ctx: Notify, citizen_id: str) -> list[Document]:
     """The citizen's plans with their actors, asked of the plan service (raises when it does not answer)."""
     response = await ctx.internal.get("plan", "/plans", SYSTEM, params={"citizen_id": citizen_id})
+    if response.status_code in (429, 502, 503, 504):
+        raise PlanServiceBusyError(f"plan service answered {response.status_code}")
     if response.status_code != 200:
         raise PlanServiceError(f"plan service answered {response.status_code}")
     plans: list[Document] = response.json()

@@ -174,6 +174,7 @@ def meeting_projection(data: MeetingScheduled | MeetingRescheduled) -> Document:
         "start": data.start,
         "end": data.end,
         "participants": [p.model_dump() for p in data.participants],
+        "sequence": data.sequence,
     }
     if isinstance(data, MeetingScheduled):
         fields["coordinator_unit"] = data.coordinator_unit
