@@ -153,16 +153,21 @@ async def test_a_transient_failure_that_lasts_is_never_dead_lettered(failure: Ex
     assert processed.docs == {}  # nothing marked: the batch comes again
 
 
-async def test_a_write_the_database_refuses_for_the_document_is_poison() -> None:
+@pytest.mark.parametrize(
+    "refusal",
+    [DuplicateKeyError("E11000 duplicate key"), OperationFailure("unknown operator: $nope", code=2)],
+    ids=["DuplicateKeyError", "OperationFailure"],
+)
+async def test_a_write_or_command_the_database_refuses_for_its_content_is_poison(refusal: Exception) -> None:
     async def handler(event: CloudEvent, data: PlanCreated) -> None:
-        raise DuplicateKeyError("E11000 duplicate key")
+        raise refusal
 
     dead = DeadLetters()
     assert (
         await _consumer(handler, dead, FakeCollection()).handle(_event().to_bytes(), DELIVERY)
         == "dead_lettered"
     )
-    assert dead.sent[0][3]["x-error-kind"] == "DuplicateKeyError"
+    assert dead.sent[0][3]["x-error-kind"] == type(refusal).__name__
 
 
 async def test_a_dead_letter_not_confirmed_is_parked_again_and_never_handled() -> None:

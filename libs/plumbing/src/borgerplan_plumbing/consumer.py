@@ -58,6 +58,11 @@ Outcome = Literal["processed", "duplicate", "ignored", "dead_lettered"]
 REPLAY_HEADER = "x-replay-group"  # a replayed dead letter: only this consumer group handles it
 
 
+# Server error codes that a command's own content causes (BadValue, FailedToParse, TypeMismatch): it would fail the same
+# way again, so the message is poison even though the database answered with an OperationFailure.
+COMMAND_REFUSED = frozenset({2, 9, 14})
+
+
 class TransientError(Exception):
     """A failure that passes (a dependency not answering): the consumer retries it and never dead-letters it."""
 
@@ -66,8 +71,11 @@ def is_transient(exc: BaseException) -> bool:
     """Whether ``exc`` is the world's fault rather than the message's: the database or the broker away (connection,
     selection, timeouts, a command the server could not run now), another service not answering (or answering 503:
     ``TransientError``). A write the database refuses for the document itself (a duplicate key, a document too
-    large) is the message's, and so is every other exception: poison."""
+    large) or a command it refuses for its content (``COMMAND_REFUSED``) is the message's, and so is every other
+    exception: poison."""
     if isinstance(exc, WriteError | DocumentTooLarge):
+        return False
+    if isinstance(exc, OperationFailure) and exc.code in COMMAND_REFUSED:
         return False
     if isinstance(exc, KafkaError):
         return True
