@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -150,6 +151,12 @@ def test_mine_borgere_pages_every_citizen_overdue_first_and_finds_by_name(system
         assert meeting.status_code == 201, meeting.text
         held = (datetime.now(UTC) - timedelta(days=21)).replace(microsecond=0)
         _let_time_pass(system, meeting.json()["meeting_id"], held, held + timedelta(hours=1))
+        # The caseload is a projection of the plan service's events (decision 0021): it follows the plans within a
+        # moment, so the paging starts once every new plan is in it.
+        deadline = time.monotonic() + 15
+        while len(api.get("/me/citizens", params={"limit": 50}, headers=caseworker).json()) < len(names):
+            assert time.monotonic() < deadline, "the new plans never reached the caseload"
+            time.sleep(0.05)
 
         seen: list[dict[str, object]] = []
         url: str | None = "/me/citizens?limit=3"

@@ -74,6 +74,14 @@ BRIEF_NOTES: dict[tuple[str, str, str, bool], str] = {
         False,
     ): "Meetings keeps no copy of the plans: scheduling asks the plan service for "
     "the plan's facts, which a write needs current (decision 0020).",
+    (
+        "plan",
+        "consumes",
+        "plan",
+        True,
+    ): "The plan service consumes its own topic: each citizen's caseload (the units "
+    "their current plans name, what Mine borgere pages through) is a projection of its own events, so a change "
+    "writes once (decision 0021).",
     ("meetings", "asks", "plan", True): "Scheduling or publishing asks the plan service for the plan's facts "
     "(decision 0020).",
     (

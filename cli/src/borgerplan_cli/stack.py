@@ -215,6 +215,16 @@ class ServiceStack:
                 pass
         pid_file.unlink(missing_ok=True)
 
+    def kill(self, service: str) -> None:
+        """SIGKILL at once, no shutdown: whatever the process was doing is left half done, as in a crash."""
+        process = self.processes.pop(service)
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=10)
+        self.pid_file(service).unlink(missing_ok=True)
+
     def stop_all(self) -> None:
         for service in reversed(SERVICES):
             self.stop(service)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
@@ -310,9 +310,11 @@ def subscribe(
     batch: int,
     name: str,
     pause_seconds: float = 1.0,
+    listener: ConsumerRebalanceListener | None = None,
 ) -> BatchSubscriber:
     """``consumer`` as a FastStream batch subscriber on ``router``: at most ``batch`` records a poll, the offsets
-    committed after the batch is handled (``NACK_ON_ERROR``: when it raises, the subscriber seeks back)."""
+    committed after the batch is handled (``NACK_ON_ERROR``: when it raises, the subscriber seeks back).
+    ``listener`` hears of each assignment of partitions (``CaughtUp``)."""
 
     async def on_batch(envelopes: list[CloudEvent | None], message: KafkaMessage) -> None:
         await handle_batch(consumer, envelopes, message.raw_message, pause_seconds=pause_seconds)
@@ -326,6 +328,7 @@ def subscribe(
         batch=True,
         max_records=batch,
         decoder=decode_envelopes,
+        listener=listener,
     )
     subscriber(on_batch)
     return subscriber
@@ -336,3 +339,52 @@ def _summary(exc: ValidationError | UnknownEventTypeError) -> str:
         # Field locations and error kinds only: the offending values may be citizen text.
         return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['type']}" for err in exc.errors())
     return str(exc)
+
+
+class CaughtUp(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Readiness of a process that reads its own projection: ready once what it acknowledged before it started is in.
+
+    That is: its outbox holds no event stored before the process started that is still unpublished (a relay killed
+    mid-send leaves a claim that runs out first; other replicas' new events do not count), and the group has
+    handled, and committed, the partitions it was given up to where they ended once those were published. Checked at
+    each readiness probe until it holds once; after that the process is ready for good (a lag later is a metric,
+    decision 0038, not a reason to leave the load balancer).
+    """
+
+    def __init__(
+        self, pending_since: Callable[[datetime], Awaitable[int]], consumer: Callable[[], Any]
+    ) -> None:
+        self._pending_since = pending_since
+        self._started = datetime.now(UTC)
+        self._consumer = consumer
+        self._assigned: frozenset[TopicPartition] | None = None  # None: not a member of the group yet
+        self._ends: dict[TopicPartition, int] | None = None
+        self.done = False
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._assigned, self._ends = None, None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._assigned, self._ends = frozenset(assigned), None
+
+    async def __call__(self) -> bool:
+        if self.done:
+            return True
+        consumer, assigned = self._consumer(), self._assigned
+        if consumer is None or assigned is None:
+            return False
+        try:
+            if self._ends is None:
+                if await self._pending_since(self._started):
+                    return False
+                self._ends = dict(await consumer.end_offsets(list(assigned))) if assigned else {}
+            for partition, end in self._ends.items():
+                if (await consumer.committed(partition) or 0) < end:
+                    return False
+        except (
+            Exception
+        ) as exc:  # a rebalance or the broker away: not caught up yet, ask again at the next probe
+            log.debug("catch-up not read", extra={"error": type(exc).__name__})
+            return False
+        self.done = True
+        return True

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
+from aiokafka import AIOKafkaClient  # type: ignore[import-untyped]
 from faststream.kafka import KafkaBroker
 
 from borgerplan_contracts import CloudEvent
 from borgerplan_plumbing.settings import Settings
 
 PUBLISH_TIMEOUT_SECONDS = 15.0
+log = logging.getLogger(__name__)
 
 
 def make_broker(settings: Settings) -> KafkaBroker:
@@ -39,3 +42,31 @@ async def publish_event(broker: KafkaBroker, topic: str, event: CloudEvent | str
         await broker.publish(
             payload, topic=topic, key=key.encode(), headers={"content-type": CloudEvent.content_type}
         )
+
+
+async def ensure_topics(settings: Settings, names: Sequence[str], timeout: float = 10.0) -> None:
+    """Make sure the topics a process consumes exist before it subscribes to them.
+
+    A consumer subscribed to a topic that does not exist yet learns of it only at its next metadata refresh (every
+    five minutes), so the first events its own producer or another service publishes would wait that long. One
+    metadata request for the topics creates them where the broker creates topics on demand (locally, in the tests);
+    where it does not, they are provisioned with the cluster and this finds them at once. A topic still missing after
+    ``timeout`` is logged, and the consumer finds it at a later refresh.
+    """
+    if not names:
+        return
+    missing = list(names)
+    client = AIOKafkaClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, client_id=f"{settings.service_name}-topics"
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            await client.bootstrap()
+            await client.set_topics(list(names))
+            while missing := [n for n in names if not client.cluster.partitions_for_topic(n)]:
+                await asyncio.sleep(0.2)
+                await client.force_metadata_update()
+    except TimeoutError:
+        log.warning("topics not found", extra={"topics": missing})
+    finally:
+        await client.close()

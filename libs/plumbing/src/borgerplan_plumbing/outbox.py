@@ -135,6 +135,18 @@ class OutboxRelay:
             for collection in self.collections
         }
 
+    async def pending_since(self, moment: datetime) -> int:
+        """How many documents still hold an event stored before ``moment`` (on the claimable index, as ``pending``):
+        what a process acknowledged before it started, while other replicas' new events may come and go."""
+        return sum(
+            [
+                await collection.count_documents(
+                    {PENDING: True, CLAIM: {"$gte": UNCLAIMED}, f"{OUTBOX}.created_at": {"$lt": moment}}
+                )
+                for collection in self.collections
+            ]
+        )
+
     async def relay_once(self) -> int:
         """Rounds over every collection, a batch of documents from each in turn, until nothing is claimable (or the
         broker is unreachable); returns how many events were published. Taking turns keeps one busy collection from

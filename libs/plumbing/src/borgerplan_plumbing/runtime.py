@@ -26,11 +26,11 @@ from starlette.middleware import Middleware
 
 from borgerplan_contracts import EventData, topics
 from borgerplan_plumbing.auth import CALLER_HEADER, AuthenticationError, Caller, verify_caller
-from borgerplan_plumbing.consumer import Handler, IdempotentConsumer, subscribe
+from borgerplan_plumbing.consumer import CaughtUp, Handler, IdempotentConsumer, subscribe
 from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.http import IdempotencyKeys
 from borgerplan_plumbing.internal import InternalClient
-from borgerplan_plumbing.kafka import make_broker, publish_event
+from borgerplan_plumbing.kafka import ensure_topics, make_broker, publish_event
 from borgerplan_plumbing.load import EDGE, ConcurrencyLimit, LoadLimitMiddleware
 from borgerplan_plumbing.logs import configure_logging
 from borgerplan_plumbing.metrics import CONTENT_TYPE, Metrics
@@ -84,6 +84,7 @@ class ServiceRuntime:
         if self.broker is not None:
             self.metrics.set_outbox_source(self.relay.pending)
         self.consumers: list[IdempotentConsumer] = []
+        self.consumed: list[str] = []  # the topics the consumers subscribe to (made sure to exist at start)
         self._startup: list[Startup] = []
         self._shutdown: list[Startup] = []
         self._background: list[asyncio.Task[None]] = []
@@ -147,17 +148,22 @@ class ServiceRuntime:
         handlers: Mapping[type[EventData], Handler],
         *,
         absolute: bool = False,
+        ready_when_caught_up: bool = False,
     ) -> None:
         """Subscribe ``handlers`` (by event type) to the topics as consumer group ``group``: one FastStream batch
         subscriber on the runtime's ``KafkaRouter`` (``borgerplan_plumbing.consumer.subscribe``).
 
         ``absolute``: every handler sets absolute values (a projection), so handling an event twice changes
         nothing and no processed-event marker is kept (one database call per event instead of three).
+
+        ``ready_when_caught_up``: the process reads this projection itself, and ``/readyz`` waits at start until the
+        events of everything it acknowledged before are handled (``consumer.CaughtUp``).
         """
         if self.broker is None or self.router is None:
             raise RuntimeError(f"{self.service} runs without Kafka and cannot consume")
         group_id = f"{self.settings.topic_prefix}{group}"
         names = [self.settings.topic(base) for base in topic_bases]
+        self.consumed.extend(n for n in names if n not in self.consumed)
 
         def observe(outcome: str, age: float | None) -> None:
             if outcome == "processed" and age is not None:
@@ -177,8 +183,20 @@ class ServiceRuntime:
             markers=not absolute,
         )
         self.consumers.append(consumer)
+        caught_up = (
+            CaughtUp(self.relay.pending_since, lambda: getattr(subscriber, "consumer", None))
+            if ready_when_caught_up
+            else None
+        )
+        if caught_up is not None:
+            self.readiness_check(group, caught_up)
         subscriber = subscribe(
-            self.router, consumer, names, batch=self.settings.consumer_batch, name=group.replace("-", "_")
+            self.router,
+            consumer,
+            names,
+            batch=self.settings.consumer_batch,
+            name=group.replace("-", "_"),
+            listener=caught_up,
         )
         self.metrics.add_lag_source(group, lambda: getattr(subscriber, "consumer", None))
 
@@ -270,6 +288,7 @@ class ServiceRuntime:
         assert self.broker is not None
         for attempt in range(1, attempts + 1):
             try:
+                await ensure_topics(self.settings, self.consumed)
                 await self.broker.start()
                 return
             except Exception as exc:

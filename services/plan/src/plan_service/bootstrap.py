@@ -10,6 +10,7 @@ from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from plan_service import changes
 from plan_service.changes import ACTIVE_INDEX, Plans
+from plan_service.entrypoints import events
 from plan_service.entrypoints.http import router
 
 
@@ -50,6 +51,15 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
         await changes.migrate_caseload(ctx, migrations)
 
     runtime.on_startup(migrate)
+    # The caseload follows the plan service's own events (decision 0021): absolute values, recomputed from the
+    # citizen's plans; the process is ready once it has caught up with what it acknowledged before it started.
+    runtime.consume(
+        [topics.PLAN],
+        "plan-caseload",
+        events.caseload_handlers(ctx),
+        absolute=True,
+        ready_when_caught_up=True,
+    )
     runtime.app.include_router(router)
     return runtime
 

@@ -142,7 +142,6 @@ async def create_plan(ctx: Plans, body: PlanCreate, caller: Caller) -> Document:
     if body.status == "active" and body.kind == "unified":
         stored = await _claim_sectors(ctx, plan_id, stamp)
     stored.pop("history", None)
-    await refresh_caseload(ctx, body.citizen_id)
     return stored
 
 
@@ -160,8 +159,7 @@ async def update_plan(ctx: Plans, plan_id: str, expected: int, body: PlanUpdate,
         others = await _active(ctx, current["citizen_id"])
     stored = await plan_change(ctx, plan_id, expected, caller, decide)
     if body.status == "active" and stored["kind"] == "unified":
-        stored = await _claim_sectors(ctx, plan_id, Stamp.of(caller))
-    await refresh_caseload(ctx, stored["citizen_id"])
+        return await _claim_sectors(ctx, plan_id, Stamp.of(caller))
     return stored
 
 
@@ -223,27 +221,19 @@ async def add_follow_up(
 async def add_actor(
     ctx: Plans, plan_id: str, expected: int | None, body: ActorCreate, actor_id: str, caller: Caller
 ) -> Document:
-    stored = await plan_change(
-        ctx, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id)
-    )
-    await refresh_caseload(ctx, stored["citizen_id"])
-    return stored
+    return await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.add_actor(p, body, actor_id))
 
 
 async def change_actor(
     ctx: Plans, plan_id: str, actor_id: str, expected: int, body: ActorUpdate, caller: Caller
 ) -> Document:
-    stored = await plan_change(
+    return await plan_change(
         ctx, plan_id, expected, caller, lambda p, _: domain.change_actor(p, actor_id, body)
     )
-    await refresh_caseload(ctx, stored["citizen_id"])
-    return stored
 
 
 async def remove_actor(ctx: Plans, plan_id: str, actor_id: str, expected: int, caller: Caller) -> Document:
-    stored = await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.remove_actor(p, actor_id))
-    await refresh_caseload(ctx, stored["citizen_id"])
-    return stored
+    return await plan_change(ctx, plan_id, expected, caller, lambda p, _: domain.remove_actor(p, actor_id))
 
 
 async def add_child_follow_up(
@@ -268,13 +258,14 @@ async def migrate_scores(ctx: Plans, migrations: Collection) -> int:
     return len(legacy)
 
 
-async def refresh_caseload(ctx: Plans, citizen_id: str) -> None:
+async def project_caseload(ctx: Plans, citizen_id: str) -> None:
     """Keep on the citizen the units with a current plan of theirs (``units``: responsible or on the network map;
     ``responsible_units``): "Mine borgere" is then one indexed range of the citizens collection, paged by name.
 
-    Recomputed from the citizen's plans, so it is the same however often it runs: after each change that can move
-    a unit (create, status, responsible unit, actors), before the change answers. A refresh lost to a crash between
-    the plan's write and this one is mended by the citizen's next such change (decision 0018).
+    A projection of the plan service's own events (``entrypoints.events.caseload_handlers``), not a second write of
+    the change: the change writes its plan and its events once, and this runs when the event comes back from the
+    plan topic. Recomputed from the citizen's plans as they are now, so it sets absolute values: a redelivered, a
+    replayed or a late event writes what is true, never what was (decision 0021).
     """
     plans = await ctx.plans.find(
         {"citizen_id": citizen_id, "status": {"$in": list(CURRENT)}},

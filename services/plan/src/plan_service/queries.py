@@ -96,7 +96,7 @@ async def caseload(
 
     ``name`` narrows to names containing it (any case); ``after`` continues after this citizen's row (the page
     before's last); ``among`` keeps only these citizens. One indexed range of the citizens (their ``units``,
-    kept by ``changes.refresh_caseload``) and the page's plans: the cost is the page's, not the unit's size.
+    projected by ``changes.project_caseload``) and the page's plans: the cost is the page's, not the unit's size.
     """
     query: dict[str, Any] = {"units": unit}
     if name:
