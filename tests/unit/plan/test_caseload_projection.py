@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import TopicPartition  # type: ignore[import-untyped]
+from aiokafka import TopicPartition
 
 from borgerplan_contracts import EventData, new_event
 from borgerplan_contracts.events.plan import (

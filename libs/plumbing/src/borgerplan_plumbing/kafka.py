@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaClient  # type: ignore[import-untyped]
+from aiokafka import AIOKafkaClient
 from faststream.kafka import KafkaBroker
 
 from borgerplan_contracts import CloudEvent
