@@ -60,7 +60,7 @@ from bench._support import (
 )
 from bench.seed import Api, SeededCitizen, SeededWorld, seed
 from borgerplan_cli.system import System
-from borgerplan_plumbing.auth import Caller, sign_caller
+from borgerplan_plumbing.auth import CALLER_HEADER, Caller, sign_caller
 from borgerplan_plumbing.settings import Settings
 
 SIZES = (100, 1_000, 10_000)
@@ -163,7 +163,7 @@ def operations(
         answer = await api.call(
             "GET",
             "",
-            headers={"X-Borgerplan-Caller": sign_caller(caller, secret)},
+            headers={CALLER_HEADER: sign_caller(caller, secret, "GET", f"/plans/{c.plan_id}")},
             url=f"{plan_url}/plans/{c.plan_id}",
         )
         return answer.status, answer.ms

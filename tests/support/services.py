@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from borgerplan_plumbing.auth import CALLER_HEADER, Caller, sign_caller
+from borgerplan_plumbing.auth import Caller, SignedCaller
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 
@@ -20,8 +20,9 @@ CASEWORKER = Caller(
 )
 
 
-def caller_headers(settings: Settings, caller: Caller = CASEWORKER) -> dict[str, str]:
-    return {CALLER_HEADER: sign_caller(caller, settings.internal_secret.get_secret_value())}
+def signed_as(settings: Settings, caller: Caller = CASEWORKER) -> SignedCaller:
+    """httpx's ``auth=``: each call signed as ``caller`` for its own method and path, as the gateway signs."""
+    return SignedCaller(caller, settings.internal_secret.get_secret_value())
 
 
 @asynccontextmanager
@@ -36,7 +37,7 @@ async def running(
         async with httpx.AsyncClient(
             transport=transport,
             base_url="http://service",
-            headers=caller_headers(settings, caller),
+            auth=signed_as(settings, caller),
             timeout=30.0,
         ) as client:
             yield runtime, client

@@ -12,7 +12,7 @@ from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.settings import Settings
 from plan_service.bootstrap import build
 from tests.support.kafka import TopicProbe
-from tests.support.services import caller_headers, running
+from tests.support.services import running, signed_as
 
 pytestmark = pytest.mark.integration
 CONTACT = Caller(
@@ -140,7 +140,7 @@ async def test_follow_ups_by_the_caller(settings: Settings) -> None:
         added = await client.post(
             f"/plans/{plan['plan_id']}/goals/{goal_id}/follow-ups",
             json={"date": "2026-02-01", "text": "Har søgt bolig"},
-            headers=caller_headers(settings, CONTACT),
+            auth=signed_as(settings, CONTACT),
         )
         assert added.status_code == 201, added.text
         follow_up = added.json()["goals"][0]["follow_ups"][0]

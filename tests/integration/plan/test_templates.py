@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.settings import Settings
 from plan_service.bootstrap import build
-from tests.support.services import caller_headers, running
+from tests.support.services import running, signed_as
 
 pytestmark = pytest.mark.integration
 WORKER = Caller(
@@ -52,8 +53,8 @@ class Plan:
         assert response.status_code == 200, response.text
         return self._take(response)
 
-    async def post(self, sub: str, body: dict[str, Any], **headers: str) -> dict[str, Any]:
-        response = await self.client.post(self.path + sub, json=body, headers=headers)
+    async def post(self, sub: str, body: dict[str, Any], auth: httpx.Auth | None = None) -> dict[str, Any]:
+        response = await self.client.post(self.path + sub, json=body, auth=auth or self.client.auth)
         assert response.status_code == 201, response.text
         return self._take(response)
 
@@ -158,14 +159,14 @@ async def test_the_adult_template_of_seed_000_filled_field_by_field(settings: Se
         follow_ups = [("2017-01-01", "Startet på ansøgningen."), ("2017-02-01", "Søgt tre boliger.")]
         for on, text in follow_ups:
             await plan.post(
-                f"/goals/{goal_id}/follow-ups", {"date": on, "text": text}, **caller_headers(settings, WORKER)
+                f"/goals/{goal_id}/follow-ups", {"date": on, "text": text}, auth=signed_as(settings, WORKER)
             )
         await plan.patch(f"/goals/{goal_id}", {"status": "in_progress", "step": 1})
         await plan.patch(f"/goals/{goal_id}", {"step": 2})
         await plan.post(
             f"/goals/{goal_id}/follow-ups",
             {"date": "2017-02-02", "text": "Har fået tilbudt en bolig."},
-            **caller_headers(settings, WORKER),
+            auth=signed_as(settings, WORKER),
         )
         await plan.patch(f"/goals/{goal_id}", {"status": "achieved"})
 

@@ -19,7 +19,7 @@ import pytest
 from borgerplan_cli.servers import Servers
 from borgerplan_cli.stack import SERVICES, ServiceStack, free_port
 from borgerplan_plumbing.settings import Settings
-from tests.support.services import caller_headers
+from tests.support.services import signed_as
 
 pytestmark = pytest.mark.integration
 ROUNDS = 20
@@ -54,9 +54,9 @@ def two_replicas(servers: Servers, settings: Settings) -> Iterator[list[str]]:
 
 
 async def test_no_lost_update_and_no_second_active_plan(servers: Servers, settings: Settings) -> None:
-    headers = caller_headers(settings)
+    auth = signed_as(settings)
     with two_replicas(servers, settings) as urls:
-        async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+        async with httpx.AsyncClient(auth=auth, timeout=30) as http:
             citizen = await http.post(
                 f"{urls[0]}/citizens", json={"cpr": "0203731234", "name": "To Replikaer"}
             )

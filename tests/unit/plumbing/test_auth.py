@@ -122,22 +122,46 @@ CALLER = Caller(sub="s1", name="Mette", unit="hje", unit_kind="authority", roles
 
 
 def test_internal_caller_header_round_trip() -> None:
-    assert verify_caller(sign_caller(CALLER, "k"), "k") == CALLER
+    header = sign_caller(CALLER, "k", "GET", "/plans/p-1?x=1")
+    assert verify_caller(header, "k", "GET", "/plans/p-1?x=1") == CALLER
 
 
 def test_internal_caller_header_tampering_is_detected() -> None:
-    _body, stamp, mac = sign_caller(CALLER, "k").split(".")
-    other = sign_caller(CALLER.model_copy(update={"unit": "elsewhere"}), "k").split(".")[0]
+    _body, stamp, mac = sign_caller(CALLER, "k", "GET", "/plans/p-1").split(".")
+    other = sign_caller(CALLER.model_copy(update={"unit": "elsewhere"}), "k", "GET", "/plans/p-1").split(".")[
+        0
+    ]
     with pytest.raises(AuthenticationError):
-        verify_caller(f"{other}.{stamp}.{mac}", "k")
+        verify_caller(f"{other}.{stamp}.{mac}", "k", "GET", "/plans/p-1")
     with pytest.raises(AuthenticationError):
-        verify_caller(sign_caller(CALLER, "wrong-key"), "k")
+        verify_caller(sign_caller(CALLER, "wrong-key", "GET", "/plans/p-1"), "k", "GET", "/plans/p-1")
 
 
 def test_internal_caller_header_expires() -> None:
-    header = sign_caller(CALLER, "k", now=time.time() - 3600)
+    header = sign_caller(CALLER, "k", "GET", "/plans/p-1", now=time.time() - 3600)
     with pytest.raises(AuthenticationError):
-        verify_caller(header, "k")
+        verify_caller(header, "k", "GET", "/plans/p-1")
+
+
+@pytest.mark.parametrize(
+    ("method", "target"),
+    [
+        ("GET", "/plans/p-2"),  # another resource
+        ("GET", "/plans/p-1/history"),  # another route
+        ("DELETE", "/plans/p-1"),  # another method
+        ("GET", "/plans/p-1?cpr=0101011234"),  # a query added
+        ("GET", "/plans%2Fp-1"),  # one segment is not two
+    ],
+)
+def test_internal_caller_header_is_good_for_its_own_call_only(method: str, target: str) -> None:
+    header = sign_caller(CALLER, "k", "GET", "/plans/p-1")
+    with pytest.raises(AuthenticationError):
+        verify_caller(header, "k", method, target)
+
+
+def test_internal_caller_header_survives_a_different_encoding_of_the_same_target() -> None:
+    header = sign_caller(CALLER, "k", "get", "/meetings/a%3Ab?name=Ann+Lund&x=")
+    assert verify_caller(header, "k", "GET", "/meetings/a:b?name=Ann%20Lund&x=") == CALLER
 
 
 # -- several trusted issuers (staff and citizens sign in at different OIDC providers) -------------------------

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI, Request
 from prometheus_client.exposition import generate_latest
 
-from borgerplan_plumbing.auth import Caller
+from borgerplan_plumbing.auth import Caller, SignedCaller
 from borgerplan_plumbing.internal import HttpxTransport, InternalClient
 from borgerplan_plumbing.load import (
     DEADLINE_HEADER,
@@ -256,7 +256,9 @@ async def test_only_a_service_behind_the_gateway_has_a_pool_for_nested_calls(
         return {}
 
     transport = httpx.ASGITransport(app=runtime.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+    caller = Caller(sub="s", name="N", unit="u", unit_kind="authority", roles=["caseworker"])
+    signed = SignedCaller(caller, runtime.settings.internal_secret.get_secret_value())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", auth=signed) as client:
         busy = asyncio.create_task(client.get("/slow"))
         await asyncio.sleep(0.05)
         nested = asyncio.create_task(client.get("/slow", headers={FROM_HEADER: "consent"}))

@@ -1,8 +1,9 @@
 """Who is asking: JWT verification at the edge (RFC 8725) and the signed caller header inside.
 
 The gateway verifies the bearer token and forwards the caller to the services in ``X-Borgerplan-Caller``:
-the caller's claims as base64url JSON, a timestamp and an HMAC-SHA256 over both with the internal secret.
-Services trust only that header, so a request that bypassed the gateway carries no identity.
+the caller's claims as base64url JSON, a timestamp and an HMAC-SHA256 with the internal secret over both and the
+call's method, path and query. Services trust only that header and refuse every call without it (reads too), so a
+request that bypassed the gateway is answered 401, and a header seen on one call is good for no other route.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import parse_qsl, quote, unquote
 
 import httpx
 import jwt
@@ -265,17 +267,48 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def sign_caller(caller: Caller, secret: str, now: float | None = None) -> str:
+CALLER_MAX_AGE_SECONDS = 120
+
+
+def canonical_target(path: str, query: str = "") -> str:
+    """The request target a caller signature binds: the path, one segment at a time, and the query, one pair at a time,
+    each percent-encoded the one same way, so a client's or a proxy's choice of encoding (``%3A`` or ``:``, ``+`` or
+    ``%20``) signs and verifies alike, while ``a%2Fb`` (one segment) stays another target than ``a/b`` (two)."""
+    segments = "/".join(quote(unquote(segment), safe="") for segment in path.split("/"))
+    if not query:
+        return segments
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return segments + "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
+
+
+def _caller_mac(secret: str, body: str, stamp: str, method: str, target: str) -> bytes:
+    message = f"{body}.{stamp}.{method.upper()} {target}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+def sign_caller(caller: Caller, secret: str, method: str, target: str, now: float | None = None) -> str:
+    """``X-Borgerplan-Caller`` for one call: ``target`` is the path with its query (``canonical_target`` is applied),
+    so the header is good for this method on this path only, and for ``CALLER_MAX_AGE_SECONDS``."""
+    path, _, query = target.partition("?")
     body = _b64(caller.model_dump_json().encode())
     stamp = str(int(now if now is not None else time.time()))
-    mac = hmac.new(secret.encode(), f"{body}.{stamp}".encode(), hashlib.sha256).digest()
+    mac = _caller_mac(secret, body, stamp, method, canonical_target(path, query))
     return f"{body}.{stamp}.{_b64(mac)}"
 
 
-def verify_caller(header: str, secret: str, max_age_seconds: int = 120, now: float | None = None) -> Caller:
+def verify_caller(
+    header: str,
+    secret: str,
+    method: str,
+    target: str,
+    max_age_seconds: int = CALLER_MAX_AGE_SECONDS,
+    now: float | None = None,
+) -> Caller:
+    """The signed caller, when ``header`` was made with ``secret`` for this method and target, and is fresh."""
+    path, _, query = target.partition("?")
     try:
         body, stamp, mac = header.split(".")
-        expected = hmac.new(secret.encode(), f"{body}.{stamp}".encode(), hashlib.sha256).digest()
+        expected = _caller_mac(secret, body, stamp, method, canonical_target(path, query))
         if not hmac.compare_digest(expected, _unb64(mac)):
             raise AuthenticationError("bad caller signature")
         if abs((now if now is not None else time.time()) - int(stamp)) > max_age_seconds:
@@ -283,3 +316,17 @@ def verify_caller(header: str, secret: str, max_age_seconds: int = 120, now: flo
         return Caller.model_validate(json.loads(_unb64(body)))
     except (ValueError, ValidationError) as exc:
         raise AuthenticationError("malformed caller header") from exc
+
+
+class SignedCaller(httpx.Auth):
+    """httpx's ``auth=``: each request signed as ``caller`` for its own method, path and query (a client of the
+    services from outside the gateway: the command, the benchmarks, the tests)."""
+
+    def __init__(self, caller: Caller, secret: str) -> None:
+        self.caller = caller
+        self.secret = secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        target = request.url.raw_path.decode("ascii")
+        request.headers[CALLER_HEADER] = sign_caller(self.caller, self.secret, request.method, target)
+        yield request

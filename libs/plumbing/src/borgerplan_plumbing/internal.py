@@ -1,6 +1,7 @@
 """The one client for calls between Borgerplan's own processes (the gateway to the services, a service to another).
 
-- The caller is signed into ``X-Borgerplan-Caller`` (decision 0005); services trust nothing else.
+- The caller is signed into ``X-Borgerplan-Caller`` for this call's method, path and query (decisions 0005 and
+  0044); services trust nothing else.
 - Every call has a timeout, never longer than what is left of the current request's deadline, and tells the callee
   how long it will wait (``X-Borgerplan-Deadline-Ms``), so the callee gives up when the caller would.
 - Path segments are percent-encoded: an id is always one segment, whatever characters it holds.
@@ -168,9 +169,10 @@ class InternalClient:
     ) -> InternalResponse:
         """One call; ``url_path`` is already encoded (build it with ``path``)."""
         timeout = remaining(self.timeout)
+        target = url_path + ("?" + urlencode(params) if params else "")
         send = {
             **(headers or {}),
-            CALLER_HEADER: sign_caller(caller, self.secret),
+            CALLER_HEADER: sign_caller(caller, self.secret, method, target),
             DEADLINE_HEADER: str(max(1, int(timeout * 1000))),
             FROM_HEADER: self.origin,
         }
@@ -178,9 +180,7 @@ class InternalClient:
         if json is not None:
             body = jsonlib.dumps(json, default=str).encode()
             send["content-type"] = "application/json"
-        url = self.urls[service].rstrip("/") + url_path
-        if params:
-            url += "?" + urlencode(params)
+        url = self.urls[service].rstrip("/") + target
         began = time.perf_counter()
         try:
             status, response_headers, data = await self.transport(method, url, send, body, timeout)

@@ -25,7 +25,7 @@ from pymongo.errors import OperationFailure
 from starlette.middleware import Middleware
 
 from borgerplan_contracts import EventData, topics
-from borgerplan_plumbing.auth import CALLER_HEADER, AuthenticationError, Caller, verify_caller
+from borgerplan_plumbing.auth import AuthenticationError, Caller
 from borgerplan_plumbing.consumer import CaughtUp, Handler, IdempotentConsumer, subscribe
 from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.http import IdempotencyKeys
@@ -39,6 +39,7 @@ from borgerplan_plumbing.outbox import OutboxRelay
 from borgerplan_plumbing.problems import install_problem_handlers
 from borgerplan_plumbing.settings import Settings
 from borgerplan_plumbing.store import AggregateStore
+from borgerplan_plumbing.trust import STATE_KEY, CallerSignatureMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,12 @@ class ServiceRuntime:
             nested=pools.get("nested"),
             timeout_seconds=settings.request_timeout_seconds,
         )
+        if service != EDGE:
+            # Outermost (added last): an unsigned call is refused before it takes a load slot (decision 0044). The
+            # gateway is the edge: its callers prove who they are with their own token instead.
+            self.app.add_middleware(
+                CallerSignatureMiddleware, secret=settings.internal_secret.get_secret_value()
+            )
         self.app.include_router(self._health_router())
 
     # ------------------------------------------------------------------ building blocks
@@ -354,15 +361,13 @@ async def runtime_of(request: Request) -> ServiceRuntime:
     return runtime
 
 
-async def current_caller(
-    request: Request,
-    header: Annotated[str | None, Header(alias=CALLER_HEADER, include_in_schema=False)] = None,
-) -> Caller:
-    """The caller the gateway verified and signed; a request without it is refused (401)."""
-    if header is None:
+async def current_caller(request: Request) -> Caller:
+    """The caller the gateway (or another service) signed for this call, verified before any route ran
+    (``borgerplan_plumbing.trust``); a call without it never gets here (401)."""
+    caller: Caller | None = request.scope.get("state", {}).get(STATE_KEY)
+    if caller is None:
         raise AuthenticationError("missing caller header")
-    runtime: ServiceRuntime = request.app.state.runtime
-    return verify_caller(header, runtime.settings.internal_secret.get_secret_value())
+    return caller
 
 
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
