@@ -12,7 +12,8 @@ with ``bench/seed.py``, then:
   3. recovery: from the moment the last request of the burst was sent, how long until every readiness probe
      (``/api/v1/readyz`` and each service's ``/readyz``) answers 200, and until a probe (the composed view, one at a
      time) has a median of 5 within 1.5x of its median before the burst (target: both within 5 s);
-  4. every write the burst acknowledged (2xx) is read back through the public API afterwards.
+  4. every write the burst acknowledged (2xx) is read back through the public API afterwards;
+  5. the one-citizen burst (``bench/one_citizen.py``): 150 requests/s of one citizen's composed view for 10 s.
 Prints offered and achieved rates, answers by kind (2xx / 503 / 429 / other / left hanging), latencies of the 2xx
 and of the refusals (target: refusals p99 <= 100 ms), the writes found, the recovery times, and each service's
 shed counter and consumer lag from ``/metrics``.
@@ -54,6 +55,7 @@ from bench._support import (
     settled_note,
     wait_settled,
 )
+from bench.one_citizen import one_citizen_burst
 from bench.seed import Api, SeededCitizen, SeededWorld, seed
 from borgerplan_cli.system import System
 
@@ -402,6 +404,9 @@ async def run(system: System, citizens: int, seconds: float, factor: float, sane
             f"  {name:<9} shed {int(m['shed']):>6}  in flight {int(m['in_flight'])}  waiting {int(m['waiting'])}  "
             f"consumer lag {int(m['lag'])} messages  dead-lettered {int(m['dead_lettered'])}"
         )
+    # Beside the many-citizen burst, the one-citizen one (issue 33): no 500s, no access-log entry lost.
+    async with Api(system.api, connections=2000, timeout=CLIENT_TIMEOUT + 5) as api:
+        await one_citizen_burst(system, api, world, rate=150.0, seconds=10.0)
 
 
 def main(

@@ -6,20 +6,26 @@ import argparse
 import asyncio
 from typing import Any
 
+from borgerplan_plumbing.access_log import AccessLog, ChainProblem
 from borgerplan_plumbing.mongo import make_client, service_database
 from borgerplan_plumbing.settings import Settings
-from gateway_service.access_log import AccessLog
 
 
-async def verify(settings: Settings, citizen_id: str | None) -> int:
+async def check(settings: Settings, citizen_id: str | None) -> tuple[int, list[ChainProblem]]:
+    """(entries checked, problems) of every chain in the gateway's database, or of one citizen's."""
     client = make_client(settings)
     try:
         db = service_database(client, settings, "gateway")
-        checked, problems = await AccessLog(db["access_log"], db["access_log_heads"]).verify(citizen_id)
+        return await AccessLog(db["access_log"], db["access_log_heads"]).verify(citizen_id)
     finally:
         await client.close()
+
+
+async def verify(settings: Settings, citizen_id: str | None) -> int:
+    checked, problems = await check(settings, citizen_id)
     for problem in problems:
-        print(f"BROKEN citizen={problem.citizen_id} entry={problem.seq}: {problem.problem}")
+        chain = f" chain={problem.chain}" if problem.chain else ""
+        print(f"BROKEN citizen={problem.citizen_id}{chain} entry={problem.seq}: {problem.problem}")
     print(f"{checked} access-log entries checked, {len(problems)} problem(s)")
     return 1 if problems else 0
 

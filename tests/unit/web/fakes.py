@@ -455,7 +455,7 @@ class FakeGateway:
                                 "sections": ["plans"],
                             },
                         ],
-                        "next_before_seq": None,
+                        "next_before": None,
                     },
                 ),
             ),

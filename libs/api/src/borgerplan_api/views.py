@@ -66,7 +66,7 @@ class MeetingShown(MeetingPublic):
 
 
 class AccessLogEntry(Out):
-    seq: int
+    seq: int = Field(description="the entry's place in its chain (one chain per citizen and gateway process)")
     at: datetime
     unit: str
     purpose: str
@@ -78,7 +78,7 @@ class AccessLogEntry(Out):
 
 class AccessLogPage(Out):
     items: list[AccessLogEntry]
-    next_before_seq: int | None = Field(description="ask with before_seq=this for older entries")
+    next_before: str | None = Field(description="ask with before=this for older entries")
 
 
 class MyCitizen(Out):

@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from pymongo import IndexModel
 
+from borgerplan_plumbing.access_log import AccessLog
 from borgerplan_plumbing.auth import JwtVerifier
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from gateway_service import openapi
-from gateway_service.access_log import AccessLog
 from gateway_service.entrypoints.http import router
 from gateway_service.forwarding import Context
 from gateway_service.forwarding import router as table_router
@@ -46,8 +46,15 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     )
     for name in SERVICES:
         runtime.readiness_check(name, lambda name=name: runtime.internal.ready(name))  # type: ignore[misc]
+    # One chain per citizen and gateway process (decision 0045): a chain's tail and the verifier by chain and place,
+    # the citizen's listing by time across chains, and the heads of a citizen's chains.
     runtime.declare_indexes(
-        "access_log", IndexModel([("citizen_id", 1), ("seq", 1)], name="access_log_citizen")
+        "access_log",
+        IndexModel([("citizen_id", 1), ("chain", 1), ("seq", 1)], name="access_log_chain"),
+        IndexModel([("citizen_id", 1), ("order", 1)], name="access_log_listing"),
+    )
+    runtime.declare_indexes(
+        "access_log_heads", IndexModel([("citizen_id", 1)], name="access_log_heads_citizen")
     )
 
     def context_of(request: Request) -> Context:

@@ -23,12 +23,12 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from borgerplan_plumbing.access_log import AccessLog
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
 from gateway_service import facts as facts_of
 from gateway_service import policy
-from gateway_service.access_log import AccessLog
 from gateway_service.auth import Authenticated
 from gateway_service.problems import problem_responses
 from gateway_service.upstream import relay_response

@@ -26,13 +26,13 @@ from borgerplan_api.views import (
 )
 from borgerplan_plumbing import access as owners
 from borgerplan_plumbing import pages
+from borgerplan_plumbing.access_log import AccessLog
 from borgerplan_plumbing.auth import Caller
 from borgerplan_plumbing.internal import InternalClient, UnavailableError, path
 from borgerplan_plumbing.problems import Problem
 from borgerplan_rules.access import Disclosure, Relation
 from gateway_service import composition, policy, worklists
 from gateway_service import facts as facts_of
-from gateway_service.access_log import AccessLog
 from gateway_service.auth import Authenticated
 from gateway_service.forwarding import check_ids
 from gateway_service.problems import problem_responses
@@ -245,7 +245,14 @@ async def access_log(
     request: Request,
     caller: Authenticated,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before_seq: Annotated[int | None, Query(ge=1, description="page: entries older than this one")] = None,
+    before: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            pattern=r"^[0-9a-f:]+$",
+            description="page: entries older than this one (next_before)",
+        ),
+    ] = None,
 ) -> JSONResponse:
     check_ids({"citizen_id": citizen_id})
     relation: Relation = "self" if caller.citizen_id == citizen_id else "none"
@@ -257,7 +264,7 @@ async def access_log(
             403, "Forbidden", "Only the citizen and administrators read the access log.", kind="forbidden"
         )
     log: AccessLog = request.app.state.access_log
-    entries = await log.read(citizen_id, limit, before_seq)
+    entries = await log.read(citizen_id, limit, before)
     admin = caller.has_role("admin")
     items: list[dict[str, Any]] = [
         {
@@ -270,8 +277,8 @@ async def access_log(
         }
         for e in entries
     ]
-    next_page = items[-1]["seq"] if len(items) == limit else None
-    return JSONResponse({"items": items, "next_before_seq": next_page})
+    next_page = entries[-1].get("order") if len(items) == limit else None
+    return JSONResponse({"items": items, "next_before": next_page})
 
 
 @router.get(

@@ -4,6 +4,7 @@ who helps me; my next meetings; my consents, with a button to withdraw one; who 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from fastapi import APIRouter
@@ -110,9 +111,7 @@ async def who_looked(ctx: Citizen) -> Response:
     answer = await ctx.api.get(
         f"/citizens/{citizen_id}/access-log",
         limit=50,
-        before_seq=before if (before or "").isdigit() else None,
+        before=before if before and re.fullmatch(r"[0-9a-f:]{1,100}", before) else None,
     )
     data = answer.data or {}
-    return ctx.render(
-        "who_looked.html", entries=data.get("items") or [], next_before=data.get("next_before_seq")
-    )
+    return ctx.render("who_looked.html", entries=data.get("items") or [], next_before=data.get("next_before"))
