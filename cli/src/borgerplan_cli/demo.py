@@ -29,6 +29,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": HOMELESS_UNIT,
         "unit_kind": "authority",
         "roles": ["caseworker"],
+        "email": "mette.soerensen@hje.example.dk",
     },
     "addiction_caseworker": {
         "sub": "demo-sagsbehandler-mis",
@@ -36,6 +37,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": ADDICTION_AUTHORITY,
         "unit_kind": "authority",
         "roles": ["caseworker"],
+        "email": "jonas.holm@mis.example.dk",
     },
     "contact_person": {
         "sub": "demo-kontaktperson",
@@ -43,6 +45,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": SHELTER,
         "unit_kind": "provider",
         "roles": ["contact_person"],
+        "email": "ali.demir@herberg.example.dk",
     },
     "treatment": {
         "sub": "demo-behandler",
@@ -50,6 +53,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": TREATMENT,
         "unit_kind": "provider",
         "roles": ["contact_person"],
+        "email": "sara.lund@rus.example.dk",
     },
 }
 

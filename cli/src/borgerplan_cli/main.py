@@ -86,6 +86,7 @@ def cmd_token(args: argparse.Namespace) -> int:
             unit_kind=args.unit_kind,
             roles=[r.strip() for r in args.roles.split(",") if r.strip()],
             citizen_id=args.citizen_id,
+            email=args.email,
             ttl_seconds=args.ttl,
         )
     )
@@ -141,6 +142,7 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--unit-kind", choices=sorted(PROFESSIONAL_KINDS))
     token.add_argument("--roles", help="comma-separated: caseworker,contact_person,citizen,case_system,admin")
     token.add_argument("--citizen-id")
+    token.add_argument("--email", help="a professional's work address (their notification preference's key)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds")
     token.set_defaults(func=cmd_token)
 

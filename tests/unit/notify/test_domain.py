@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from borgerplan_api.notify import PreferenceIn
+from borgerplan_api.notify import CitizenPreferenceIn, PreferenceIn
 from borgerplan_contracts.events import InvitedParticipant
 from borgerplan_contracts.events.consent import ConsentExpiring, ConsentRevoked
 from borgerplan_contracts.events.meetings import (
@@ -429,6 +429,70 @@ def test_the_channel_follows_the_preference_and_what_is_configured(
     assert domain.channel_for(recipient, preference, rules.channels) == expected
 
 
+PETER = Recipient("p-c", "citizen", citizen_id=CITIZEN)
+
+
+@pytest.mark.parametrize(
+    ("preference", "channels", "expected"),
+    [
+        (Preference(), {"email", "sms", "digital_post"}, ("digital_post", CITIZEN)),  # nothing chosen
+        (Preference(channel="digital_post"), {"email", "digital_post"}, ("digital_post", CITIZEN)),
+        (Preference(channel="email", email="peter@example.dk"), {"email"}, ("email", "peter@example.dk")),
+        (Preference(channel="sms", phone="+4520304050"), {"sms", "digital_post"}, ("sms", "+4520304050")),
+        # the chosen channel is not configured here: Digital Post, the citizen's legal default, when it is
+        (
+            Preference(channel="sms", phone="+4520304050"),
+            {"email", "digital_post"},
+            ("digital_post", CITIZEN),
+        ),
+        (Preference(channel="sms", phone="+4520304050"), {"email"}, None),
+        # none: nothing from Borgerplan on any channel, Digital Post included
+        (Preference(channel="none"), {"email", "sms", "digital_post"}, None),
+        # a professional's address is never used for the citizen, nor the citizen's choice for a professional
+        (Preference(channel="email"), {"email"}, None),
+    ],
+)
+def test_the_citizen_is_told_as_they_chose(
+    preference: Preference, channels: set[str], expected: tuple[str, str] | None
+) -> None:
+    assert domain.channel_for(PETER, preference, frozenset(channels)) == expected
+
+
+def test_the_citizens_preference_is_keyed_by_their_id_and_a_professionals_by_address() -> None:
+    assert domain.preference_key_of(PETER) == f"citizen:{CITIZEN}"
+    assert domain.preference_key_of(ANNE) == "anne@kommune.example.dk"
+    assert domain.preference_key_of(Recipient("p-lise", "private_network")) is None
+    assert "@" not in domain.citizen_preference_key(CITIZEN)
+
+
+def test_only_the_contact_detail_the_channel_needs_is_kept() -> None:
+    both = {"channel": "sms", "phone": "+4520304050", "email": "peter@example.dk"}
+    assert domain.citizen_preference(both) == {
+        "channel": "sms",
+        "phone": "+4520304050",
+        "contact_email": None,
+    }
+    assert domain.citizen_preference({**both, "channel": "none"}) == {
+        "channel": "none",
+        "phone": None,
+        "contact_email": None,
+    }
+    stored = Preference.of(domain.citizen_preference({**both, "channel": "email"}))
+    assert (stored.channel, stored.email, stored.phone) == ("email", "peter@example.dk", None)
+    shown = domain.citizen_preference_public(CITIZEN, None)
+    assert (shown["channel"], shown["set_at"]) == ("digital_post", None), "Digital Post until they choose"
+
+
+def test_the_citizens_choice_needs_the_contact_detail_of_its_channel() -> None:
+    with pytest.raises(ValidationError, match="email is required when the channel is email"):
+        CitizenPreferenceIn(channel="email")
+    with pytest.raises(ValidationError, match="phone is required when the channel is sms"):
+        CitizenPreferenceIn(channel="sms", email="peter@example.dk")
+    with pytest.raises(ValidationError, match="channel"):
+        CitizenPreferenceIn.model_validate({"channel": "fax"})
+    assert CitizenPreferenceIn(channel="none").email is None
+
+
 def test_ids_derive_from_the_cause_the_recipient_and_the_kind() -> None:
     one = domain.notification_id("evt-1", "p-anne", "meeting_invitation")
     assert one == domain.notification_id("evt-1", "p-anne", "meeting_invitation")
@@ -536,6 +600,16 @@ def test_only_a_pending_reminder_is_cancelled() -> None:
 
 def test_a_preference_for_sms_needs_a_phone_and_addresses_compare_without_case() -> None:
     with pytest.raises(ValidationError, match="phone is required"):
-        PreferenceIn(email="anne@kommune.example.dk", channel="sms")
-    assert PreferenceIn(email="anne@kommune.example.dk", channel="sms", phone="+4512345678").language == "da"
+        PreferenceIn(channel="sms")
+    assert PreferenceIn(channel="sms", phone="+4512345678").language == "da"
     assert domain.preference_key(" Anne@Kommune.example.DK ") == "anne@kommune.example.dk"
+
+
+def test_a_professionals_preference_is_keyed_by_the_address_of_their_sign_in() -> None:
+    """Nobody sets another's: the key is the token's address, and the body has no address to give."""
+    assert domain.own_preference_key("Anne@Kommune.example.DK") == "anne@kommune.example.dk"
+    with pytest.raises(domain.NotifyRuleError) as refused:
+        domain.own_preference_key(None)
+    assert (refused.value.field, refused.value.status) == ("email", 422)
+    with pytest.raises(ValidationError, match="Extra inputs"):
+        PreferenceIn.model_validate({"email": "bo@kommune.example.dk", "channel": "email"})

@@ -1,4 +1,5 @@
-"""The notify service's public models: delivery status per recipient, and a professional's channel preference.
+"""The notify service's public models: delivery status per recipient, and how a professional or the citizen wants to
+be told (decision 0023).
 
 A notification shows who (the recipient id), what kind and how it went; never the address it went to, nor what it
 said (its text holds no case content anyway, decision 0009).
@@ -19,6 +20,10 @@ __all__ = ["Channel", "NotificationKind"]
 NotificationStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
 Language = Literal["da", "en"]
 PreferredChannel = Literal["email", "sms"]
+# The citizen's choice: Digital Post (the default), e-mail, SMS, or nothing from Borgerplan (decision 0023: letters the
+# law requires still come by Digital Post from the systems that send them).
+CitizenChannel = Literal["digital_post", "email", "sms", "none"]
+PHONE = r"^\+?[0-9 ]{8,16}$"
 
 
 class NotificationPublic(Out):
@@ -39,11 +44,11 @@ class NotificationPublic(Out):
 
 
 class PreferenceIn(In):
-    """A professional's preferred channel and language. SMS needs a phone number."""
+    """A professional's preferred channel and language, for the work address their sign-in carries (the token's
+    ``email``: nobody sets another's). SMS needs a phone number."""
 
-    email: EmailStr = Field(description="the professional's work address: the preference's key")
     channel: PreferredChannel = "email"
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ]{8,16}$")
+    phone: str | None = Field(default=None, pattern=PHONE)
     language: Language = Field(default="da", description="Danish unless the professional chooses English")
 
     @model_validator(mode="after")
@@ -54,7 +59,37 @@ class PreferenceIn(In):
 
 
 class PreferencePublic(Out):
-    email: str
+    email: str = Field(description="the work address from the sign-in: the preference's key")
     channel: PreferredChannel
     phone: str | None = None
     language: Language
+    set_at: datetime | None = Field(default=None, description="None: nothing chosen, e-mail in Danish")
+
+
+class CitizenPreferenceIn(In):
+    """How the citizen wants to be told that something is waiting. E-mail needs an address, SMS a phone number; only
+    the contact detail the chosen channel needs is kept."""
+
+    channel: CitizenChannel = Field(description="digital_post unless the citizen chooses otherwise")
+    email: EmailStr | None = Field(default=None, description="the citizen's own address, for channel email")
+    phone: str | None = Field(
+        default=None, pattern=PHONE, description="the citizen's own number, for channel sms"
+    )
+
+    @model_validator(mode="after")
+    def _contact_for_the_channel(self) -> CitizenPreferenceIn:
+        if self.channel == "email" and not self.email:
+            raise ValueError("email is required when the channel is email")
+        if self.channel == "sms" and not self.phone:
+            raise ValueError("phone is required when the channel is sms")
+        return self
+
+
+class CitizenPreferencePublic(Out):
+    """The citizen's choice as it stands; ``set_at`` is None while they have chosen nothing (Digital Post)."""
+
+    citizen_id: str
+    channel: CitizenChannel
+    email: str | None = None
+    phone: str | None = None
+    set_at: datetime | None = None

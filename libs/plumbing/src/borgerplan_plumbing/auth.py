@@ -39,6 +39,9 @@ class Caller(BaseModel):
     unit_kind: UnitKind
     roles: list[Role] = Field(min_length=1)
     citizen_id: str | None = None
+    # The OIDC "email" claim: a professional's work address, the key of their notification preference (decision
+    # 0023). Never logged.
+    email: str | None = Field(default=None, max_length=320)
 
     def has_role(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)
@@ -234,6 +237,7 @@ def issue_development_token(
     unit_kind: UnitKind,
     roles: list[Role],
     citizen_id: str | None = None,
+    email: str | None = None,
     ttl_seconds: int = 8 * 3600,
 ) -> str:
     """A token the development issuer signs; refused outside development and test."""
@@ -254,6 +258,8 @@ def issue_development_token(
     }
     if citizen_id:
         claims["citizen_id"] = citizen_id
+    if email:
+        claims["email"] = email
     return jwt.encode(
         claims, settings.jwt_secret.get_secret_value(), algorithm="HS256", headers={"typ": TOKEN_TYPE}
     )

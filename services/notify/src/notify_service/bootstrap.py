@@ -36,8 +36,13 @@ INDEXES = {
         IndexModel([("meeting_id", 1), ("kind", 1), ("status", 1)], name="notification_meeting"),
         # One citizen's notifications, oldest first.
         IndexModel([("citizen_id", 1), ("created_at", 1), ("_id", 1)], name="notification_citizen"),
+        # What was sent to the citizen themself (GET /citizens/{id}/notifications), newest first.
+        IndexModel(
+            [("citizen_id", 1), ("recipient_kind", 1), ("created_at", 1), ("_id", 1)],
+            name="notification_to_citizen",
+        ),
     ),
-    # preferences and meetings are read by _id only (preferences by address, meetings by meeting id).
+    # preferences and meetings are read by _id only (preferences by address or "citizen:<id>", meetings by id).
 }
 
 

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
 
-from borgerplan_api.notify import PreferenceIn
+from borgerplan_api.notify import CitizenPreferenceIn, PreferenceIn
 from borgerplan_contracts import CloudEvent
 from borgerplan_contracts.events.consent import (
     ConsentExpired,
@@ -115,14 +115,14 @@ async def store_notices(ctx: Notify, event: CloudEvent, notices: Sequence[Notice
     notices = domain.permitted(notices, await _facts(ctx, event.subject, notices), today())
     if not notices:
         return 0
-    emails = {domain.preference_key(n.recipient.email) for n in notices if n.recipient.email}
-    preferences = await _preferences(ctx, emails)
+    keys = {key for n in notices if (key := domain.preference_key_of(n.recipient)) is not None}
+    preferences = await _preferences(ctx, keys)
     cause = Cause(event_id=event.id, citizen_id=event.subject)
     now = datetime.now(UTC)
     stored = 0
     for notice in notices:
-        email = notice.recipient.email
-        preference = preferences.get(domain.preference_key(email)) if email else None
+        key = domain.preference_key_of(notice.recipient)
+        preference = preferences.get(key) if key else None
         doc = domain.new_notification(cause, notice, preference or Preference(), ctx.rules, now)
         if doc is None:
             continue  # nobody to reach on any channel we have
@@ -136,10 +136,10 @@ async def store_notices(ctx: Notify, event: CloudEvent, notices: Sequence[Notice
     return stored
 
 
-async def _preferences(ctx: Notify, emails: set[str]) -> dict[str, Preference]:
-    if not emails:
+async def _preferences(ctx: Notify, keys: set[str]) -> dict[str, Preference]:
+    if not keys:
         return {}
-    found = ctx.preferences.find({"_id": {"$in": sorted(emails)}}, limit=len(emails))
+    found = ctx.preferences.find({"_id": {"$in": sorted(keys)}}, limit=len(keys))
     return {doc["_id"]: Preference.of(doc) async for doc in found}
 
 
@@ -275,11 +275,27 @@ async def withdraw_unpermitted(ctx: Notify, citizen_id: str, unit: str) -> int:
 
 
 async def set_preference(ctx: Notify, body: PreferenceIn, caller: Caller) -> Document:
-    """A professional's channel and language; the address is the key, compared without case."""
-    key = domain.preference_key(body.email)
+    """A professional's channel and language, for their own address (the token's); one document written whole."""
+    key = domain.own_preference_key(caller.email)
     doc = {**body.model_dump(), "email": key, "set_by": caller.sub, "set_at": datetime.now(UTC)}
-    await ctx.preferences.update_one({"_id": key}, {"$set": doc}, upsert=True)
-    return {"_id": key, **doc}
+    await ctx.preferences.replace_one({"_id": key}, doc, upsert=True)
+    return doc
+
+
+async def set_citizen_preference(
+    ctx: Notify, citizen_id: str, body: CitizenPreferenceIn, caller: Caller
+) -> Document:
+    """The citizen's channel and, for e-mail or SMS, their own contact detail; keyed by their id, as the notices to
+    them look it up. One document written whole: the choice before it is replaced, not merged."""
+    key = domain.citizen_preference_key(citizen_id)
+    doc = {
+        **domain.citizen_preference(body.model_dump()),
+        "citizen_id": citizen_id,
+        "set_by": caller.sub,
+        "set_at": datetime.now(UTC),
+    }
+    await ctx.preferences.replace_one({"_id": key}, doc, upsert=True)
+    return domain.citizen_preference_public(citizen_id, doc)
 
 
 # --- delivery -------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from borgerplan_rules.access import (
     needs_permit,
 )
 from borgerplan_rules.outcome import Outcome
+from borgerplan_rules.violations import RuleViolation
 from borgerplan_rules.workdays import COPENHAGEN, DANISH, WorkingDayCalendar
 from notify_service import messages
 from notify_service.messages import Language
@@ -114,10 +115,13 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Preference:
-    """A professional's channel and language, keyed by their email address (Danish and email by default)."""
+    """How a recipient wants to be told: a professional's channel and language, keyed by their email address (Danish
+    and email by default); the citizen's channel and own contact detail, keyed by their id (``preference_key_of``).
+    ``channel`` None: nothing chosen, the recipient's default applies."""
 
-    channel: str = "email"
+    channel: str | None = None
     phone: str | None = None
+    email: str | None = None
     language: Language = "da"
 
     @classmethod
@@ -125,7 +129,10 @@ class Preference:
         if not doc:
             return cls()
         return cls(
-            channel=doc.get("channel", "email"), phone=doc.get("phone"), language=doc.get("language", "da")
+            channel=doc.get("channel"),
+            phone=doc.get("phone"),
+            email=doc.get("contact_email"),
+            language=doc.get("language", "da"),
         )
 
 
@@ -151,6 +158,57 @@ class Cause:
 def preference_key(email: str) -> str:
     """Addresses are compared without case: ``Anne@Kommune.dk`` and ``anne@kommune.dk`` are one person."""
     return email.strip().casefold()
+
+
+class NotifyRuleError(RuleViolation):
+    """A request notify refuses; nothing was stored."""
+
+
+def own_preference_key(email: str | None) -> str:
+    """A professional's preference is theirs alone: keyed by the work address their sign-in carries (the token's
+    ``email``), never by one they type. A sign-in without an address has no preference to read or set."""
+    if not email:
+        raise NotifyRuleError("email", "your sign-in carries no e-mail address to keep a preference for")
+    return preference_key(email)
+
+
+CITIZEN_KEY_PREFIX = "citizen:"
+
+
+def citizen_preference_key(citizen_id: str) -> str:
+    """The citizen's preference is keyed by their id (they have no work address); an address always holds an "@",
+    this key never does, so the two kinds of key cannot meet in the one collection."""
+    return f"{CITIZEN_KEY_PREFIX}{citizen_id}"
+
+
+def preference_key_of(recipient: Recipient) -> str | None:
+    """Where the recipient's preference is kept: the citizen's by their id, a professional's by their address."""
+    if recipient.kind == "citizen":
+        return citizen_preference_key(recipient.citizen_id) if recipient.citizen_id else None
+    return preference_key(recipient.email) if recipient.email else None
+
+
+def citizen_preference(body: Mapping[str, Any]) -> Document:
+    """What is stored of the citizen's choice: the channel, and only the contact detail that channel needs (an
+    address given with SMS chosen is not kept)."""
+    channel = body["channel"]
+    return {
+        "channel": channel,
+        "contact_email": body.get("email") if channel == "email" else None,
+        "phone": body.get("phone") if channel == "sms" else None,
+    }
+
+
+def citizen_preference_public(citizen_id: str, doc: Document | None) -> Document:
+    """The citizen's choice as the API shows it; Digital Post while they have chosen nothing."""
+    doc = doc or {}
+    return {
+        "citizen_id": citizen_id,
+        "channel": doc.get("channel") or "digital_post",
+        "email": doc.get("contact_email"),
+        "phone": doc.get("phone"),
+        "set_at": doc.get("set_at"),
+    }
 
 
 # --- which notifications an event causes ----------------------------------------------------------------------
@@ -355,19 +413,33 @@ def channel_for(
 ) -> tuple[Channel, str] | None:
     """The channel and address to reach the recipient on, or None when no configured channel reaches them.
 
-    A citizen is reached only through Digital Post (the provider resolves their id to a mailbox). A professional
-    by SMS when they chose it and gave a phone number and SMS is configured; else by email; else by SMS.
+    The citizen as they chose (decision 0023): not at all when they chose none; by e-mail or SMS to their own
+    contact detail when they chose it and the channel is configured; else through Digital Post (the provider
+    resolves their id to a mailbox). A professional by SMS when they chose it and gave a phone number and SMS is
+    configured; else by email; else by SMS.
     """
     if recipient.kind == "citizen":
-        if "digital_post" in channels and recipient.citizen_id:
-            return "digital_post", recipient.citizen_id
-        return None
+        return _citizen_channel(recipient, preference, channels)
     if preference.channel == "sms" and preference.phone and "sms" in channels:
         return "sms", preference.phone
     if recipient.email and "email" in channels:
         return "email", recipient.email
     if recipient.phone and "sms" in channels:
         return "sms", recipient.phone
+    return None
+
+
+def _citizen_channel(
+    recipient: Recipient, preference: Preference, channels: frozenset[str]
+) -> tuple[Channel, str] | None:
+    if preference.channel == "none":
+        return None
+    if preference.channel == "email" and preference.email and "email" in channels:
+        return "email", preference.email
+    if preference.channel == "sms" and preference.phone and "sms" in channels:
+        return "sms", preference.phone
+    if "digital_post" in channels and recipient.citizen_id:
+        return "digital_post", recipient.citizen_id
     return None
 
 

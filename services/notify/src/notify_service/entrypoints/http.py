@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from borgerplan_api.notify import NotificationPublic, PreferenceIn, PreferencePublic
+from borgerplan_api.notify import (
+    CitizenPreferenceIn,
+    CitizenPreferencePublic,
+    NotificationPublic,
+    PreferenceIn,
+    PreferencePublic,
+)
 from borgerplan_plumbing.http import state
 from borgerplan_plumbing.runtime import CurrentCaller, current_caller
 from notify_service import changes, queries
@@ -21,6 +27,11 @@ router = APIRouter(tags=["notifications"], dependencies=[Depends(current_caller)
 
 
 Ctx = Annotated[Notify, state("notify")]
+CitizenId = Annotated[str, Path(max_length=100)]
+
+
+def _public(docs: list[dict[str, object]]) -> list[NotificationPublic]:
+    return [NotificationPublic.model_validate({**d, "notification_id": d["_id"]}) for d in docs]
 
 
 @router.get(
@@ -34,15 +45,63 @@ async def list_notifications(
     citizen_id: Annotated[str, Query(max_length=100)],
     limit: Annotated[int, Query(ge=1, le=queries.MAX_NOTIFICATIONS)] = 200,
 ) -> list[NotificationPublic]:
-    docs = await queries.notifications_of(ctx, citizen_id, limit)
-    return [NotificationPublic.model_validate({**d, "notification_id": d["_id"]}) for d in docs]
+    return _public(await queries.notifications_of(ctx, citizen_id, limit))
+
+
+@router.get(
+    "/me/notification-preference",
+    response_model=PreferencePublic,
+    operation_id="get_own_preference",
+    summary="The signed-in professional's channel and language, for the address their sign-in carries",
+)
+async def get_own_preference(ctx: Ctx, caller: CurrentCaller) -> PreferencePublic:
+    return PreferencePublic.model_validate(await queries.own_preference(ctx, caller))
 
 
 @router.put(
-    "/preferences",
+    "/me/notification-preference",
     response_model=PreferencePublic,
-    operation_id="set_preference",
-    summary="A professional's preferred channel and language (Danish by default)",
+    operation_id="set_own_preference",
+    summary="A professional's preferred channel and language (Danish by default), for their own address only",
 )
-async def set_preference(body: PreferenceIn, ctx: Ctx, caller: CurrentCaller) -> PreferencePublic:
+async def set_own_preference(body: PreferenceIn, ctx: Ctx, caller: CurrentCaller) -> PreferencePublic:
     return PreferencePublic.model_validate(await changes.set_preference(ctx, body, caller))
+
+
+# The citizen's own (decision 0023): the gateway lets only the citizen themself through to these.
+@router.get(
+    "/citizens/{citizen_id}/notifications",
+    response_model=list[NotificationPublic],
+    operation_id="list_citizen_notifications",
+    summary="What was sent to the citizen themself, newest first: kind, channel, status",
+)
+async def list_citizen_notifications(
+    ctx: Ctx,
+    citizen_id: CitizenId,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_NOTIFICATIONS)] = 200,
+) -> list[NotificationPublic]:
+    return _public(await queries.notifications_to_citizen(ctx, citizen_id, limit))
+
+
+@router.get(
+    "/citizens/{citizen_id}/notification-preference",
+    response_model=CitizenPreferencePublic,
+    operation_id="get_citizen_preference",
+    summary="How the citizen wants to be told (Digital Post while they have chosen nothing)",
+)
+async def get_citizen_preference(ctx: Ctx, citizen_id: CitizenId) -> CitizenPreferencePublic:
+    return CitizenPreferencePublic.model_validate(await queries.citizen_preference(ctx, citizen_id))
+
+
+@router.put(
+    "/citizens/{citizen_id}/notification-preference",
+    response_model=CitizenPreferencePublic,
+    operation_id="set_citizen_preference",
+    summary="The citizen chooses Digital Post, e-mail, SMS or none",
+)
+async def set_citizen_preference(
+    body: CitizenPreferenceIn, ctx: Ctx, caller: CurrentCaller, citizen_id: CitizenId
+) -> CitizenPreferencePublic:
+    return CitizenPreferencePublic.model_validate(
+        await changes.set_citizen_preference(ctx, citizen_id, body, caller)
+    )
