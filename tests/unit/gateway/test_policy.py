@@ -67,6 +67,12 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("read_worklist", "contact", "-", A),
     ("read_worklist", "case-system", "-", A),
     ("read_worklist", "citizen", "-", F),
+    # a professional's own notification preference: their sign-in's address (decision 0023)
+    ("own_notification_preference", "caseworker", "-", A),
+    ("own_notification_preference", "contact", "-", A),
+    ("own_notification_preference", "admin", "-", A),
+    ("own_notification_preference", "case-system", "-", F),
+    ("own_notification_preference", "citizen", "-", F),
     # --- who the citizen is
     ("read_citizen", "citizen", "self", A),
     ("read_citizen", "citizen", "none", N),
@@ -173,6 +179,24 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("read_access_log", "citizen", "none", N),
     ("read_access_log", "admin", "none", A),
     ("read_access_log", "caseworker", "responsible", F),
+    # --- how the citizen is told: the citizen themself only (decision 0023); a related unit learns it may not,
+    # a stranger nothing, and no role (not the responsible caseworker, not an administrator) chooses for them
+    ("read_notification_preference", "citizen", "self", A),
+    ("read_notification_preference", "citizen", "none", N),
+    ("read_notification_preference", "caseworker", "responsible", F),
+    ("read_notification_preference", "contact", "actor", F),
+    ("read_notification_preference", "caseworker", "none", N),
+    ("set_notification_preference", "citizen", "self", A),
+    ("set_notification_preference", "citizen", "none", N),
+    ("set_notification_preference", "caseworker", "responsible", F),
+    ("set_notification_preference", "admin", "responsible", F),
+    ("set_notification_preference", "contact", "actor", F),
+    ("set_notification_preference", "case-system", "responsible", F),
+    ("set_notification_preference", "admin", "none", N),
+    ("read_notifications", "citizen", "self", A),
+    ("read_notifications", "citizen", "none", N),
+    ("read_notifications", "caseworker", "responsible", F),
+    ("read_notifications", "admin", "none", N),
 ]
 
 

@@ -27,6 +27,7 @@ Action = Literal[
     "read_vocabulary",
     "outreach_deadlines",
     "read_worklist",
+    "own_notification_preference",
     # a citizen
     "read_citizen",
     # a citizen's plan
@@ -48,6 +49,10 @@ Action = Literal[
     "preview_consent",
     "list_disclosures",
     "read_access_log",
+    # how the citizen is told (decision 0023): theirs alone
+    "read_notification_preference",
+    "set_notification_preference",
+    "read_notifications",
 ]
 Verdict = Literal["allow", "allow_with_consent", "forbidden", "not_found"]
 # Reads, whose answer may rest on the citizen's consents (a unit named by one is related; what it sees is what they
@@ -70,6 +75,7 @@ WITHOUT_CITIZEN: frozenset[Action] = frozenset(
         "read_vocabulary",
         "outreach_deadlines",
         "read_worklist",
+        "own_notification_preference",
     }
 )
 # What the citizen may do about their own plan: read all of it, take part in meetings, withdraw a consent.
@@ -87,7 +93,15 @@ CITIZEN_MAY: frozenset[Action] = frozenset(
         "list_disclosures",
         "read_access_log",
         "read_vocabulary",
+        "read_notification_preference",
+        "set_notification_preference",
+        "read_notifications",
     }
+)
+# The citizen's own choice of channel, their contact details and what was sent to them: nobody else reads or sets
+# them, not even the responsible caseworker (decision 0023); a related caller learns that (403), a stranger nothing.
+CITIZEN_ONLY: frozenset[Action] = frozenset(
+    {"read_notification_preference", "set_notification_preference", "read_notifications"}
 )
 
 
@@ -148,6 +162,8 @@ def decide(action: Action, caller: Caller, facts: Facts = NO_CITIZEN) -> Verdict
         return "allow" if caller.has_role("admin") else "not_found"
     if action == "read_access_log":
         return "allow" if caller.has_role("admin") else "forbidden"
+    if action in CITIZEN_ONLY:
+        return _related(related, False)
     return "forbidden"
 
 
@@ -171,6 +187,10 @@ def _by_token(action: Action, caller: Caller) -> Verdict:
     if action in ("register_citizen", "lookup_by_cpr", "create_plan"):
         return "allow" if authority and caller.has_role("caseworker", "admin") else "forbidden"
     if action in ("grant_consent", "outreach_deadlines"):
+        return "allow" if caller.has_role(*HANDLING) else "forbidden"  # type: ignore[arg-type]
+    if action == "own_notification_preference":
+        # A person's own, for the address their sign-in carries (notify keys it by the token's, decision 0023): the
+        # people who handle cases; a case system is told nothing, and the citizen has their own.
         return "allow" if caller.has_role(*HANDLING) else "forbidden"  # type: ignore[arg-type]
     if action in ("read_vocabulary", "read_worklist"):
         return "allow" if caller.has_role(*STAFF) else "forbidden"  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from borgerplan_api import consent, meetings, plan
+from borgerplan_api import consent, meetings, notify, plan
 from borgerplan_api.base import Empty
 from borgerplan_plumbing import pages
 from gateway_service import composition
@@ -385,6 +385,74 @@ ROUTES: tuple[Route, ...] = (
         answer=list[consent.DisclosurePublic],
         audit=("view_disclosures", ["disclosures"]),
         query={"limit": pages.Limit, "cursor": pages.Cursor},
+    ),
+    # --- how the citizen is told (decision 0023)
+    Route(
+        "GET",
+        "/citizens/{citizen_id}/notification-preference",
+        "notify",
+        "read_notification_preference",
+        "get_notification_preference",
+        "How the citizen wants to be told: Digital Post (while nothing is chosen), e-mail, SMS or none (the "
+        "citizen themself only)",
+        "notifications",
+        guard="citizen",
+        answer=notify.CitizenPreferencePublic,
+    ),
+    Route(
+        "PUT",
+        "/citizens/{citizen_id}/notification-preference",
+        "notify",
+        "set_notification_preference",
+        "set_notification_preference",
+        "The citizen chooses how they are told; e-mail needs an address, SMS a phone number. None stops what "
+        "Borgerplan sends; letters the law requires still come by Digital Post (the citizen themself only)",
+        "notifications",
+        guard="citizen",
+        body=notify.CitizenPreferenceIn,
+        answer=notify.CitizenPreferencePublic,
+        examples={
+            "by SMS": {"channel": "sms", "phone": "+45 20 30 40 50"},
+            "by e-mail": {"channel": "email", "email": "peter@example.dk"},
+            "nothing from Borgerplan": {"channel": "none"},
+        },
+    ),
+    Route(
+        "GET",
+        "/citizens/{citizen_id}/notifications",
+        "notify",
+        "read_notifications",
+        "list_my_notifications",
+        "What was sent to the citizen, newest first: kind, channel, status; never the address or the text (the "
+        "citizen themself only)",
+        "notifications",
+        guard="citizen",
+        answer=list[notify.NotificationPublic],
+        query={"limit": Annotated[int | None, Query(ge=1, le=500)]},
+    ),
+    Route(
+        "GET",
+        "/me/notification-preference",
+        "notify",
+        "own_notification_preference",
+        "get_own_notification_preference",
+        "The signed-in professional's channel and language, for the work address their sign-in carries (e-mail "
+        "in Danish while nothing is chosen)",
+        "notifications",
+        answer=notify.PreferencePublic,
+    ),
+    Route(
+        "PUT",
+        "/me/notification-preference",
+        "notify",
+        "own_notification_preference",
+        "set_own_notification_preference",
+        "A professional chooses e-mail or SMS and Danish or English, for their own address only: the address is "
+        "the sign-in's, never one given in the body",
+        "notifications",
+        body=notify.PreferenceIn,
+        answer=notify.PreferencePublic,
+        examples={"by SMS": {"channel": "sms", "phone": "+45 20 30 40 50", "language": "da"}},
     ),
     # --- meetings
     Route(
