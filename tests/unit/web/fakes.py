@@ -281,6 +281,14 @@ class FakeGateway:
         self.withheld: set[str] = set()
         self.calls: list[tuple[str, str, dict[str, Any] | None, dict[str, str]]] = []
         self.overrides: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = {}
+        # How the citizen is told, as notify keeps it: Digital Post until they choose.
+        self.preference: dict[str, Any] = {
+            "citizen_id": CITIZEN_ID,
+            "channel": "digital_post",
+            "email": None,
+            "phone": None,
+            "set_at": None,
+        }
 
     def override(
         self, method: str, path: str, status: int, body: Any = None, headers: dict[str, str] | None = None
@@ -459,6 +467,33 @@ class FakeGateway:
                     },
                 ),
             ),
+            (
+                "GET",
+                f"/citizens/{CITIZEN_ID}/notification-preference",
+                lambda: httpx.Response(200, json=self.preference),
+            ),
+            ("PUT", f"/citizens/{CITIZEN_ID}/notification-preference", lambda: self._prefer(body)),
+            (
+                "GET",
+                f"/citizens/{CITIZEN_ID}/notifications",
+                lambda: httpx.Response(
+                    200,
+                    json=[
+                        {
+                            "notification_id": "n-1",
+                            "citizen_id": CITIZEN_ID,
+                            "kind": "meeting_invitation",
+                            "channel": "digital_post",
+                            "recipient_id": "p-peter",
+                            "meeting_id": MEETING_ID,
+                            "status": "sent",
+                            "attempts": 1,
+                            "created_at": "2026-11-20T08:00:00+00:00",
+                            "sent_at": "2026-11-20T08:00:02+00:00",
+                        }
+                    ],
+                ),
+            ),
             ("POST", "/consent-decisions/preview", lambda: self._preview(body)),
             ("POST", "/meetings/invitation-preview", lambda: self._invitations(body)),
             (
@@ -498,6 +533,35 @@ class FakeGateway:
             },
             headers={"content-type": "application/problem+json"},
         )
+
+    def _prefer(self, body: Any) -> httpx.Response:
+        """As the gateway checks the body at the door (one of its rules), then notify keeps only what is needed."""
+        if body.get("channel") == "email" and not body.get("email"):
+            return httpx.Response(
+                422,
+                json={
+                    "type": "urn:borgerplan:problem:validation",
+                    "title": "Invalid request",
+                    "status": 422,
+                    "detail": "The request is not valid.",
+                    "errors": [
+                        {
+                            "field": "body",
+                            "message": "Value error, email is required when the channel is email",
+                        }
+                    ],
+                },
+                headers={"content-type": "application/problem+json"},
+            )
+        channel = body["channel"]
+        self.preference = {
+            "citizen_id": CITIZEN_ID,
+            "channel": channel,
+            "email": body.get("email") if channel == "email" else None,
+            "phone": body.get("phone") if channel == "sms" else None,
+            "set_at": "2026-11-21T10:00:00+00:00",
+        }
+        return httpx.Response(200, json=self.preference)
 
     def _preview(self, body: Any) -> httpx.Response:
         """The treatment unit has a consent (general, substance use); any other unit none."""

@@ -7,7 +7,8 @@ import typing
 
 import pytest
 
-from borgerplan_contracts.events import consent, meetings, plan
+from borgerplan_api import notify as notify_api
+from borgerplan_contracts.events import consent, meetings, notify, plan
 from tests.unit.web.conftest import Browser
 from tests.unit.web.fakes import CITIZEN_ID, MEETING_ID
 from web_service import wording as W
@@ -26,6 +27,10 @@ from web_service import wording as W
         (consent.Purpose, W.PURPOSES),
         (meetings.MeetingKind, W.MEETING_KINDS),
         (meetings.ParticipantKind, W.PARTICIPANT_KINDS),
+        (notify.NotificationKind, W.NOTIFICATION_KINDS),
+        (notify.Channel, W.NOTIFICATION_CHANNELS),
+        (notify_api.NotificationStatus, W.NOTIFICATION_STATUSES),
+        (notify_api.CitizenChannel, dict(W.MY_TOLD_CHANNELS)),
     ],
 )
 def test_every_value_of_the_api_has_danish_words(literal: object, labels: dict[str, str]) -> None:

@@ -653,6 +653,65 @@ ACCESS_PURPOSES = {
     "export_calendar": "hentede en mødeindkaldelse",
 }
 MY_SCORE = "Min egen score"
+# How the citizen is told (decision 0023): what Borgerplan sends, and what the law sends anyway.
+MY_TOLD_TITLE = "Sådan får du besked"
+MY_TOLD_INTRO = (
+    "Vi giver dig besked, når der er nyt til dig, fx en invitation til et møde eller et referat. Beskeden siger kun, "
+    "at der er noget nyt, og hvor du kan se det. Der står aldrig noget om din sag i den."
+)
+MY_TOLD_HOW = "Hvordan vil du have besked?"
+MY_TOLD_CHANNELS = (
+    ("digital_post", "I Digital Post"),
+    ("email", "På e-mail"),
+    ("sms", "På sms"),
+    ("none", "Jeg vil ikke have beskeder fra Borgerplan"),
+)
+MY_TOLD_EMAIL = "Din e-mailadresse"
+MY_TOLD_EMAIL_HINT = "Kun hvis du vælger e-mail."
+MY_TOLD_PHONE = "Dit mobilnummer"
+MY_TOLD_PHONE_HINT = "Kun hvis du vælger sms. Fx 20 30 40 50."
+MY_TOLD_SAVE = "Gem mit valg"
+MY_TOLD_LAW = (
+    "Breve, som kommunen efter loven skal sende dig, fx en afgørelse, får du altid i Digital Post, uanset hvad du "
+    "vælger her."
+)
+MY_TOLD_NOW = "Lige nu: {channel}."
+MY_TOLD_NOW_CHANNEL = {
+    "digital_post": "du får besked i Digital Post",
+    "email": "du får besked på e-mail til {email}",
+    "sms": "du får besked på sms til {phone}",
+    "none": "du får ingen beskeder fra Borgerplan",
+}
+MY_TOLD_SAVED = "Dit valg er gemt."
+MY_TOLD_UNAVAILABLE = "Vi kan ikke vise, hvordan du får besked, lige nu. Prøv igen om lidt."
+MY_TOLD_SENT = "Beskeder sendt til dig"
+MY_TOLD_SENT_NONE = "Vi har ikke sendt dig nogen beskeder endnu."
+MY_TOLD_KIND = "Besked"
+MY_TOLD_CHANNEL = "Sendt som"
+MY_TOLD_STATUS = "Status"
+MY_TOLD_WHEN = "Hvornår"
+NOTIFICATION_KINDS = {
+    "meeting_invitation": "Invitation til møde",
+    "meeting_update": "Mødet er ændret",
+    "meeting_cancellation": "Mødet er aflyst",
+    "agenda_reminder": "Påmindelse om dagsorden",
+    "minutes_published": "Referatet er klar",
+    "minutes_overdue": "Referatet mangler",
+    "task_overdue": "En opgave er forsinket",
+    "consent_expiring": "Et samtykke udløber snart",
+    "consent_revoked": "Et samtykke er trukket tilbage",
+}
+NOTIFICATION_CHANNELS = {"digital_post": "Digital Post", "email": "E-mail", "sms": "Sms"}
+NOTIFICATION_STATUSES = {
+    "pending": "Venter",
+    "sending": "Sendes nu",
+    "sent": "Sendt",
+    "failed": "Kunne ikke sendes",
+    "cancelled": "Ikke sendt",
+}
+E_PHONE = "Skriv et telefonnummer med mindst 8 cifre, fx 20 30 40 50."
+E_TOLD_EMAIL_MISSING = "Skriv din e-mailadresse, når du vil have besked på e-mail."
+E_TOLD_PHONE_MISSING = "Skriv dit mobilnummer, når du vil have besked på sms."
 MY_NO_PLAN = "Du har ikke en plan endnu. Den bliver lavet sammen med dig på et netværksmøde."
 ME = "Mig"
 
@@ -970,6 +1029,11 @@ RULES: tuple[Rule, ...] = (
         "Skriv et telefonnummer, når beskeder skal komme som sms.",
         "phone",
     ),
+    Rule("email is required when the channel is email", E_TOLD_EMAIL_MISSING, "email"),
+    Rule(
+        "your sign-in carries no e-mail address to keep a preference for",
+        "Dit login har ingen e-mailadresse, så vi kan ikke gemme, hvordan du vil have besked.",
+    ),
     # every model
     Rule("{field} cannot be null; leave it out to keep it", E_REQUIRED),
 )
@@ -1190,6 +1254,7 @@ DONE = {
     "minutes_saved": MINUTES_SAVED,
     "minutes_published": MINUTES_PUBLISHED,
     "meeting_cancelled": MEETING_CANCELLED,
+    "preference_saved": MY_TOLD_SAVED,
 }
 
 # Where on the network meeting's working page each message belongs (htmx refreshes that part only).

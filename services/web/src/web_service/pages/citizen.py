@@ -1,10 +1,12 @@
 """Min plan: the citizen's own pages, in the first person. My words first; my goals as steps with my scores;
-who helps me; my next meetings; my consents, with a button to withdraw one; who has looked at my plan."""
+who helps me; my next meetings; how I am told (Sådan får du besked); my consents, with a button to withdraw one; who
+has looked at my plan."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter
@@ -31,16 +33,63 @@ def _me(ctx: Ctx) -> str:
     return checked_id(str(ctx.caller.get("citizen_id") or ""))
 
 
-@router.get("/min-plan")
-async def my_plan(ctx: Citizen) -> Response:
+@dataclass
+class Told:
+    """The section "Sådan får du besked": the form (as typed, or as chosen last), the choice in words, what was sent."""
+
+    form: Form
+    now: str = ""
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    saved: bool = False
+    unavailable: bool = False
+
+
+CHANNELS = dict(W.MY_TOLD_CHANNELS)
+PHONE = re.compile(r"\+?[0-9 ]{8,16}")  # as the API's own pattern (borgerplan_api.notify.PHONE)
+TOLD_FIELDS = {"channel": "channel", "email": "email", "phone": "phone"}
+SENT_SHOWN = 10
+
+
+def _in_words(preference: dict[str, Any]) -> str:
+    channel = W.MY_TOLD_NOW_CHANNEL.get(
+        preference.get("channel") or "", W.MY_TOLD_NOW_CHANNEL["digital_post"]
+    )
+    return W.MY_TOLD_NOW.format(
+        channel=channel.format(email=preference.get("email") or "", phone=preference.get("phone") or "")
+    )
+
+
+async def _told(ctx: Ctx, citizen_id: str, form: Form | None = None, saved: bool = False) -> Told:
+    """The citizen's choice and what was sent to them; the rest of Min plan shows when notify cannot answer."""
+    try:
+        chosen, sent = await asyncio.gather(
+            ctx.api.get(f"/citizens/{citizen_id}/notification-preference"),
+            ctx.api.get(f"/citizens/{citizen_id}/notifications", limit=SENT_SHOWN),
+        )
+    except ApiProblem as problem:
+        if problem.status < 500:
+            raise
+        return Told(form or Form(), unavailable=True)
+    preference: dict[str, Any] = chosen.data or {}
+    if form is None:
+        form = Form.of({k: preference.get(k) for k in TOLD_FIELDS})
+    listed = sent.data if isinstance(sent.data, list) else []
+    return Told(form, _in_words(preference), listed, saved)
+
+
+async def _my_plan(ctx: Ctx, form: Form | None = None, saved: bool = False, status: int = 200) -> Response:
     citizen_id = _me(ctx)
-    view = await plan_view(ctx, citizen_id, missing_ok=True)
+    view, told = await asyncio.gather(
+        plan_view(ctx, citizen_id, missing_ok=True), _told(ctx, citizen_id, form, saved)
+    )
     plan = current_plan(view)
     units = units_for(ctx, plan)
     upcoming, _ = split_meetings((view or {}).get("meetings") or [])
     name = ((view or {}).get("citizen") or {}).get("name") or W.ME
     return ctx.render(
         "my_plan.html",
+        status,
+        told=told,
         view=view,
         plan=plan,
         citizen=(view or {}).get("citizen") or {},
@@ -49,6 +98,53 @@ async def my_plan(ctx: Citizen) -> Response:
         network=pictures.network_map(name, (plan or {}).get("actors") or [], units) if plan else None,
         units=units,
     )
+
+
+@router.get("/min-plan")
+async def my_plan(ctx: Citizen) -> Response:
+    return await _my_plan(ctx, saved=ctx.request.query_params.get("ok") == "preference_saved")
+
+
+def _chosen(form: Form) -> dict[str, str] | None:
+    """The choice as the API takes it, with only the contact detail its channel needs; None when the form says
+    what is wrong next to the field."""
+    channel = form.choice("channel", CHANNELS, required=True)
+    email = form.text("email", max_length=254)
+    phone = form.text("phone", max_length=20)
+    if channel == "email" and not email:
+        form.add_error("email", W.E_TOLD_EMAIL_MISSING)
+    if channel == "sms" and not phone:
+        form.add_error("phone", W.E_TOLD_PHONE_MISSING)
+    elif channel == "sms" and phone and not PHONE.fullmatch(phone):
+        form.add_error("phone", W.E_PHONE)
+    if not form.ok or channel is None:
+        return None
+    body = {"channel": channel}
+    if channel == "email" and email:
+        body["email"] = email
+    if channel == "sms" and phone:
+        body["phone"] = phone
+    return body
+
+
+@router.post("/min-plan/besked")
+async def choose_how_im_told(ctx: Citizen, form: PostedForm) -> Response:
+    """The citizen's choice is saved, then shown again with a confirmation (htmx refreshes the section alone;
+    without script the page comes back at the section)."""
+    citizen_id = _me(ctx)
+    body = _chosen(form)
+    if body is not None:
+        try:
+            await ctx.api.put(f"/citizens/{citizen_id}/notification-preference", body)
+        except ApiProblem as problem:
+            if problem.status != 422:
+                raise
+            form.apply_problem(problem, TOLD_FIELDS, "channel")
+        else:
+            if not ctx.htmx:
+                return redirect("/min-plan?ok=preference_saved#besked")
+            return await _my_plan(ctx, saved=True)
+    return await _my_plan(ctx, form, status=422)
 
 
 async def _my_consents(ctx: Ctx) -> Response:

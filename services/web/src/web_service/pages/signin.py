@@ -46,6 +46,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": "kk-hjemloeseenheden",
         "unit_kind": "authority",
         "roles": ["caseworker"],
+        "email": "mette.soerensen@hje.example.dk",
     },
     "addiction_caseworker": {
         "sub": "demo-sagsbehandler-mis",
@@ -53,6 +54,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": "kk-misbrugsmyndighed",
         "unit_kind": "authority",
         "roles": ["caseworker"],
+        "email": "jonas.holm@mis.example.dk",
     },
     "contact_person": {
         "sub": "demo-kontaktperson",
@@ -60,6 +62,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": "kk-herberg-sundholm",
         "unit_kind": "provider",
         "roles": ["contact_person"],
+        "email": "ali.demir@herberg.example.dk",
     },
     "treatment": {
         "sub": "demo-behandler",
@@ -67,6 +70,7 @@ PERSONAS: dict[str, dict[str, Any]] = {
         "unit": "kk-rusmiddelenheden",
         "unit_kind": "provider",
         "roles": ["contact_person"],
+        "email": "sara.lund@rus.example.dk",
     },
 }
 CITIZEN_PERSONA: dict[str, Any] = {
@@ -135,6 +139,7 @@ def _development_token(settings: WebSettings, caller: dict[str, Any]) -> tuple[s
         unit_kind=caller["unit_kind"],
         roles=caller["roles"],
         citizen_id=caller.get("citizen_id"),
+        email=caller.get("email"),
         ttl_seconds=DEV_TOKEN_SECONDS,
     )
     return token, time.time() + DEV_TOKEN_SECONDS
