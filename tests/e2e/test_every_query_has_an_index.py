@@ -109,6 +109,19 @@ def _drive(system: System) -> None:
             json={"citizen_id": citizen_id, "unit": TREATMENT, "purpose": "view_plan"},
         )
         start = datetime.now(UTC) + timedelta(days=20)
+        # How the citizen is told (decision 0023), before the meeting's notices look it up; a professional's own.
+        told = f"/citizens/{citizen_id}/notification-preference"
+        api.put(told, json={"channel": "email", "email": "indeks@e2e-ix.example.dk"}, headers=citizen)
+        api.get(told, headers=citizen)
+        own = bearer(
+            sub="e2e-ix-own",
+            unit=AUTHORITY,
+            unit_kind="authority",
+            roles=["caseworker"],
+            email="ix@e2e-ix.dk",
+        )
+        api.put("/me/notification-preference", json={"channel": "email", "language": "en"}, headers=own)
+        api.get("/me/notification-preference", headers=own)
         meeting = api.post(
             "/meetings",
             headers=worker,
@@ -160,6 +173,7 @@ def _drive(system: System) -> None:
             api.get("/me/deadlines", headers=reader)
         api.get(f"/citizens/{citizen_id}/plan-view", headers=citizen)
         api.get(f"/citizens/{citizen_id}/access-log", headers=citizen)
+        api.get(f"/citizens/{citizen_id}/notifications", headers=citizen)
         api.get(f"/citizens/{citizen_id}/disclosures", headers=admin)
         api.post(f"/consents/{consent['consent_id']}/revocation", headers=citizen)
         api.get(f"/citizens/{citizen_id}/plan-view", headers=provider)
@@ -282,7 +296,17 @@ def test_every_query_the_services_send_has_an_index(servers: Servers, session_na
         asyncio.run(drop_namespace(servers, namespace))
     print(f"{shapes} distinct query shapes explained")
     collections = {json.loads(line)["collection"] for line in log.read_text().splitlines()}
-    assert shapes >= 40 and {"plans", "citizens", "consents", "meetings", "access_log"} <= collections, (
-        collections
-    )
+    assert (
+        shapes >= 40
+        and {
+            "plans",
+            "citizens",
+            "consents",
+            "meetings",
+            "access_log",
+            "preferences",
+            "notifications",
+        }
+        <= collections
+    ), collections
     assert failures == [], "\n".join(failures)

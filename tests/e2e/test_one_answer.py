@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 
 from borgerplan_cli.system import System
 from gateway_service import openapi
+from tests.support.waiting import until
 from web_service import wording as W
 
 pytestmark = pytest.mark.e2e
@@ -53,6 +53,12 @@ NOT_ON_CONSENT = {
     "list_legal_bases": "no citizen",
     "gateway_healthz": "no citizen",
     "gateway_readyz": "no citizen",
+    # How the citizen is told is theirs alone (decision 0023), a professional's their own: no unit's view of it.
+    "get_notification_preference": "the citizen themself only",
+    "set_notification_preference": "the citizen themself only",
+    "list_my_notifications": "the citizen themself only (what was sent to them)",
+    "get_own_notification_preference": "a professional's own, by their sign-in's address",
+    "set_own_notification_preference": "a professional's own, by their sign-in's address",
     # Changes: decided by the parties of what they change, never by a consent.
     **dict.fromkeys(
         [
@@ -85,18 +91,6 @@ def test_every_operation_is_accounted_for() -> None:
     operations = {o["operationId"] for ops in contract["paths"].values() for o in ops.values()}
     assert not set(ON_CONSENT) & set(NOT_ON_CONSENT)
     assert set(ON_CONSENT) | set(NOT_ON_CONSENT) == operations
-
-
-def _until(check: Callable[[], Any], what: str, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (result := check()):
-        assert time.monotonic() < deadline, f"{what}: not in time"
-        time.sleep(0.3)
-    return result
-
-
-def _mails_to(system: System, address: str) -> list[str]:
-    return [str(m["Subject"]) for m in system.mails() if address in str(m["To"])]
 
 
 def _web_sign_in(system: System) -> httpx.Client:
@@ -183,7 +177,7 @@ def test_a_revocation_is_seen_everywhere_on_the_very_next_request(system: System
         meeting = scheduled.json()
         meeting_id = meeting["meeting_id"]
         assert meeting["uninvited"] == []
-        _until(lambda: _mails_to(system, TREATMENT_MAIL), "the invitation to the treatment unit")
+        until(lambda: system.subjects_to(TREATMENT_MAIL), "the invitation to the treatment unit")
         dry_run = {"plan_id": plan_id, "participants": [professional]}
         preview = {"citizen_id": citizen_id, "unit": TREATMENT, "purpose": "meeting_invitation"}
 
@@ -246,10 +240,10 @@ def test_a_revocation_is_seen_everywhere_on_the_very_next_request(system: System
         )
         assert moved.status_code == 200, moved.text
         # Two invitations (both meetings) and the update for the caseworker.
-        _until(lambda: len(_mails_to(system, CASEWORKER_MAIL)) >= 3, "the update to the responsible unit")
+        until(lambda: len(system.subjects_to(CASEWORKER_MAIL)) >= 3, "the update to the responsible unit")
         time.sleep(3)  # the same event's notices are stored together; room for a wrong one to be sent too
         told = [
-            s for s in _mails_to(system, TREATMENT_MAIL) if s != "Samtykke tilbagekaldt"
+            s for s in system.subjects_to(TREATMENT_MAIL) if s != "Samtykke tilbagekaldt"
         ]  # that it lost it
         assert len(told) == 1 and told[0].startswith("Invitation"), (
             "only the invitation sent before the revocation"

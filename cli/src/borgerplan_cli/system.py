@@ -49,6 +49,7 @@ class System:
         roles: list[Role],
         name: str = "Test Person",
         citizen_id: str | None = None,
+        email: str | None = None,
     ) -> str:
         return issue_development_token(
             self.settings,
@@ -58,6 +59,7 @@ class System:
             unit_kind=unit_kind,
             roles=roles,
             citizen_id=citizen_id,
+            email=email,
         )
 
     def bearer(self, **claims: Any) -> dict[str, str]:
@@ -69,6 +71,10 @@ class System:
             message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted(self.mail_dir.glob("*.eml"))
         ]
+
+    def subjects_to(self, address: str) -> list[str]:
+        """The subjects of the mails to ``address`` (compared without case), oldest first."""
+        return [str(m["Subject"]) for m in self.mails() if address.casefold() in str(m["To"]).casefold()]
 
 
 @contextmanager
