@@ -283,7 +283,13 @@ def test_a_revocation_is_seen_everywhere_on_the_very_next_request(system: System
 
 
 def _my_row(api: httpx.Client, caller: dict[str, str], citizen_id: str) -> dict[str, Any]:
-    rows = api.get("/me/citizens", headers=caller, params={"limit": 200})
-    assert rows.status_code == 200, rows.text
-    found: dict[str, Any] = next(r for r in rows.json() if r["citizen_id"] == citizen_id)
+    """The citizen's row in the unit's Mine borgere. Who is in the list follows the plan's events a moment after the
+    change (decision 0021), so the row is waited for; what the row shows is decided on the request itself."""
+
+    def row() -> dict[str, Any] | None:
+        rows = api.get("/me/citizens", headers=caller, params={"limit": 200})
+        assert rows.status_code == 200, rows.text
+        return next((r for r in rows.json() if r["citizen_id"] == citizen_id), None)
+
+    found: dict[str, Any] = until(row, "the citizen in the unit's Mine borgere", seconds=30)
     return found

@@ -57,7 +57,10 @@ class Services:
             return httpx.Response(200, json={"citizen_id": CITIZEN, "email": None, "phone": None, **chosen})
         if name == "notify" and path == "/me/notification-preference":
             caller = verify_caller(
-                request.headers[CALLER_HEADER], SETTINGS.internal_secret.get_secret_value()
+                request.headers[CALLER_HEADER],
+                SETTINGS.internal_secret.get_secret_value(),
+                request.method,
+                request.url.raw_path.decode(),
             )
             chosen = body or {"channel": "email", "language": "da"}
             return httpx.Response(200, json={"email": caller.email, "phone": None, **chosen})
