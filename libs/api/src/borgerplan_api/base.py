@@ -2,15 +2,59 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic.fields import FieldInfo
+
+# A field that takes this many characters or more is free text: it keeps tabs and line breaks.
+FREE_TEXT_LENGTH = 1000
+# Control characters (Unicode's Cc: C0, DEL, C1) and lone surrogates, which no text of a person holds and which
+# break what reads the text later (C strings end at NUL, a surrogate cannot be encoded for the database).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def refuse_control_characters(value: str, *, free_text: bool = False) -> str:
+    """``value`` when it holds no control character (free text may hold tabs and line breaks), else ValueError."""
+    found = (_CONTROL_IN_FREE_TEXT if free_text else _CONTROL).search(value)
+    if found:
+        raise ValueError(f"must not contain control characters (found U+{ord(found.group()):04X})")
+    return value
+
+
+def _is_free_text(field: FieldInfo | None) -> bool:
+    return field is not None and any(
+        (getattr(m, "max_length", None) or 0) >= FREE_TEXT_LENGTH for m in field.metadata
+    )
+
+
+def _refuse_in(value: Any, free_text: bool) -> None:
+    if isinstance(value, str):
+        refuse_control_characters(value, free_text=free_text)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _refuse_in(item, free_text)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_in(key, False)
+            _refuse_in(item, free_text)
+    # a nested model is an In of its own and has checked its fields already
 
 
 class In(BaseModel):
-    """A request body: unknown fields are refused, text is trimmed."""
+    """A request body: unknown fields are refused, text is trimmed, and no string anywhere in it holds a control
+    character (free text, a field of ``FREE_TEXT_LENGTH`` characters or more, may hold tabs and line breaks)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name is not None:
+            _refuse_in(value, _is_free_text(cls.model_fields.get(info.field_name)))
+        return value
 
 
 class Update(In):
