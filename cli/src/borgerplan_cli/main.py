@@ -101,14 +101,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         [
             sys.executable,
             "-m",
-            "uvicorn",
-            "--factory",
+            "borgerplan_plumbing.serve",  # uvicorn with the guarded door (decision 0041)
             f"{args.service}_service.bootstrap:create_app",
             "--host",
             args.host,
             "--port",
             str(port),
-            "--no-access-log",
         ]
     )
 

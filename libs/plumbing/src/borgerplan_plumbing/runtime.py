@@ -27,6 +27,7 @@ from starlette.middleware import Middleware
 from borgerplan_contracts import EventData, topics
 from borgerplan_plumbing.auth import AuthenticationError, Caller
 from borgerplan_plumbing.consumer import CaughtUp, Handler, IdempotentConsumer, subscribe
+from borgerplan_plumbing.door import WholeRequestMiddleware
 from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.http import IdempotencyKeys
 from borgerplan_plumbing.internal import InternalClient
@@ -102,6 +103,12 @@ class ServiceRuntime:
             limit=pools["edge"],
             nested=pools.get("nested"),
             timeout_seconds=settings.request_timeout_seconds,
+        )
+        # a request asks for a slot only once it is whole (decision 0041)
+        self.app.add_middleware(
+            WholeRequestMiddleware,
+            read_timeout_seconds=settings.read_timeout_seconds,
+            max_body_bytes=settings.max_body_bytes,
         )
         if service != EDGE:
             # Outermost (added last): an unsigned call is refused before it takes a load slot (decision 0044). The

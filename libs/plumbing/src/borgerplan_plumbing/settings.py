@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     # meeting's page with it (a person follows a link to a page, not to the API).
     web_public_url: str = "http://localhost:8080"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # A request is read whole before anything works on it (decision 0041): its line and headers, then its body,
+    # within this many seconds from its first byte (else 408), its head at most ``max_header_bytes`` (else 431).
+    read_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
     rate_limit_per_second: float = Field(default=20.0, gt=0)
     rate_limit_burst: int = Field(default=60, ge=1)
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from borgerplan_plumbing.door import WholeRequestMiddleware
 from borgerplan_plumbing.heap import settle_heap
 from borgerplan_plumbing.logs import configure_logging
 from borgerplan_plumbing.mongo import Collection, make_client, ping, service_database
@@ -83,6 +84,12 @@ def build(
     app.state.oidc_providers = signin.oidc_providers(settings)
     app.state.refresh_token = signin.refresh_token
     app.add_middleware(web.SessionMiddleware)
+    # outermost: a form is read whole, in bounded time and size, before a session is looked up (decision 0041)
+    app.add_middleware(
+        WholeRequestMiddleware,
+        read_timeout_seconds=settings.read_timeout_seconds,
+        max_body_bytes=settings.max_body_bytes,
+    )
     web.install_error_pages(app)
 
     @app.get("/healthz", include_in_schema=False)
