@@ -4,8 +4,10 @@
 #   ferretdb  FerretDB v2 (the MongoDB wire protocol) on that PostgreSQL; starting it starts postgres first
 #   kafka     Apache Kafka (KRaft, single node) from its jars on Maven Central, run with the machine's Java
 #   smtp      an SMTP sink (aiosmtpd) that keeps every message as an .eml file under the data folder
+#   edge      HAProxy from Debian in front of the gateway and the pages (edge/haproxy.cfg, decision 0040): a request
+#             passed on only once whole, within a read timeout, with size and per-client connection limits
 #
-# Usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp ...]
+# Usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp|edge ...]
 #        servers.sh join-cpu-group PID  (the services' launcher: see join_cpu_group)
 # Idempotent: start leaves a running server alone; install is cached after the first run.
 # Environment (all optional):
@@ -18,6 +20,10 @@
 #   BORGERPLAN_POSTGRES_STATEMENTS=1  load pg_stat_statements (which SQL the database spends its time on)
 #   BORGERPLAN_POSTGRES_SHARED_BUFFERS (1GB)  PostgreSQL's own cache of table and index pages
 #   BORGERPLAN_FERRETDB_GOGC (400) BORGERPLAN_FERRETDB_GOMAXPROCS (1)  FerretDB's Go runtime (0035)
+#   BORGERPLAN_EDGE_API_PORT (8100) BORGERPLAN_EDGE_PAGES_PORT (8180)  the edge's two doors, to
+#   BORGERPLAN_EDGE_GATEWAY (127.0.0.1:8000) and BORGERPLAN_EDGE_WEB (127.0.0.1:8080); the edge's limits:
+#   BORGERPLAN_EDGE_READ_TIMEOUT (10s) BORGERPLAN_EDGE_MAX_HEADER_BYTES (16384) BORGERPLAN_EDGE_MAX_BODY_BYTES (1048576)
+#   BORGERPLAN_EDGE_CONNECTIONS_PER_CLIENT (100) BORGERPLAN_EDGE_BUFFER_BYTES (262144)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -43,6 +49,8 @@ FERRETDB_PORT=${BORGERPLAN_FERRETDB_PORT:-27017}
 # Not 5432, so a PostgreSQL the machine itself runs never clashes with ours.
 POSTGRES_PORT=${BORGERPLAN_POSTGRES_PORT:-5433}
 SMTP_PORT=${BORGERPLAN_SMTP_PORT:-2525}
+EDGE_API_PORT=${BORGERPLAN_EDGE_API_PORT:-8100}
+EDGE_PAGES_PORT=${BORGERPLAN_EDGE_PAGES_PORT:-8180}
 SERVER_NICE=${BORGERPLAN_SERVER_NICE:-5}
 
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION"
@@ -113,8 +121,9 @@ launch() { # name command... : detached from this shell, logging under the data 
   mkdir -p "$LOGS" "$RUN"
   : >"$LOGS/$name.log"
   # At a lower priority than the edges (the gateway and the pages, see cli/stack.py): on one machine the process
-  # that sheds load must get the CPU to refuse before the work it admitted gets more (decision 0034).
-  setsid nohup nice -n "$SERVER_NICE" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  # that sheds load must get the CPU to refuse before the work it admitted gets more (decision 0034). The proxy in
+  # front of them is an edge too (LAUNCH_NICE=0).
+  setsid nohup nice -n "${LAUNCH_NICE:-$SERVER_NICE}" "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN/$name.pid"
 }
 
@@ -346,6 +355,20 @@ install_ferretdb() {
   say "FerretDB built in $(elapsed "$t0")"
 }
 
+install_edge() {
+  command -v haproxy >/dev/null && return 0
+  ((EUID == 0)) || die "HAProxy is missing; install it once as root: apt-get install haproxy"
+  say "installing HAProxy from Debian (first run only)"
+  local t0=$SECONDS
+  DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends haproxy >&2
+  # Debian's package starts its own service with /etc/haproxy; ours runs from this project's file only.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet haproxy 2>/dev/null; then
+    systemctl disable --now haproxy >&2 || true
+  fi
+  say "HAProxy installed in $(elapsed "$t0")"
+}
+
 install_smtp() {
   [[ -x "$ROOT/.venv/bin/python" ]] || die "the Python environment is missing: run 'uv sync' first"
 }
@@ -506,6 +529,29 @@ start_smtp() {
   say "smtp sink ready on 127.0.0.1:$SMTP_PORT, messages in $DATA/mail"
 }
 
+start_edge() {
+  if pid_alive edge; then say "edge already running on $EDGE_API_PORT and $EDGE_PAGES_PORT"; return 0; fi
+  local port
+  for port in "$EDGE_API_PORT" "$EDGE_PAGES_PORT"; do
+    port_open "$port" && die "port $port is taken by another process (set BORGERPLAN_EDGE_API_PORT/_PAGES_PORT)"
+  done
+  locked install_edge
+  export BORGERPLAN_EDGE_API_BIND="127.0.0.1:$EDGE_API_PORT" BORGERPLAN_EDGE_PAGES_BIND="127.0.0.1:$EDGE_PAGES_PORT" \
+    BORGERPLAN_EDGE_GATEWAY="${BORGERPLAN_EDGE_GATEWAY:-127.0.0.1:8000}" BORGERPLAN_EDGE_WEB="${BORGERPLAN_EDGE_WEB:-127.0.0.1:8080}" \
+    BORGERPLAN_EDGE_READ_TIMEOUT="${BORGERPLAN_EDGE_READ_TIMEOUT:-10s}" \
+    BORGERPLAN_EDGE_MAX_HEADER_BYTES="${BORGERPLAN_EDGE_MAX_HEADER_BYTES:-16384}" \
+    BORGERPLAN_EDGE_MAX_BODY_BYTES="${BORGERPLAN_EDGE_MAX_BODY_BYTES:-1048576}" \
+    BORGERPLAN_EDGE_CONNECTIONS_PER_CLIENT="${BORGERPLAN_EDGE_CONNECTIONS_PER_CLIENT:-100}" \
+    BORGERPLAN_EDGE_BUFFER_BYTES="${BORGERPLAN_EDGE_BUFFER_BYTES:-262144}" BORGERPLAN_EDGE_ERRORS="$HERE/edge"
+  haproxy -q -c -f "$HERE/edge/haproxy.cfg" >&2 || die "the edge's configuration does not parse"
+  # -db: in the foreground, so the pid file is HAProxy's own; at the edges' priority (decision 0034)
+  LAUNCH_NICE=0 launch edge haproxy -db -f "$HERE/edge/haproxy.cfg"
+  wait_for edge "$EDGE_PAGES_PORT" 30
+  wait_for edge "$EDGE_API_PORT" 30
+  say "edge (HAProxy) ready: API on 127.0.0.1:$EDGE_API_PORT -> $BORGERPLAN_EDGE_GATEWAY," \
+    "pages on 127.0.0.1:$EDGE_PAGES_PORT -> $BORGERPLAN_EDGE_WEB"
+}
+
 stop_one() {
   local name=$1 pid i signal=TERM
   if ! pid_alive "$name"; then rm -f "$RUN/$name.pid"; return 0; fi
@@ -531,6 +577,8 @@ BORGERPLAN_POSTGRES_URL=postgres://$PG_USER@127.0.0.1:$POSTGRES_PORT/postgres
 BORGERPLAN_SMTP_HOST=127.0.0.1
 BORGERPLAN_SMTP_PORT=$SMTP_PORT
 BORGERPLAN_MAIL_DIR=$DATA/mail
+BORGERPLAN_EDGE_API_URL=http://localhost:$EDGE_API_PORT
+BORGERPLAN_EDGE_PAGES_URL=http://localhost:$EDGE_PAGES_PORT
 ENV
 }
 
@@ -541,13 +589,13 @@ if [[ $cmd == join-cpu-group ]]; then join_cpu_group "${1:?join-cpu-group needs 
 # ferretdb first. The list is kept in start order; stop walks it backwards.
 targets=()
 add() { local t; for t; do [[ " ${targets[*]} " == *" $t "* ]] || targets+=("$t"); done; }
-(($#)) || set -- postgres ferretdb kafka smtp
+(($#)) || set -- postgres ferretdb kafka smtp edge
 for t; do
   case $t in
     ferretdb) add postgres ferretdb ;;
     postgres) if [[ $cmd == stop || $cmd == restart ]]; then add postgres ferretdb; else add postgres; fi ;;
-    kafka | smtp) add "$t" ;;
-    *) die "unknown server '$t' (postgres, ferretdb, kafka, smtp)" ;;
+    kafka | smtp | edge) add "$t" ;;
+    *) die "unknown server '$t' (postgres, ferretdb, kafka, smtp, edge)" ;;
   esac
 done
 
@@ -567,5 +615,5 @@ case $cmd in
     ;;
   status) for t in "${targets[@]}"; do status_one "$t"; done ;;
   env) print_env ;;
-  *) die "usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp ...] | join-cpu-group PID" ;;
+  *) die "usage: servers.sh install|start|stop|restart|status|env [postgres|ferretdb|kafka|smtp|edge ...] | join-cpu-group PID" ;;
 esac
