@@ -18,25 +18,29 @@ from borgerplan_rules.access import PROFESSIONAL_KINDS
 
 
 def cmd_dev(args: argparse.Namespace) -> int:
-    print("Starting the local servers (Kafka, FerretDB, SMTP sink)…", flush=True)
+    print("Starting the local servers (Kafka, FerretDB, SMTP sink, the edge)…", flush=True)
     stack.servers("start")
     env = stack.server_env()
-    services = stack.ServiceStack(env=env)
+    # people reach the API and the pages through the edge (decision 0040): links and sign-in point there
+    edge = {"gateway": env["BORGERPLAN_EDGE_API_URL"], "web": env["BORGERPLAN_EDGE_PAGES_URL"]}
+    services = stack.ServiceStack(env=env, public_urls=edge)
     to_start = [s for s in stack.SERVICES if not services.running(s)]
     for service in to_start:
         services.start(service)
     print(f"Starting services: {', '.join(to_start) or 'all already running'}…", flush=True)
     services.wait_ready(timeout=args.timeout)
     gateway = services.url("gateway").replace("127.0.0.1", "localhost")
-    print(f"All five services are ready. API: {gateway}/api/v1  (OpenAPI: {gateway}/docs)")
-    print(f"The pages: {services.url('web').replace('127.0.0.1', 'localhost')}/  (sign in as a demo persona)")
+    api, pages = edge["gateway"], edge["web"]
+    print(f"All five services are ready. API: {api}/api/v1  (OpenAPI: {api}/docs)")
+    print(f"The pages: {pages}/  (sign in as a demo persona)")
+    print(f"Both through the edge (HAProxy); the gateway itself on {gateway}, the pages on {services.url('web')}")
     if not args.no_demo:
         state = demo.load(gateway, Settings(), stack.data_dir() / "demo.json")
         print(f"Demo citizen loaded: citizen_id={state['citizen_id']}")
         token = demo.token_for(Settings(), "caseworker")
         print("\nRead the demo citizen's composed view as the responsible caseworker:")
         print(
-            f"  curl -H 'Authorization: Bearer {token}' \\\n    {gateway}/api/v1/citizens/{state['citizen_id']}/plan-view"
+            f"  curl -H 'Authorization: Bearer {token}' \\\n    {api}/api/v1/citizens/{state['citizen_id']}/plan-view"
         )
         print(
             "Other personas: uv run borgerplan token --persona treatment|contact_person|addiction_caseworker|citizen"

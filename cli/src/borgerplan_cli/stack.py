@@ -105,6 +105,8 @@ class ServiceStack:
     run_dir: Path = field(default_factory=lambda: data_dir() / "run")
     log_dir: Path = field(default_factory=lambda: data_dir() / "logs")
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # where people reach the API and the pages, when not on the processes' own ports (the edge's, decision 0040)
+    public_urls: dict[str, str] = field(default_factory=dict)
 
     def service_env(self, service: str) -> dict[str, str]:
         urls = {
@@ -113,7 +115,7 @@ class ServiceStack:
         # the pages: where people reach them, and the demo citizen their development sign-in offers
         pages = (
             {
-                "BORGERPLAN_WEB_PUBLIC_URL": f"http://localhost:{self.ports['web']}",
+                "BORGERPLAN_WEB_PUBLIC_URL": self.public_url("web"),
                 "BORGERPLAN_WEB_DEMO_FILE": str(data_dir() / "demo.json"),
             }
             if "web" in self.ports
@@ -125,11 +127,14 @@ class ServiceStack:
             **self.env,
             **urls,
             "BORGERPLAN_SERVICE_NAME": service,
-            "BORGERPLAN_PUBLIC_BASE_URL": f"http://localhost:{self.ports['gateway']}",
+            "BORGERPLAN_PUBLIC_BASE_URL": self.public_url("gateway"),
         }
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    def public_url(self, service: str) -> str:
+        return self.public_urls.get(service, f"http://localhost:{self.ports[service]}")
 
     def pid_file(self, service: str) -> Path:
         return self.run_dir / f"service-{service}.pid"
