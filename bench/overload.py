@@ -14,8 +14,12 @@ with ``bench/seed.py``, then:
      time) has a median of 5 within 1.5x of its median before the burst (target: both within 5 s);
   4. every write the burst acknowledged (2xx) is read back through the public API afterwards;
   5. the one-citizen burst (``bench/one_citizen.py``): 150 requests/s of one citizen's composed view for 10 s.
+Beside the burst, the slow-client attack (issue 33, decision 0041): ``--slow-clients`` (40) connections that send a
+POST's body a byte a second and as many that send their headers so, held for the burst's length at the gateway's own
+port (no edge in front: the application holds alone), each one the gateway cuts opened again at once.
 Prints offered and achieved rates, answers by kind (2xx / 503 / 429 / other / left hanging), latencies of the 2xx
-and of the refusals (target: refusals p99 <= 100 ms), the writes found, the recovery times, and each service's
+and of the refusals (target: refusals p99 <= 100 ms), 500s (target 0), requests unanswered past the request deadline
+plus 1 s (target 0), what the slow clients got, the writes found, the recovery times, and each service's
 shed counter and consumer lag from ``/metrics``.
 
 The machine is shared with other people's test runs: capacity is measured in the same run, just before the burst,
@@ -23,7 +27,7 @@ so the burst is 5x what the system could do at that moment. Settings (printed): 
 default per-caller rate limit (20/s, burst 60) and load shedding at its defaults (BORGERPLAN_MAX_IN_FLIGHT 16,
 BORGERPLAN_MAX_QUEUED 16, BORGERPLAN_MAX_QUEUE_MS 20).
 Run: uv run python bench/overload.py [--citizens 200] [--seconds 20] [--factor 5] [--servers own|tests]
-     [--env BORGERPLAN_MAX_IN_FLIGHT=8 ...]
+     [--slow-clients 40] [--env BORGERPLAN_MAX_IN_FLIGHT=8 ...]
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from bench._support import (
 )
 from bench.one_citizen import one_citizen_burst
 from bench.seed import Api, SeededCitizen, SeededWorld, seed
+from borgerplan_cli.slow_clients import SlowFigures, hold_slow
 from borgerplan_cli.system import System
 
 ENV = {
@@ -70,6 +75,8 @@ CALLERS = 200
 CLIENT_TIMEOUT = 10.0
 TARGET_REFUSAL_P99_MS = 100.0
 TARGET_RECOVERY_S = 5.0
+REQUEST_DEADLINE_S = 5.0  # BORGERPLAN_REQUEST_TIMEOUT_SECONDS' default (decision 0033)
+DEADLINE_MARGIN_S = 1.0
 
 
 @dataclass
@@ -263,7 +270,36 @@ async def verify_writes(api: Api, world: SeededWorld, writes: list[tuple[str, ..
     return found, missing
 
 
-async def run(system: System, citizens: int, seconds: float, factor: float, sane_p99_ms: float) -> None:
+async def slow_attack(system: System, connections: int, seconds: float, citizen_id: str) -> list[SlowFigures]:
+    """``connections`` slow bodies and as many slow heads at the gateway's own port for ``seconds``."""
+    if connections <= 0:
+        return []
+    port = system.stack.ports["gateway"]
+    return list(
+        await asyncio.gather(
+            hold_slow(
+                "127.0.0.1",
+                port,
+                kind="body",
+                connections=connections,
+                seconds=seconds,
+                path="/api/v1/consents",
+            ),
+            hold_slow(
+                "127.0.0.1",
+                port,
+                kind="headers",
+                connections=connections,
+                seconds=seconds,
+                path=f"/api/v1/citizens/{citizen_id}/plan-view",
+            ),
+        )
+    )
+
+
+async def run(
+    system: System, citizens: int, seconds: float, factor: float, sane_p99_ms: float, slow_clients: int
+) -> None:
     rng = random.Random(5)
     print(f"\n== seeding {citizens} citizens ({load_note()})", flush=True)
     world = await seed(system.api, system.settings, citizens, 16, progress_every=0)
@@ -288,6 +324,11 @@ async def run(system: System, citizens: int, seconds: float, factor: float, sane
             flush=True,
         )
         print(f"probe before the burst (composed view, one at a time): median {baseline:.0f} ms")
+        if slow_clients:
+            print(
+                f"beside it: {slow_clients} slow-body and {slow_clients} slow-header connections at the gateway"
+            )
+        attack = asyncio.create_task(slow_attack(system, slow_clients, seconds, world.citizens[0].citizen_id))
         outcomes: list[Outcome] = []
         tasks: set[asyncio.Task[None]] = set()
 
@@ -307,6 +348,7 @@ async def run(system: System, citizens: int, seconds: float, factor: float, sane
             task.add_done_callback(tasks.discard)
         ended = loop.time()
         sent_seconds = ended - start
+        slow = await attack
 
         # Recovery, measured from the moment the last request was sent, while the burst's answers drain.
         async def recovery() -> tuple[float | None, float | None, list[tuple[float, int, float]]]:
@@ -352,6 +394,12 @@ async def run(system: System, citizens: int, seconds: float, factor: float, sane
     ok_ms = [o.ms for o in outcomes if isinstance(o.status, int) and 200 <= o.status < 300]
     refused_ms = [o.ms for o in outcomes if o.status in (429, 503)]
     hanging = by_status["timeout"]
+    five_hundred = sum(1 for o in outcomes if o.status == 500)
+    late = hanging + sum(
+        1
+        for o in outcomes
+        if isinstance(o.status, int) and o.ms > (REQUEST_DEADLINE_S + DEADLINE_MARGIN_S) * 1000
+    )
     ok50, ok99 = percentiles(ok_ms) if len(ok_ms) > 1 else (float("nan"), float("nan"))
     r50, r99 = percentiles(refused_ms) if len(refused_ms) > 1 else (float("nan"), float("nan"))
     answered = sum(1 for o in outcomes if isinstance(o.status, int))
@@ -379,6 +427,16 @@ async def run(system: System, citizens: int, seconds: float, factor: float, sane
         f"left hanging (no answer in {CLIENT_TIMEOUT:g} s)       {hanging}  "
         f"(target 0: {'met' if hanging == 0 else 'MISSED'})"
     )
+    print(
+        f"answered 500                            {five_hundred}  (target 0: {'met' if five_hundred == 0 else 'MISSED'})"
+    )
+    print(
+        f"unanswered past the deadline ({REQUEST_DEADLINE_S + DEADLINE_MARGIN_S:g} s)      {late}  "
+        f"(answered later than the request deadline plus {DEADLINE_MARGIN_S:g} s, or never; "
+        f"target 0: {'met' if late == 0 else 'MISSED'})"
+    )
+    for figures in slow:
+        print(f"slow clients beside the burst           {figures.summary()}")
     print(
         f"acknowledged writes found afterwards    {found} of {len(writes)} (missing {missing}; target all: "
         f"{'met' if missing == 0 else 'MISSED'})"
@@ -410,7 +468,13 @@ async def run(system: System, citizens: int, seconds: float, factor: float, sane
 
 
 def main(
-    citizens: int, seconds: float, factor: float, sane_p99_ms: float, servers_kind: str, extra: dict[str, str]
+    citizens: int,
+    seconds: float,
+    factor: float,
+    sane_p99_ms: float,
+    servers_kind: str,
+    extra: dict[str, str],
+    slow_clients: int,
 ) -> None:
     began = time.perf_counter()
     env = {**ENV, **extra}
@@ -419,7 +483,7 @@ def main(
     print("system settings: " + ", ".join(f"{k}={v}" for k, v in env.items()) + shedding)
     print(f"priorities: {prioritise()}")
     with bench_system(servers_kind, env) as (system, _):
-        run_client(run(system, citizens, seconds, factor, sane_p99_ms))
+        run_client(run(system, citizens, seconds, factor, sane_p99_ms, slow_clients))
     print(f"\noverload benchmark took {(time.perf_counter() - began) / 60:.1f} min")
 
 
@@ -437,6 +501,12 @@ if __name__ == "__main__":
     )
     parser.add_argument("--servers", choices=("own", "tests"), default="own")
     parser.add_argument(
+        "--slow-clients",
+        type=int,
+        default=40,
+        help="slow-body and (as many) slow-header connections beside the burst",
+    )
+    parser.add_argument(
         "--env",
         action="append",
         default=[],
@@ -445,4 +515,4 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     extra = dict(item.split("=", 1) for item in args.env)
-    main(args.citizens, args.seconds, args.factor, args.sane_p99_ms, args.servers, extra)
+    main(args.citizens, args.seconds, args.factor, args.sane_p99_ms, args.servers, extra, args.slow_clients)

@@ -58,7 +58,9 @@ def edge(resilient_system: System) -> Iterator[Edge]:
     }
     stack.servers("start", "edge", env=env)
     try:
-        yield Edge(f"http://127.0.0.1:{api_port}/api/v1", f"http://127.0.0.1:{pages_port}", api_port, pages_port, env)
+        yield Edge(
+            f"http://127.0.0.1:{api_port}/api/v1", f"http://127.0.0.1:{pages_port}", api_port, pages_port, env
+        )
     finally:
         stack.servers("stop", "edge", env=env)
         log = Path(env["BORGERPLAN_DATA_DIR"]) / "logs" / "edge.log"

@@ -60,7 +60,12 @@ async def test_slow_connections_do_not_take_the_door_from_other_callers(
     attack = [
         hold_slow(host, port, kind="body", connections=40, seconds=HOLD_SECONDS, path="/api/v1/citizens"),
         hold_slow(
-            host, port, kind="headers", connections=40, seconds=HOLD_SECONDS, path=f"/api/v1/citizens/{world.citizen_id}"
+            host,
+            port,
+            kind="headers",
+            connections=40,
+            seconds=HOLD_SECONDS,
+            path=f"/api/v1/citizens/{world.citizen_id}",
         ),
     ]
     body, headers = await asyncio.gather(*attack)
@@ -97,7 +102,9 @@ async def test_a_client_at_one_byte_a_second_is_answered_408_within_the_read_tim
     host, port = _doors(resilient_system, edge)[door]
     path = "/api/v1/citizens" if kind == "body" else f"/api/v1/citizens/{world.citizen_id}"
     answer = await slow_request(host, port, kind=kind, path=path, give_up_after=READ_TIMEOUT + 10)  # type: ignore[arg-type]
-    print(f"\n[{door}] slow {kind} at 1 byte/s: {answer.status} after {answer.seconds:.1f} s ({answer.content_type})")
+    print(
+        f"\n[{door}] slow {kind} at 1 byte/s: {answer.status} after {answer.seconds:.1f} s ({answer.content_type})"
+    )
     assert answer.status == 408
     assert READ_TIMEOUT - 1.5 <= answer.seconds <= READ_TIMEOUT + MARGIN
     if door == "gateway" or kind == "body":
@@ -122,7 +129,9 @@ def test_a_64_kb_header_is_refused_431(door: str, resilient_system: System, edge
 
 
 @pytest.mark.parametrize("door", ["gateway", "edge"])
-def test_a_body_over_the_limit_is_refused_413(door: str, resilient_system: System, edge: Edge, world: World) -> None:
+def test_a_body_over_the_limit_is_refused_413(
+    door: str, resilient_system: System, edge: Edge, world: World
+) -> None:
     host, port = _doors(resilient_system, edge)[door]
     response = httpx.post(
         f"http://{host}:{port}/api/v1/citizens",
@@ -158,7 +167,9 @@ def test_a_raw_nul_in_a_header_is_answered_problem_400(
 ) -> None:
     host, port = _doors(resilient_system, edge)[door]
     with socket.create_connection((host, port), timeout=10) as raw:
-        raw.sendall(f"GET /api/v1/citizens/{world.citizen_id} HTTP/1.1\r\nHost: x\r\nX-Name: a\x00b\r\n\r\n".encode())
+        raw.sendall(
+            f"GET /api/v1/citizens/{world.citizen_id} HTTP/1.1\r\nHost: x\r\nX-Name: a\x00b\r\n\r\n".encode()
+        )
         data = _read_answer(raw)
     status_line, _, rest = data.partition(b"\r\n")
     print(f"\n[{door}] raw NUL in a header: {status_line.decode()}")
@@ -193,5 +204,7 @@ def test_the_edge_limits_connections_per_client(edge: Edge, world: World) -> Non
         for s in held:
             s.close()
     time.sleep(0.5)
-    assert httpx.get(f"{edge.api}/citizens/{world.citizen_id}", headers=world.headers, timeout=10).status_code == 200
-
+    assert (
+        httpx.get(f"{edge.api}/citizens/{world.citizen_id}", headers=world.headers, timeout=10).status_code
+        == 200
+    )

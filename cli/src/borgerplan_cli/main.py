@@ -33,7 +33,9 @@ def cmd_dev(args: argparse.Namespace) -> int:
     api, pages = edge["gateway"], edge["web"]
     print(f"All five services are ready. API: {api}/api/v1  (OpenAPI: {api}/docs)")
     print(f"The pages: {pages}/  (sign in as a demo persona)")
-    print(f"Both through the edge (HAProxy); the gateway itself on {gateway}, the pages on {services.url('web')}")
+    print(
+        f"Both through the edge (HAProxy); the gateway itself on {gateway}, the pages on {services.url('web')}"
+    )
     if not args.no_demo:
         state = demo.load(gateway, Settings(), stack.data_dir() / "demo.json")
         print(f"Demo citizen loaded: citizen_id={state['citizen_id']}")

@@ -70,7 +70,9 @@ def test_every_request_model_is_swept() -> None:
     assert len(string_fields()) > 50
 
 
-@pytest.mark.parametrize(("model", "name", "listed"), string_fields(), ids=lambda v: getattr(v, "__name__", str(v)))
+@pytest.mark.parametrize(
+    ("model", "name", "listed"), string_fields(), ids=lambda v: getattr(v, "__name__", str(v))
+)
 def test_nul_is_refused_in_every_string_field(model: type[In], name: str, listed: bool) -> None:
     value: Any = ["ok", "a\x00b"] if listed else "a\x00b"
     messages = _errors_for(model, {name: value}, name)

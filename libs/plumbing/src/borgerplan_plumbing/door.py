@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -227,4 +226,3 @@ class WholeRequestMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
-
