@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
 from prometheus_client.exposition import generate_latest
 
 from borgerplan_plumbing.auth import Caller, SignedCaller
 from borgerplan_plumbing.internal import HttpxTransport, InternalClient
 from borgerplan_plumbing.load import (
     DEADLINE_HEADER,
+    DEADLINE_MARGIN,
     FROM_HEADER,
     ConcurrencyLimit,
     LoadLimitMiddleware,
@@ -268,3 +271,49 @@ async def test_only_a_service_behind_the_gateway_has_a_pool_for_nested_calls(
     assert answers == ([200, 200] if pools == 2 else [200, 503])
     metrics = generate_latest(runtime.metrics.registry).decode()
     assert metrics.count("borgerplan_http_requests_in_flight{") == pools
+
+
+async def test_a_request_that_outlives_its_deadline_is_cut_and_answered_503() -> None:
+    """What waits on neither the database nor a service (here a plain sleep) is cut at the deadline plus the margin."""
+    app = _app(ConcurrencyLimit(limit=4, queue=0, wait=0.0), timeout=0.3)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        started = time.monotonic()
+        answer = await client.get("/slow")  # the gate is never opened
+        took = time.monotonic() - started
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"] == "urn:borgerplan:problem:deadline"
+    assert 0.3 + DEADLINE_MARGIN - 0.05 <= took <= 0.3 + DEADLINE_MARGIN + 0.5
+
+
+async def test_the_wait_for_a_slot_is_inside_the_deadline() -> None:
+    limit = ConcurrencyLimit(limit=1, queue=1, wait=0.2)
+    app = _app(limit, timeout=1.0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        busy = asyncio.create_task(client.get("/slow"))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.create_task(client.get("/deadline"))
+        await asyncio.sleep(0.15)
+        app.state.gate.set()
+        assert (await busy).status_code == 200
+        left = (await waiting).json()["left"]
+    assert left <= 1.0 - 0.1  # it waited about 0.15 s for the slot, and that came off its deadline
+
+
+async def test_an_answer_begun_in_time_is_not_cut() -> None:
+    app = FastAPI()
+    app.add_middleware(LoadLimitMiddleware, limit=ConcurrencyLimit(4, 0, 0.0), timeout_seconds=0.1)
+
+    @app.get("/stream")
+    async def stream() -> StreamingResponse:
+        async def parts() -> AsyncIterator[bytes]:
+            yield b"begun "
+            await asyncio.sleep(0.1 + DEADLINE_MARGIN + 0.2)
+            yield b"and finished"
+
+        return StreamingResponse(parts())
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        answer = await client.get("/stream")
+    assert answer.status_code == 200
+    assert answer.text == "begun and finished"

@@ -98,7 +98,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _start_head(self) -> None:
         self._in_head = True
-        self._head_bytes = self._raw_bytes = 0
+        self._head_bytes = 0
         if self._head_timer is None:
             self._head_started = time.monotonic()
             self._head_timer = self.loop.call_later(self.read_timeout_seconds, self._head_timed_out)
@@ -161,6 +161,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._raw_bytes = 0
         self._stop_head_timer()
         super().on_headers_complete()
 

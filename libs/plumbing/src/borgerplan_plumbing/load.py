@@ -12,8 +12,12 @@ invited unit, and each decision may ask the plan service for the citizen's plans
 time through the gateway then never finds a service full of its own nested calls.
 
 Each admitted request gets a deadline: the process's ``request_timeout_seconds``, or less when the caller says how
-long it will still wait (``X-Borgerplan-Deadline-Ms``, sent by the internal client). Database calls inside the
-request run under ``pymongo.timeout`` with what is left, and calls to other services take at most what is left.
+long it will still wait (``X-Borgerplan-Deadline-Ms``, sent by the internal client), counted from the moment the
+request (read whole, ``borgerplan_plumbing.door``) asked for a slot, so the wait for one is inside it. Database calls
+inside the request run under ``pymongo.timeout`` with what is left, and calls to other services take at most what is
+left. What runs under neither (a loop of retries, CPU work) is cut: a request that has not begun its answer
+``DEADLINE_MARGIN`` seconds past its deadline is cancelled and answered 503 (decision 0042), so no request waits
+longer than its deadline plus that margin, queueing included.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Coroutine, Iterable
 from typing import Any, TypeVar
 
 import pymongo
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from borgerplan_plumbing.problems import Problem, problem_response
 
@@ -38,6 +42,9 @@ T = TypeVar("T")
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("borgerplan_deadline", default=None)
 # Paths that never queue or shed: an orchestrator must always learn whether the process is alive and ready.
 UNLIMITED = ("/healthz", "/readyz", "/metrics", "/api/v1/healthz", "/api/v1/readyz")
+# Past its deadline a request's own database and service calls have failed already (503); this is the backstop for
+# what waits on neither.
+DEADLINE_MARGIN = 0.5
 
 
 def remaining(default: float) -> float:
@@ -139,6 +146,7 @@ class LoadLimitMiddleware:
         if scope["type"] != "http" or scope["path"].endswith(self.unlimited):
             await self.app(scope, receive, send)
             return
+        arrived = time.monotonic()
         budget, limit = self.timeout_seconds, self.limit
         for name, value in scope.get("headers", ()):
             if name == _DEADLINE:
@@ -161,11 +169,48 @@ class LoadLimitMiddleware:
             await problem_response(problem, scope["path"])(scope, receive, send)
             return
         try:
+            budget = max(
+                0.001, arrived + budget - time.monotonic()
+            )  # the wait for the slot is inside the deadline
             token = _deadline.set(time.monotonic() + budget)
             try:
                 with pymongo.timeout(budget):
-                    await self.app(scope, receive, send)
+                    await self._within(budget + DEADLINE_MARGIN, scope, receive, send)
             finally:
                 _deadline.reset(token)
         finally:
             limit.release()
+
+    async def _within(self, seconds: float, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app, cancelled and answered 503 if it has not begun its answer within ``seconds``."""
+        task = asyncio.current_task()
+        assert task is not None
+        begun = cut = False
+
+        async def watched(message: Message) -> None:
+            nonlocal begun
+            begun = True
+            await send(message)
+
+        def expire() -> None:
+            nonlocal cut
+            if not begun:
+                cut = True
+                task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(seconds, expire)
+        try:
+            await self.app(scope, receive, watched)
+        except asyncio.CancelledError:
+            if not cut or task.uncancel() > 0:
+                raise  # cancelled for another reason (the client went away, shutdown)
+            problem = Problem(
+                503,
+                "Service unavailable",
+                "The request did not finish within its deadline; try again shortly.",
+                kind="deadline",
+                headers={"Retry-After": "1"},
+            )
+            await problem_response(problem, scope["path"])(scope, receive, send)
+        finally:
+            timer.cancel()
