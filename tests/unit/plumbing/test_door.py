@@ -148,7 +148,7 @@ async def server() -> AsyncIterator[int]:
     )
     running = uvicorn.Server(config)
     task = asyncio.create_task(running.serve())
-    while not running.started:
+    while not running.started:  # noqa: ASYNC110 - uvicorn's Server offers no event to wait on
         await asyncio.sleep(0.01)
     yield port
     running.should_exit = True
@@ -231,7 +231,7 @@ async def test_keep_alive_requests_each_get_their_own_read_timeout(server: int) 
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
         assert head.startswith(b"HTTP/1.1 200")
         length = int(
-            [h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")][0].split(b":")[1]
+            next(h for h in head.split(b"\r\n") if h.lower().startswith(b"content-length")).split(b":")[1]
         )
         await reader.readexactly(length)
         await asyncio.sleep(0.3)  # together longer than one read timeout, each request well within its own
