@@ -836,6 +836,11 @@ def _pattern(message: str) -> re.Pattern[str]:
 # Every rule of the domain, each written once: the services' RuleViolations and the public models' validators.
 # tests/unit/web/test_rule_messages.py finds them in the code and checks that each has its line here.
 RULES: tuple[Rule, ...] = (
+    # every text field (decision 0043)
+    Rule(
+        "must not contain control characters (found U+{})",
+        "Teksten indeholder et usynligt styretegn, som ikke kan gemmes. Skriv den igen, eller kopiér den fra et andet sted.",
+    ),
     # consent
     Rule("valid_until is before valid_from", E_UNTIL_BEFORE_FROM, "valid_until"),
     Rule("an oral consent names who recorded it (recorded_by)", E_ORAL_RECORDED_BY, "recorded_by"),
