@@ -30,42 +30,32 @@ from borgerplan_plumbing.problems import MEDIA_TYPE, Problem, problem_response
 READ_STARTED = "borgerplan.read_started"
 
 
+def _refusal(status: int, title: str, detail: str, kind: str) -> Problem:
+    """A refusal at the door: the connection closes after it (what else the client sends is not read)."""
+    return Problem(status, title, detail, kind=kind, headers={"Connection": "close"})
+
+
 def request_timeout_problem(seconds: float) -> Problem:
-    return Problem(
-        408,
-        "Request timeout",
-        f"The request was not received whole within {seconds:g} seconds.",
-        kind="request-timeout",
-        headers={"Connection": "close"},
-    )
+    detail = f"The request was not received whole within {seconds:g} seconds."
+    return _refusal(408, "Request timeout", detail, "request-timeout")
 
 
 def headers_too_large_problem(limit: int) -> Problem:
-    return Problem(
-        431,
-        "Request header fields too large",
-        f"The request line and headers may be at most {limit} bytes.",
-        kind="headers-too-large",
-        headers={"Connection": "close"},
-    )
+    detail = f"The request line and headers may be at most {limit} bytes."
+    return _refusal(431, "Request header fields too large", detail, "headers-too-large")
 
 
 def body_too_large_problem(limit: int) -> Problem:
-    return Problem(
-        413,
-        "Content too large",
-        f"The request body may be at most {limit} bytes.",
-        kind="content-too-large",
-        headers={"Connection": "close"},
+    return _refusal(
+        413, "Content too large", f"The request body may be at most {limit} bytes.", "content-too-large"
     )
 
 
-BAD_REQUEST = Problem(
+BAD_REQUEST = _refusal(
     400,
     "Bad request",
     "The request is not valid HTTP (for example a header holds a control character).",
-    kind="bad-request",
-    headers={"Connection": "close"},
+    "bad-request",
 )
 
 

@@ -124,6 +124,11 @@ class ConcurrencyLimit:
         self.in_flight -= 1
 
 
+async def _unavailable(detail: str, kind: str, scope: Scope, receive: Receive, send: Send) -> None:
+    problem = Problem(503, "Service unavailable", detail, kind=kind, headers={"Retry-After": "1"})
+    await problem_response(problem, scope["path"])(scope, receive, send)
+
+
 class LoadLimitMiddleware:
     """Plain ASGI (no per-request task or stream): admit, set the deadline, or refuse at once."""
 
@@ -159,14 +164,7 @@ class LoadLimitMiddleware:
         try:
             await limit.acquire()
         except Shed:
-            problem = Problem(
-                503,
-                "Service unavailable",
-                "The service is busy; try again shortly.",
-                kind="overloaded",
-                headers={"Retry-After": "1"},
-            )
-            await problem_response(problem, scope["path"])(scope, receive, send)
+            await _unavailable("The service is busy; try again shortly.", "overloaded", scope, receive, send)
             return
         try:
             budget = max(
@@ -204,13 +202,7 @@ class LoadLimitMiddleware:
         except asyncio.CancelledError:
             if not cut or task.uncancel() > 0:
                 raise  # cancelled for another reason (the client went away, shutdown)
-            problem = Problem(
-                503,
-                "Service unavailable",
-                "The request did not finish within its deadline; try again shortly.",
-                kind="deadline",
-                headers={"Retry-After": "1"},
-            )
-            await problem_response(problem, scope["path"])(scope, receive, send)
+            detail = "The request did not finish within its deadline; try again shortly."
+            await _unavailable(detail, "deadline", scope, receive, send)
         finally:
             timer.cancel()

@@ -41,7 +41,6 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
     runtime.on_shutdown(access_log.flush)
     runtime.inner_middleware(
         LimitsMiddleware,
-        max_body_bytes=settings.max_body_bytes,
         bucket=TokenBucket(settings.rate_limit_per_second, settings.rate_limit_burst),
     )
     for name in SERVICES:

@@ -67,11 +67,11 @@ def _caller_key(request: Request) -> str:
 
 
 class LimitsMiddleware:
-    """Per-caller rate limit (429) and request body size (413), as plain ASGI (no per-request task or stream)."""
+    """Per-caller rate limit (429), as plain ASGI (no per-request task or stream). The body's size (413) and the time
+    it takes to arrive (408) are the door's, before the load limit (``borgerplan_plumbing.door``, decision 0041)."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, bucket: TokenBucket) -> None:
+    def __init__(self, app: ASGIApp, bucket: TokenBucket) -> None:
         self.app = app
-        self.max_body_bytes = max_body_bytes
         self.bucket = bucket
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,11 +92,6 @@ class LimitsMiddleware:
                 )
         if problem is None and b"%2f" in scope.get("raw_path", b"").lower():
             problem = Problem(404, "Not found", "No resource has a slash in its id.")
-        length = request.headers.get("content-length")
-        if problem is None and length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            problem = Problem(
-                413, "Content too large", f"The request body may be at most {self.max_body_bytes} bytes."
-            )
         if problem is not None:
             await problem_response(problem, path)(scope, receive, send)
             return
