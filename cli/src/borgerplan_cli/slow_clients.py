@@ -71,10 +71,12 @@ async def slow_request(
         seconds = time.monotonic() - started
         if not answer.done():
             return SlowAnswer(None, seconds)
+        data = b""
         try:
             data = answer.result()
         except ConnectionError:
-            data = b""
+            pass
+        data += await _rest(reader, data)
         if not data.startswith(b"HTTP/"):
             return SlowAnswer(None, seconds, data)
         return SlowAnswer(int(data.split(b" ", 2)[1]), seconds, data)
@@ -85,6 +87,18 @@ async def slow_request(
             await writer.wait_closed()
         except (ConnectionError, OSError):
             pass
+
+
+async def _rest(reader: asyncio.StreamReader, first: bytes) -> bytes:
+    """What follows the answer's first bytes, up to its end (a refusal closes the connection), within 2 s."""
+    rest = b""
+    try:
+        async with asyncio.timeout(2.0):
+            while first and (chunk := await reader.read(65536)):
+                rest += chunk
+    except (TimeoutError, ConnectionError):
+        pass
+    return rest
 
 
 @dataclass
