@@ -34,7 +34,8 @@ def cmd_dev(args: argparse.Namespace) -> int:
     print(f"All five services are ready. API: {api}/api/v1  (OpenAPI: {api}/docs)")
     print(f"The pages: {pages}/  (sign in as a demo persona)")
     print(
-        f"Both through the edge (HAProxy); the gateway itself on {gateway}, the pages on {services.url('web')}"
+        f"Both through the edge (HAProxy); behind it the gateway on {gateway}, "
+        f"the pages on {services.url('web').replace('127.0.0.1', 'localhost')}"
     )
     if not args.no_demo:
         state = demo.load(gateway, Settings(), stack.data_dir() / "demo.json")
