@@ -167,9 +167,8 @@ class LoadLimitMiddleware:
             await _unavailable("The service is busy; try again shortly.", "overloaded", scope, receive, send)
             return
         try:
-            budget = max(
-                0.001, arrived + budget - time.monotonic()
-            )  # the wait for the slot is inside the deadline
+            # the wait for the slot is inside the deadline
+            budget = max(0.001, arrived + budget - time.monotonic())
             token = _deadline.set(time.monotonic() + budget)
             try:
                 with pymongo.timeout(budget):
