@@ -1,5 +1,5 @@
-"""Edge checks: request body size (413), a per-caller rate limit (429), and no encoded slash in a path (404), all as
-problem details.
+"""Edge checks: a per-caller rate limit (429) and no encoded slash in a path (404), both as problem details. The
+request's size and the time it takes to arrive are the door's (``borgerplan_plumbing.door``, decision 0041).
 
 A path segment is decoded before routing, so an id holding an encoded slash (``%2F``) would be read as two segments
 and could select another route (``/plans/{id}%2Fhistory`` → the history route). No id holds a slash, so such a
