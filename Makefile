@@ -1,7 +1,7 @@
 # Borgerplan: the verbs people expect. `make dev` runs the whole system, `make test` passes the tests.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 LINT_PATHS := contracts/src libs/api/src libs/plumbing/src libs/rules/src cli/src services/plan/src services/meetings/src \
-	services/consent/src services/notify/src services/gateway/src services/web/src
+	services/consent/src services/notify/src services/outreach/src services/gateway/src services/web/src
 
 .PHONY: setup dev test test-unit lint format stop status schemas contracts docs client bench
 

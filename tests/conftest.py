@@ -20,7 +20,7 @@ from borgerplan_plumbing.settings import Settings
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Each service's address in tests that route them in-process: distinct loopback addresses on the discard port, where
 # nothing listens.
-SERVICES = ("plan", "meetings", "consent", "notify")
+SERVICES = ("plan", "meetings", "consent", "notify", "outreach")
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,14 @@ VIOLATIONS = [
         "notify_service.domain -> borgerplan_plumbing.change",
     ),
     (
+        "outreach_service",
+        "services/outreach/src",
+        "domain.py",
+        "import httpx",
+        "Domains are pure: no store, no HTTP, no tokens, no broker",
+        "outreach_service.domain -> httpx",
+    ),
+    (
         "meetings_service",
         "services/meetings/src",
         "changes.py",

@@ -32,8 +32,8 @@ from pathlib import Path
 from borgerplan_cli.stack import ROOT
 
 DOC = ROOT / "docs" / "architecture.md"
-SERVICES = ("plan", "meetings", "consent", "notify", "gateway", "web")
-CALLED = ("plan", "meetings", "consent", "notify")  # the names the internal client knows
+SERVICES = ("plan", "meetings", "consent", "notify", "outreach", "gateway", "web")
+CALLED = ("plan", "meetings", "consent", "notify", "outreach")  # the names the internal client knows
 VERBS = ("get", "post", "put", "patch", "delete")
 PUBLIC = "/api/v1"  # the gateway's public prefix (its table's paths are under it)
 TOPICS_MODULE = ROOT / "contracts" / "src" / "borgerplan_contracts" / "topics.py"
@@ -45,6 +45,7 @@ BRIEF_CONSUMES: dict[str, tuple[str, ...]] = {
     "consent": ("plan",),
     "meetings": ("plan",),
     "notify": ("meetings", "consent"),
+    "outreach": (),
     "gateway": (),
     "web": (),
 }
@@ -53,7 +54,8 @@ BRIEF_ASKS: dict[str, tuple[str, ...]] = {
     "consent": (),
     "meetings": ("consent",),
     "notify": ("plan", "meetings"),
-    "gateway": ("plan", "meetings", "consent", "notify"),
+    "outreach": ("plan", "consent"),
+    "gateway": ("plan", "meetings", "consent", "notify", "outreach"),
     "web": ("gateway",),
 }
 

@@ -16,13 +16,14 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[3]
-SERVICES = ("plan", "meetings", "consent", "notify", "gateway", "web")
+SERVICES = ("plan", "meetings", "consent", "notify", "outreach", "gateway", "web")
 DEFAULT_PORTS = {
     "gateway": 8000,
     "plan": 8001,
     "meetings": 8002,
     "consent": 8003,
     "notify": 8004,
+    "outreach": 8005,
     "web": 8080,
 }
 

@@ -24,6 +24,7 @@ SERVICES = {
     topics.CONSENT: ("consent", "Consents granted, narrowed, renewed, revoked and expiring."),
     topics.MEETINGS: ("meetings", "Meetings, agenda items, minutes, tasks and their deadlines."),
     topics.NOTIFY: ("notify", "What happened to each notification: sent or failed."),
+    topics.OUTREACH: ("outreach", "Outreach courses: referral, milestones, identification, transition."),
 }
 DESCRIPTION = """Borgerplan's events, for departments' case systems to subscribe to.
 

@@ -8,8 +8,9 @@ PLAN: Final = "borgerplan.plan.v1"
 CONSENT: Final = "borgerplan.consent.v1"
 MEETINGS: Final = "borgerplan.meetings.v1"
 NOTIFY: Final = "borgerplan.notify.v1"
+OUTREACH: Final = "borgerplan.outreach.v1"
 
-ALL: Final = (PLAN, CONSENT, MEETINGS, NOTIFY)
+ALL: Final = (PLAN, CONSENT, MEETINGS, NOTIFY, OUTREACH)
 
 DEAD_LETTER_SUFFIX: Final = ".dlt"
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from borgerplan_rules.workdays import DANISH, WorkingDayCalendar, easter_sunday, public_holidays
+from borgerplan_rules.workdays import DANISH, WorkingDayCalendar, public_holidays
 
 
 @pytest.mark.parametrize(
@@ -20,8 +20,10 @@ from borgerplan_rules.workdays import DANISH, WorkingDayCalendar, easter_sunday,
         (2038, date(2038, 4, 25)),
     ],
 )
-def test_easter_sunday(year: int, easter: date) -> None:
-    assert easter_sunday(year) == easter
+def test_easter_sunday_is_a_public_holiday(year: int, easter: date) -> None:
+    days = public_holidays(year)
+    assert days[easter] == "Påskedag"
+    assert days[easter - timedelta(days=2)] == "Langfredag"
 
 
 @pytest.mark.parametrize(

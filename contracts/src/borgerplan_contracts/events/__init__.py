@@ -6,14 +6,14 @@ JSON Schema (``python -m borgerplan_contracts.schemas``) and is decodable by eve
 
 from __future__ import annotations
 
-from borgerplan_contracts.events import consent, meetings, notify, plan
+from borgerplan_contracts.events import consent, meetings, notify, outreach, plan
 from borgerplan_contracts.events.base import EventData
 from borgerplan_contracts.events.consent import ConsentGranted
 from borgerplan_contracts.events.meetings import InvitedParticipant, MeetingScheduled
 from borgerplan_contracts.events.notify import NotificationFailed, NotificationSent
 from borgerplan_contracts.events.plan import CitizenRegistered, PlanCreated
 
-ALL_EVENTS: tuple[type[EventData], ...] = (*plan.EVENTS, *consent.EVENTS, *meetings.EVENTS, *notify.EVENTS)
+ALL_EVENTS: tuple[type[EventData], ...] = (*plan.EVENTS, *consent.EVENTS, *meetings.EVENTS, *notify.EVENTS, *outreach.EVENTS)
 
 EVENT_TYPES: dict[str, type[EventData]] = {model.event_type(): model for model in ALL_EVENTS}
 

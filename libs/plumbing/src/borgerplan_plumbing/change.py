@@ -19,7 +19,7 @@ from borgerplan_plumbing.mongo import Document
 from borgerplan_plumbing.store import AggregateStore, VersionConflictError
 from borgerplan_rules.outcome import Outcome, Stamp, history_entry
 
-__all__ = ["change", "create", "events_of", "write"]
+__all__ = ["change", "create", "events_of", "subject_of", "write"]
 
 # A change without If-Match is read again and retried when another writer got in first. Under contention each round
 # has one winner, so a writer may lose a few times; a short random pause spreads the next round out.
@@ -45,7 +45,7 @@ async def write(
         current["_id"],
         current["version"],
         outcome.set,
-        events_of(outcome.events, current["citizen_id"]),
+        events_of(outcome.events, subject_of(current)),
         extra={"$push": push} if push else None,
         leave_out=leave_out,
     )
@@ -77,7 +77,13 @@ async def change(
 
 async def create(store: AggregateStore, doc: Document, events: Sequence[EventData]) -> Document:
     """Store a new aggregate (as the rule built it, history included) at version 1 with its events."""
-    return await store.insert(doc, events_of(events, doc["citizen_id"]))
+    return await store.insert(doc, events_of(events, subject_of(doc)))
+
+
+def subject_of(doc: Document) -> str:
+    """The events' subject and Kafka key: the aggregate's citizen, or, for an aggregate about a citizen not yet
+    identified (an outreach course opened from a referral, decision 0056), the aggregate's own id."""
+    return str(doc.get("citizen_id") or doc["_id"])
 
 
 def events_of(events: Sequence[EventData], citizen_id: str) -> list[CloudEvent]:

@@ -31,7 +31,7 @@ from borgerplan_plumbing.problems import DependencyUnavailableError
 from borgerplan_plumbing.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
-SERVICES = ("plan", "meetings", "consent", "notify")
+SERVICES = ("plan", "meetings", "consent", "notify", "outreach")
 
 
 class UnavailableError(DependencyUnavailableError):
@@ -148,6 +148,7 @@ class InternalClient:
             "meetings": settings.meetings_url,
             "consent": settings.consent_url,
             "notify": settings.notify_url,
+            "outreach": settings.outreach_url,
         }
         self.timeout = timeout or settings.upstream_timeout_seconds
         self.transport = transport or AiohttpTransport()

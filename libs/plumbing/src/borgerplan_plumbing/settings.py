@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     meetings_url: str = "http://127.0.0.1:8002"
     consent_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
+    outreach_url: str = "http://127.0.0.1:8005"
     upstream_timeout_seconds: float = Field(default=2.0, gt=0)
     public_base_url: str = "http://localhost:8000"
     # Where people reach the pages: the pages build their sign-in from it, an invitation (.ics) links to the

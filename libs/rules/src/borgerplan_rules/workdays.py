@@ -14,44 +14,16 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
+
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-LAST_GREAT_PRAYER_DAY_YEAR = 2023
-
-
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter Sunday (the anonymous Gregorian computus)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    leap = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * leap) // 451
-    month = (h + leap - 7 * m + 114) // 31
-    day = (h + leap - 7 * m + 114) % 31 + 1
-    return date(year, month, day)
 
 
 @lru_cache(maxsize=256)
 def public_holidays(year: int) -> dict[date, str]:
-    """Danish public holidays (helligdage) of ``year``, with their Danish names."""
-    easter = easter_sunday(year)
-    days = {
-        date(year, 1, 1): "Nytårsdag",
-        easter - timedelta(days=3): "Skærtorsdag",
-        easter - timedelta(days=2): "Langfredag",
-        easter: "Påskedag",
-        easter + timedelta(days=1): "2. påskedag",
-        easter + timedelta(days=39): "Kristi himmelfartsdag",
-        easter + timedelta(days=49): "Pinsedag",
-        easter + timedelta(days=50): "2. pinsedag",
-        date(year, 12, 25): "Juledag",
-        date(year, 12, 26): "2. juledag",
-    }
-    if year <= LAST_GREAT_PRAYER_DAY_YEAR:
-        days[easter + timedelta(days=26)] = "Store bededag"
-    return days
+    """Danish public holidays (helligdage) of ``year``, with their Danish names, from the maintained ``holidays``
+    library (its public category: no Christmas Eve or Constitution Day, which are a municipality's closing days)."""
+    return dict(holidays.country_holidays("DK", years=year, language="da"))
 
 
 @dataclass(frozen=True)
