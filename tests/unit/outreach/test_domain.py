@@ -57,7 +57,12 @@ def referral(**changes: Any) -> ReferralCreate:
 
 def opened(**changes: Any) -> dict[str, Any]:
     course, _ = domain.open_course(
-        referral(**changes), course_id="c-1", citizen_id=None, team_unit=TEAM, stamp=STAMP, calendar=CALENDAR,
+        referral(**changes),
+        course_id="c-1",
+        citizen_id=None,
+        team_unit=TEAM,
+        stamp=STAMP,
+        calendar=CALENDAR,
         today=TODAY,
     )
     return course
@@ -72,7 +77,10 @@ def attempt(means: str, at: str, outcome: str) -> AttemptCreate:
 
 
 def due(course: dict[str, Any], kind: str) -> date | None:
-    return next(d["due"] for d in domain.deadlines(course, CALENDAR, TODAY) if d["kind"] == kind)
+    found: date | None = next(
+        d["due"] for d in domain.deadlines(course, CALENDAR, TODAY) if d["kind"] == kind
+    )
+    return found
 
 
 def in_contact() -> dict[str, Any]:
@@ -102,7 +110,10 @@ def in_contact() -> dict[str, Any]:
     ):
         body = attempt(means, at, result)
         course = apply(
-            course, domain.add_attempt(course, body, attempt_id=f"a-{i}", stamp=STAMP, calendar=CALENDAR, today=TODAY)
+            course,
+            domain.add_attempt(
+                course, body, attempt_id=f"a-{i}", stamp=STAMP, calendar=CALENDAR, today=TODAY
+            ),
         )
     return course
 
@@ -116,8 +127,13 @@ def test_the_contact_deadline_is_two_working_days_after_the_referral_past_easter
 
 def test_the_opening_event_carries_no_cpr_and_no_free_text() -> None:
     course, events = domain.open_course(
-        referral(cpr="0101901234"), course_id="c-1", citizen_id="cit-1", team_unit=TEAM, stamp=STAMP,
-        calendar=CALENDAR, today=TODAY,
+        referral(cpr="0101901234"),
+        course_id="c-1",
+        citizen_id="cit-1",
+        team_unit=TEAM,
+        stamp=STAMP,
+        calendar=CALENDAR,
+        today=TODAY,
     )
     (event,) = events
     assert isinstance(event, OutreachCourseOpened)
@@ -174,7 +190,8 @@ def test_a_stopped_clock_moves_the_deadline_and_an_open_stop_leaves_it_without_a
     stopped = apply(course, domain.stop_clock(course, stop, stop_id="s-1", calendar=CALENDAR, today=TODAY))
     assert due(stopped, "contact") is None
     restarted = apply(
-        stopped, domain.restart_clock(stopped, ClockRestart.model_validate({"on": "2027-03-31"}), CALENDAR, TODAY)
+        stopped,
+        domain.restart_clock(stopped, ClockRestart.model_validate({"on": "2027-03-31"}), CALENDAR, TODAY),
     )
     assert due(restarted, "contact") == date(2027, 4, 2)  # 30 and 31 March did not count
     with pytest.raises(CourseRuleError) as refused:
@@ -193,7 +210,8 @@ def test_the_seeds_next_attempt_rule() -> None:
     ]
     for i, (body, proposed) in enumerate(steps):
         course = apply(
-            course, domain.add_attempt(course, body, attempt_id=f"a{i}", stamp=STAMP, calendar=CALENDAR, today=TODAY)
+            course,
+            domain.add_attempt(course, body, attempt_id=f"a{i}", stamp=STAMP, calendar=CALENDAR, today=TODAY),
         )
         assert domain.next_attempt(course) == proposed
     assert course["phase"] == "in_contact"
@@ -203,8 +221,12 @@ def test_an_attempt_dated_before_the_referral_is_refused_in_danish() -> None:
     course = opened()
     with pytest.raises(CourseRuleError) as refused:
         domain.add_attempt(
-            course, attempt("visit", "2027-03-23T10:00:00+01:00", "no_answer"), attempt_id="a", stamp=STAMP,
-            calendar=CALENDAR, today=TODAY,
+            course,
+            attempt("visit", "2027-03-23T10:00:00+01:00", "no_answer"),
+            attempt_id="a",
+            stamp=STAMP,
+            calendar=CALENDAR,
+            today=TODAY,
         )
     assert refused.value.field == "at"
     assert "før henvendelsen" in refused.value.message
@@ -221,7 +243,8 @@ def test_a_transition_to_a_plan_needs_a_receiving_unit_and_an_identified_citizen
     course = in_contact()
     with pytest.raises(CourseRuleError) as refused:
         domain.check_transition(
-            course, TransitionPut.model_validate({"kind": "plan", "receiving_units": [], "ended_on": "2027-06-15"})
+            course,
+            TransitionPut.model_validate({"kind": "plan", "receiving_units": [], "ended_on": "2027-06-15"}),
         )
     assert refused.value.field == "receiving_units"
     assert "overtager" in refused.value.message
@@ -240,7 +263,10 @@ def test_the_plans_draft_carries_the_agreements_goals_and_the_network() -> None:
     course = apply(
         course,
         domain.first_meeting(
-            course, FirstMeetingPut.model_validate({"held_on": "2027-04-01", "place": "Hjemme"}), CALENDAR, TODAY
+            course,
+            FirstMeetingPut.model_validate({"held_on": "2027-04-01", "place": "Hjemme"}),
+            CALENDAR,
+            TODAY,
         ),
     )
     body = AgreementPut.model_validate(
@@ -250,19 +276,33 @@ def test_the_plans_draft_carries_the_agreements_goals_and_the_network() -> None:
                 "current_situation": "Bor alene, ingen kontakt til familien",
                 "goals": [{"goal": "Få ryddet op i lejligheden", "citizen_actions": "Siger ja til hjælp"}],
             },
-            "network": [{"name": "Lise Holm", "kind": "external", "role": "Boligsocial medarbejder"}],
+            "network": [
+                {
+                    "name": "Lise Holm",
+                    "kind": "external",
+                    "role": "Boligsocial medarbejder",
+                    "network_category": "housing",
+                    "unit": "t-aab",
+                }
+            ],
         }
     )
     course = apply(course, domain.agreement(course, body, CALENDAR, TODAY))
     course["citizen_id"] = "cit-1"
     draft = domain.plan_draft(
         course,
-        TransitionPut.model_validate({"kind": "plan", "receiving_units": ["kk-voksen"], "ended_on": "2027-06-15"}),
+        TransitionPut.model_validate(
+            {"kind": "plan", "receiving_units": ["kk-voksen"], "ended_on": "2027-06-15"}
+        ),
     )
     assert draft["goals"] == [{"title": "Få ryddet op i lejligheden"}]
     assert draft["actors"][0]["name"] == "Lise Holm"
     assert draft["collaboration_agreement"]["agreed_on"] == "2027-04-01"
-    assert (draft["responsible_unit"], draft["status"], draft["citizen_id"]) == ("kk-voksen", "draft", "cit-1")
+    assert (draft["responsible_unit"], draft["status"], draft["citizen_id"]) == (
+        "kk-voksen",
+        "draft",
+        "cit-1",
+    )
 
 
 def consent(unit: str, purposes: list[str], categories: list[str]) -> ConsentFacts:
@@ -283,7 +323,12 @@ def consent(unit: str, purposes: list[str], categories: list[str]) -> ConsentFac
 
 def request(unit: str, categories: list[str]) -> ExternalRequestCreate:
     return ExternalRequestCreate.model_validate(
-        {"partner_unit": unit, "partner_kind": "external", "categories": categories, "requested_on": "2027-04-02"}
+        {
+            "partner_unit": unit,
+            "partner_kind": "external",
+            "categories": categories,
+            "requested_on": "2027-04-02",
+        }
     )
 
 
@@ -315,14 +360,23 @@ def test_an_external_request_is_allowed_only_where_a_consent_covers_partner_purp
     for unit, categories, known, words in refusals:
         with pytest.raises(CourseRuleError) as refused:
             domain.external_request(
-                course, request(unit, categories), seen_by(unit, categories, known), request_id="r", calendar=CALENDAR,
+                course,
+                request(unit, categories),
+                seen_by(unit, categories, known),
+                request_id="r",
+                calendar=CALENDAR,
                 today=TODAY,
             )
         assert refused.value.status == 403 and words in refused.value.message, unit
     unidentified = in_contact()
     with pytest.raises(CourseRuleError) as refused:
         domain.external_request(
-            unidentified, request("rh-psykiatri", ["health"]), None, request_id="r", calendar=CALENDAR, today=TODAY
+            unidentified,
+            request("rh-psykiatri", ["health"]),
+            None,
+            request_id="r",
+            calendar=CALENDAR,
+            today=TODAY,
         )
     assert "ikke identificeret" in refused.value.message
 
@@ -342,8 +396,12 @@ def test_identification_joins_once_and_never_to_another_citizen() -> None:
 def test_milestone_events_name_the_next_deadline_and_no_text() -> None:
     course = opened()
     outcome = domain.add_attempt(
-        course, attempt("letter", "2027-03-24T12:00:00+01:00", "no_answer"), attempt_id="a", stamp=STAMP,
-        calendar=CALENDAR, today=TODAY,
+        course,
+        attempt("letter", "2027-03-24T12:00:00+01:00", "no_answer"),
+        attempt_id="a",
+        stamp=STAMP,
+        calendar=CALENDAR,
+        today=TODAY,
     )
     (event,) = outcome.events
     assert isinstance(event, OutreachMilestoneRecorded)
@@ -383,14 +441,20 @@ def test_the_transfer_event_has_the_follow_up_window() -> None:
     course["citizen_id"] = "cit-1"
     outcome = domain.transition(
         course,
-        TransitionPut.model_validate({"kind": "plan", "receiving_units": ["kk-voksen"], "ended_on": "2027-06-15"}),
+        TransitionPut.model_validate(
+            {"kind": "plan", "receiving_units": ["kk-voksen"], "ended_on": "2027-06-15"}
+        ),
         "plan-1",
         CALENDAR,
         TODAY,
     )
     (event,) = outcome.events
     assert isinstance(event, OutreachCourseTransferred)
-    assert (event.follow_up_from, event.follow_up_by, event.plan_id) == (date(2027, 9, 15), date(2027, 12, 15), "plan-1")
+    assert (event.follow_up_from, event.follow_up_by, event.plan_id) == (
+        date(2027, 9, 15),
+        date(2027, 12, 15),
+        "plan-1",
+    )
     assert outcome.set["status"] == "transferred"
 
 
@@ -399,7 +463,10 @@ def test_coordinating_meetings_and_the_needs_assessment_mark_their_deadlines_don
     course = apply(
         course,
         domain.first_meeting(
-            course, FirstMeetingPut.model_validate({"held_on": "2027-05-03", "place": "Hjemme"}), CALENDAR, TODAY
+            course,
+            FirstMeetingPut.model_validate({"held_on": "2027-05-03", "place": "Hjemme"}),
+            CALENDAR,
+            TODAY,
         ),
     )
     for body in (
@@ -408,7 +475,8 @@ def test_coordinating_meetings_and_the_needs_assessment_mark_their_deadlines_don
     ):
         course = apply(course, domain.coordinating_meeting(course, body, CALENDAR, TODAY))
     course = apply(
-        course, domain.needs_assessment(course, MilestonePut.model_validate({"on": "2027-05-20"}), CALENDAR, TODAY)
+        course,
+        domain.needs_assessment(course, MilestonePut.model_validate({"on": "2027-05-20"}), CALENDAR, TODAY),
     )
     found = {d["kind"]: d for d in domain.deadlines(course, CALENDAR, date(2027, 6, 1))}
     assert found["coordinating_internal"]["done_on"] == date(2027, 5, 10)

@@ -15,11 +15,19 @@ from pydantic import Field
 from borgerplan_contracts.events.base import EventData
 
 ReferrerKind = Literal[
-    "regional_psychiatry", "housing_association", "shelter", "general_practitioner", "relative", "citizen", "other"
+    "regional_psychiatry",
+    "housing_association",
+    "shelter",
+    "general_practitioner",
+    "relative",
+    "citizen",
+    "other",
 ]
 AttemptMeans = Literal["letter", "phone", "visit", "partner"]
 AttemptOutcome = Literal["no_answer", "door_not_opened", "refused", "contact_made"]
-CoursePhase = Literal["referred", "assessed", "not_in_target_group", "contacting", "in_contact", "transferred"]
+CoursePhase = Literal[
+    "referred", "assessed", "not_in_target_group", "contacting", "in_contact", "transferred"
+]
 TransitionKind = Literal["plan", "advice_only", "network_support"]
 DeadlineKind = Literal[
     "contact",

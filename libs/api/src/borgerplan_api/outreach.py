@@ -35,7 +35,7 @@ PartnerKind = Literal["authority", "provider", "external"]
 
 
 def _text(limit: int) -> str | None:
-    return Field(default=None, max_length=limit)  # type: ignore[no-any-return]
+    return Field(default=None, max_length=limit)
 
 
 class Referrer(In):
@@ -68,11 +68,12 @@ class ReferralCreate(In):
     channel: Channel
     received_on: date
     citizen: CitizenContact
-    cpr: str | None = Field(default=None, pattern=r"^[0-9]{10}$", description="stored by the plan service only")
+    cpr: str | None = Field(
+        default=None, pattern=r"^[0-9]{10}$", description="stored by the plan service only"
+    )
     concern: str = Field(min_length=1, max_length=4000, description="the concern in the referrer's words")
     interpreter_needed: bool = False
     language: str | None = Field(default=None, max_length=100)
-
 
 
 class CategoryReason(In):
@@ -86,9 +87,10 @@ class AssessmentPut(In):
     categories: list[CategoryReason] = Field(default_factory=list, max_length=7)
     in_target_group: bool
     reason: str = Field(min_length=1, max_length=2000)
-    referred_elsewhere: str | None = Field(default=None, max_length=500, description="out: where the referrer was told to go")
+    referred_elsewhere: str | None = Field(
+        default=None, max_length=500, description="out: where the referrer was told to go"
+    )
     assessed_on: date
-
 
 
 class AssignmentPut(In):
@@ -137,7 +139,9 @@ class ExternalRequestCreate(In):
 class CoordinatingMeetingPut(In):
     with_external_partners: bool
     on: date
-    meeting_id: str | None = Field(default=None, max_length=100, description="the meeting in the meetings service")
+    meeting_id: str | None = Field(
+        default=None, max_length=100, description="the meeting in the meetings service"
+    )
 
 
 class ClockStopCreate(In):
@@ -190,7 +194,9 @@ class CoursePublic(Out):
     assessment: dict[str, object] | None = None
     assignment: dict[str, object] | None = None
     attempts: list[dict[str, object]] = Field(default_factory=list)
-    next_attempt: AttemptMeans | None = Field(default=None, description="the seed's rule: visit, phone, visit")
+    next_attempt: AttemptMeans | None = Field(
+        default=None, description="the seed's rule: visit, phone, visit"
+    )
     first_contact_on: date | None = None
     first_meeting: dict[str, object] | None = None
     advice: dict[str, object] | None = None

@@ -93,7 +93,9 @@ async def course_change(
 ) -> Document:
     """One change of one course (412 on a stale ``expected``; without one, retried when another writer won)."""
     try:
-        return await change(ctx.courses, course_id, expected, Stamp.of(caller), decide, leave_out=NOT_IN_COURSE)
+        return await change(
+            ctx.courses, course_id, expected, Stamp.of(caller), decide, leave_out=NOT_IN_COURSE
+        )
     except AlreadyExistsError as exc:
         raise already_open() from exc
 
@@ -148,17 +150,26 @@ async def external_request(
         course_id,
         None,
         caller,
-        lambda c: domain.external_request(c, body, seen, request_id=request_id, calendar=ctx.calendar, today=day),
+        lambda c: domain.external_request(
+            c, body, seen, request_id=request_id, calendar=ctx.calendar, today=day
+        ),
     )
     if seen is not None and stored.get("citizen_id"):
         disclosure = Disclosure.of(
-            seen, stored["citizen_id"], body.partner_unit, domain.PURPOSE, "outreach_information_request", course_id
+            seen,
+            stored["citizen_id"],
+            body.partner_unit,
+            domain.PURPOSE,
+            "information_exchange",
+            course_id,
         )
         if disclosure is not None:
             try:
                 await owners.record_disclosure(ctx.internal, caller, disclosure)
             except owners.DisclosureNotRecordedError:
-                log.error("disclosure not recorded", extra={"course_id": course_id, "unit": body.partner_unit})
+                log.error(
+                    "disclosure not recorded", extra={"course_id": course_id, "unit": body.partner_unit}
+                )
     return stored
 
 
@@ -172,13 +183,24 @@ async def transition(ctx: Outreach, course_id: str, body: TransitionPut, caller:
         response = await ctx.internal.post("plan", "/plans", caller, json=domain.plan_draft(current, body))
         if response.status_code == 409:
             raise CourseRuleError(
-                "receiving_units", "Borgeren har allerede en aktiv plan af denne slags; knyt forløbet til den.", 409
+                "receiving_units",
+                "Borgeren har allerede en aktiv plan af denne slags; knyt forløbet til den.",
+                409,
             )
         if response.status_code != 201:
-            log.warning("plan draft refused", extra={"status": response.status_code})
-            raise CourseRuleError("receiving_units", "Planen kunne ikke oprettes hos den modtagende enhed.", 409)
+            raise _plan_refused(response.status_code, response.json() if response.status_code == 422 else {})
         plan_id = str(response.json()["plan_id"])
     day = today()
     return await course_change(
         ctx, course_id, None, caller, lambda c: domain.transition(c, body, plan_id, ctx.calendar, day)
+    )
+
+
+def _plan_refused(status: int, problem: Document) -> CourseRuleError:
+    """The plan service refused the draft: its field, named as the course names it (actors are the network)."""
+    log.warning("plan draft refused", extra={"status": status})
+    errors = problem.get("errors") or [{}]
+    field = str(errors[0].get("field") or "receiving_units").replace("actors.", "network.", 1)
+    return CourseRuleError(
+        field, f"Planen kunne ikke oprettes hos den modtagende enhed ({field}).", status=409
     )

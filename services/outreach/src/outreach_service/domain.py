@@ -114,7 +114,9 @@ def stops_of(course: Mapping[str, Any]) -> list[Stop]:
     ]
 
 
-def add_counted_days(start: date, days: int, calendar: WorkingDayCalendar, stops: Sequence[Stop]) -> date | None:
+def add_counted_days(
+    start: date, days: int, calendar: WorkingDayCalendar, stops: Sequence[Stop]
+) -> date | None:
     """``days`` working days after ``start``, a working day inside a stopped clock not counting; None when the clock
     is stopped with no end before the count is done."""
     current, remaining = start, days
@@ -153,7 +155,9 @@ def milestones(course: Mapping[str, Any]) -> dict[str, date | None]:
 
 def _coordinating_done(course: Mapping[str, Any], external: bool) -> date | None:
     held = [
-        _day(m["on"]) for m in course.get("coordinating_meetings", []) if m["with_external_partners"] == external
+        _day(m["on"])
+        for m in course.get("coordinating_meetings", [])
+        if m["with_external_partners"] == external
     ]
     return min(held) if held else None
 
@@ -258,7 +262,7 @@ def _recorded(
                 course_id=course["_id"],
                 citizen_id=course.get("citizen_id"),
                 team_unit=course["team_unit"],
-                milestone=milestone,  # type: ignore[arg-type]
+                milestone=milestone,
                 on=on,
                 phase=after["phase"],
                 caseworker_sub=(after.get("assignment") or {}).get("caseworker_sub"),
@@ -322,12 +326,14 @@ def open_course(
         "coordinating_meetings": [],
         "clock_stops": [],
         "opened": stamp.doc(),
-        "history": [{"version": 1, **stamp.doc(), "milestone": "referral", "on": body.received_on.isoformat()}],
+        "history": [
+            {"version": 1, **stamp.doc(), "milestone": "referral", "on": body.received_on.isoformat()}
+        ],
     }
     course["phase"] = phase_of(course)
     course["next_due_on"] = _iso(next_due(course, calendar, today))
     contact_due = add_counted_days(body.received_on, CONTACT_WITHIN, calendar, [])
-    assert contact_due is not None  # noqa: S101 - no stop exists at the referral
+    assert contact_due is not None
     event = OutreachCourseOpened(
         course_id=course_id,
         citizen_id=citizen_id,
@@ -390,14 +396,21 @@ def add_attempt(
     return _recorded(course, milestone, on, changes, calendar, today)
 
 
-def first_meeting(course: Document, body: FirstMeetingPut, calendar: WorkingDayCalendar, today: date) -> Outcome:
+def first_meeting(
+    course: Document, body: FirstMeetingPut, calendar: WorkingDayCalendar, today: date
+) -> Outcome:
     _check_open(course)
     if not course.get("first_contact_on"):
         raise CourseRuleError("held_on", "Der er endnu ikke skabt kontakt til borgeren.", status=409)
     if body.held_on < _day(course["first_contact_on"]):
         raise CourseRuleError("held_on", "Det første møde kan ikke ligge før den første kontakt.")
     return _recorded(
-        course, "first_meeting", body.held_on, {"first_meeting": body.model_dump(mode="json")}, calendar, today
+        course,
+        "first_meeting",
+        body.held_on,
+        {"first_meeting": body.model_dump(mode="json")},
+        calendar,
+        today,
     )
 
 
@@ -417,6 +430,13 @@ def advice(course: Document, body: MilestonePut, calendar: WorkingDayCalendar, t
 
 def agreement(course: Document, body: AgreementPut, calendar: WorkingDayCalendar, today: date) -> Outcome:
     _after_first_meeting(course, body.agreement.agreed_on, "agreement.agreed_on")
+    for i, actor in enumerate(body.network):
+        if actor.network_category is None and actor.kind != "private_network":
+            raise CourseRuleError(
+                f"network.{i}.network_category", f"Angiv, hvor {actor.name} hører til på netværkskortet."
+            )
+        if actor.kind != "private_network" and not actor.unit:
+            raise CourseRuleError(f"network.{i}.unit", f"Angiv den enhed, {actor.name} arbejder i.")
     changes = {
         "agreement": body.agreement.model_dump(mode="json"),
         "network": [a.model_dump(mode="json") for a in body.network],
@@ -424,7 +444,9 @@ def agreement(course: Document, body: AgreementPut, calendar: WorkingDayCalendar
     return _recorded(course, "agreement", body.agreement.agreed_on, changes, calendar, today)
 
 
-def needs_assessment(course: Document, body: MilestonePut, calendar: WorkingDayCalendar, today: date) -> Outcome:
+def needs_assessment(
+    course: Document, body: MilestonePut, calendar: WorkingDayCalendar, today: date
+) -> Outcome:
     _after_first_meeting(course, body.on, "on")
     changes = {"needs_assessment": body.model_dump(mode="json")}
     return _recorded(course, "needs_assessment", body.on, changes, calendar, today)
@@ -519,7 +541,9 @@ def identify(course: Document, citizen_id: str) -> Outcome:
         set={"citizen_id": citizen_id},
         record={"milestone": "identified"},
         events=[
-            OutreachCitizenIdentified(course_id=course["_id"], citizen_id=citizen_id, team_unit=course["team_unit"])
+            OutreachCitizenIdentified(
+                course_id=course["_id"], citizen_id=citizen_id, team_unit=course["team_unit"]
+            )
         ],
     )
 
@@ -528,10 +552,13 @@ def check_transition(course: Mapping[str, Any], body: TransitionPut) -> None:
     _check_open(course)
     if not body.receiving_units and body.kind == "plan":
         raise CourseRuleError(
-            "receiving_units", "Angiv den eller de enheder, der overtager borgeren i den ordinære sagsbehandling."
+            "receiving_units",
+            "Angiv den eller de enheder, der overtager borgeren i den ordinære sagsbehandling.",
         )
     if body.kind == "plan" and not course.get("citizen_id"):
-        raise CourseRuleError("cpr", "Borgeren skal identificeres med CPR-nummer før overgangen til en plan.", 409)
+        raise CourseRuleError(
+            "cpr", "Borgeren skal identificeres med CPR-nummer før overgangen til en plan.", 409
+        )
     _check_after_referral(course, body.ended_on, "ended_on")
 
 
@@ -587,7 +614,9 @@ def transition(
 def follow_up(course: Document, body: FollowUpPut, calendar: WorkingDayCalendar, today: date) -> Outcome:
     follow = course.get("follow_up")
     if not follow:
-        raise CourseRuleError("done_on", "Forløbet er ikke afsluttet endnu; opfølgningen kommer bagefter.", 409)
+        raise CourseRuleError(
+            "done_on", "Forløbet er ikke afsluttet endnu; opfølgningen kommer bagefter.", 409
+        )
     if body.done_on < _day(course["transition"]["ended_on"]):
         raise CourseRuleError("done_on", "Opfølgningen kan ikke ligge før forløbet sluttede.")
     changes = {"follow_up": {**follow, "done_on": body.done_on.isoformat(), "outcome": body.outcome}}
@@ -598,6 +627,7 @@ def public(course: Mapping[str, Any], calendar: WorkingDayCalendar, today: date)
     """The course as the API answers it, with its deadlines and the proposed next attempt."""
     shown = {k: v for k, v in course.items() if k not in ("_id", "history", "next_due_on", "opened")}
     shown["course_id"] = course["_id"]
+    shown["citizen_id"] = course.get("citizen_id")
     shown["deadlines"] = deadlines(course, calendar, today)
     shown["next_attempt"] = next_attempt(course) if course["status"] == OPEN else None
     return shown

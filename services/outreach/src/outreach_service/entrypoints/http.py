@@ -91,7 +91,9 @@ async def open_course(
     operation_id="outreach_board",
     summary="The caller's team's open courses, the nearest deadline first (mine: only the caller's own)",
 )
-async def board(ctx: Ctx, caller: CurrentCaller, mine: Annotated[bool, Query()] = False) -> list[CourseSummary]:
+async def board(
+    ctx: Ctx, caller: CurrentCaller, mine: Annotated[bool, Query()] = False
+) -> list[CourseSummary]:
     lines = await queries.board(ctx, caller.unit or "", caller.sub if mine else None)
     return [CourseSummary.model_validate(line) for line in lines]
 
@@ -105,25 +107,86 @@ def _put(path: str, operation_id: str, summary: str, rule: Callable[..., Outcome
     """A step that is one rule of the shape ``rule(course, body, calendar, today)``."""
 
     async def step(
-        course_id: str, body: Any, ctx: Ctx, response: Response, caller: CurrentCaller, if_match: IfMatch = None
+        course_id: str,
+        body: Any,
+        ctx: Ctx,
+        response: Response,
+        caller: CurrentCaller,
+        if_match: IfMatch = None,
     ) -> CoursePublic:
         return await _step(ctx, response, course_id, if_match, caller, rule, body)
 
     step.__annotations__ = {**step.__annotations__, "body": model}
 
-    method = router.post if path.endswith(("attempts", "coordinating-meetings", "clock-stops")) else router.put
+    method = (
+        router.post if path.endswith(("attempts", "coordinating-meetings", "clock-stops")) else router.put
+    )
     method(COURSE + path, response_model=CoursePublic, operation_id=operation_id, summary=summary)(step)
 
 
-_put("/assessment", "assess_outreach_course", "The target-group assessment: categories, in or out, why", domain.assess, AssessmentPut)
-_put("/assignment", "assign_outreach_course", "Assign the course to an outreach caseworker", domain.assign, AssignmentPut)
-_put("/first-meeting", "record_first_meeting", "The first meeting, at a place the citizen chose", domain.first_meeting, FirstMeetingPut)
-_put("/advice", "record_outreach_advice", "Advice given (within 2 working days of the first meeting)", domain.advice, MilestonePut)
-_put("/agreement", "put_collaboration_agreement", "The collaboration agreement and the network map", domain.agreement, AgreementPut)
-_put("/needs-assessment", "record_needs_assessment", "The needs assessment (within a month of the first meeting)", domain.needs_assessment, MilestonePut)
-_put("/coordinating-meetings", "record_coordinating_meeting", "A coordinating meeting held (internal or with external partners)", domain.coordinating_meeting, CoordinatingMeetingPut)
-_put("/clock-restart", "restart_outreach_clock", "Start the stopped clock again", domain.restart_clock, ClockRestart)
-_put("/follow-up", "record_outreach_follow_up", "The follow-up 3-6 months after the course ended", domain.follow_up, FollowUpPut)
+_put(
+    "/assessment",
+    "assess_outreach_course",
+    "The target-group assessment: categories, in or out, why",
+    domain.assess,
+    AssessmentPut,
+)
+_put(
+    "/assignment",
+    "assign_outreach_course",
+    "Assign the course to an outreach caseworker",
+    domain.assign,
+    AssignmentPut,
+)
+_put(
+    "/first-meeting",
+    "record_first_meeting",
+    "The first meeting, at a place the citizen chose",
+    domain.first_meeting,
+    FirstMeetingPut,
+)
+_put(
+    "/advice",
+    "record_outreach_advice",
+    "Advice given (within 2 working days of the first meeting)",
+    domain.advice,
+    MilestonePut,
+)
+_put(
+    "/agreement",
+    "put_collaboration_agreement",
+    "The collaboration agreement and the network map",
+    domain.agreement,
+    AgreementPut,
+)
+_put(
+    "/needs-assessment",
+    "record_needs_assessment",
+    "The needs assessment (within a month of the first meeting)",
+    domain.needs_assessment,
+    MilestonePut,
+)
+_put(
+    "/coordinating-meetings",
+    "record_coordinating_meeting",
+    "A coordinating meeting held (internal or with external partners)",
+    domain.coordinating_meeting,
+    CoordinatingMeetingPut,
+)
+_put(
+    "/clock-restart",
+    "restart_outreach_clock",
+    "Start the stopped clock again",
+    domain.restart_clock,
+    ClockRestart,
+)
+_put(
+    "/follow-up",
+    "record_outreach_follow_up",
+    "The follow-up 3-6 months after the course ended",
+    domain.follow_up,
+    FollowUpPut,
+)
 
 
 @router.post(COURSE + "/attempts", response_model=CoursePublic, operation_id="add_contact_attempt")
@@ -160,12 +223,16 @@ async def stop_clock(
     return versioned(response, course_public(ctx, stored))
 
 
-@router.post(COURSE + "/external-requests", response_model=CoursePublic, operation_id="request_external_information")
+@router.post(
+    COURSE + "/external-requests", response_model=CoursePublic, operation_id="request_external_information"
+)
 async def external_request(
     course_id: str, body: ExternalRequestCreate, ctx: Ctx, response: Response, caller: CurrentCaller
 ) -> CoursePublic:
     """Ask a partner for information: only where the citizen's consent covers the partner (403 with the reason)."""
-    return versioned(response, course_public(ctx, await changes.external_request(ctx, course_id, body, caller)))
+    return versioned(
+        response, course_public(ctx, await changes.external_request(ctx, course_id, body, caller))
+    )
 
 
 @router.put(COURSE + "/identification", response_model=CoursePublic, operation_id="identify_outreach_citizen")
