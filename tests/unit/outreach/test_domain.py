@@ -33,6 +33,7 @@ from borgerplan_rules.outcome import Outcome, Stamp
 from borgerplan_rules.workdays import WorkingDayCalendar
 from outreach_service import domain
 from outreach_service.domain import CourseRuleError
+from web_service import wording as W
 
 CALENDAR = WorkingDayCalendar.with_closing_days(["06-05", "12-24", "12-31"])
 TEAM = "kk-fremskudt-team"
@@ -217,7 +218,7 @@ def test_the_seeds_next_attempt_rule() -> None:
     assert course["phase"] == "in_contact"
 
 
-def test_an_attempt_dated_before_the_referral_is_refused_in_danish() -> None:
+def test_an_attempt_dated_before_the_referral_is_refused() -> None:
     course = opened()
     with pytest.raises(CourseRuleError) as refused:
         domain.add_attempt(
@@ -229,14 +230,19 @@ def test_an_attempt_dated_before_the_referral_is_refused_in_danish() -> None:
             today=TODAY,
         )
     assert refused.value.field == "at"
-    assert "før henvendelsen" in refused.value.message
+    assert refused.value.message == "the date is before the referral on 2027-03-24"
+    danish = W.rule_refusal(refused.value.message, "at")
+    assert (
+        danish is not None and danish.danish == "Datoen ligger før henvendelsen den 2027-03-24. Ret datoen."
+    )
 
 
 def test_a_referral_without_any_way_to_reach_the_citizen_is_refused() -> None:
     with pytest.raises(CourseRuleError) as refused:
         opened(citizen={"name": "Peter"})
     assert refused.value.field == "citizen"
-    assert "måde at nå borgeren" in refused.value.message
+    danish = W.rule_refusal(refused.value.message, "citizen")
+    assert danish is not None and "måde at nå borgeren" in danish.danish
 
 
 def test_a_transition_to_a_plan_needs_a_receiving_unit_and_an_identified_citizen() -> None:
@@ -247,7 +253,8 @@ def test_a_transition_to_a_plan_needs_a_receiving_unit_and_an_identified_citizen
             TransitionPut.model_validate({"kind": "plan", "receiving_units": [], "ended_on": "2027-06-15"}),
         )
     assert refused.value.field == "receiving_units"
-    assert "overtager" in refused.value.message
+    danish = W.rule_refusal(refused.value.message, "receiving_units")
+    assert danish is not None and "overtager borgeren" in danish.danish
     with pytest.raises(CourseRuleError) as unidentified:
         domain.check_transition(
             course,
@@ -353,9 +360,19 @@ def test_an_external_request_is_allowed_only_where_a_consent_covers_partner_purp
     (stored,) = allowed.set["external_requests"]
     assert stored["consent_ids"] == ["k-rh-psykiatri"]
     refusals = [
-        ("laegen", ["health"], consents, "ikke givet samtykke"),  # no consent for that partner
-        ("rh-psykiatri", ["finances"], consents, "dækker ikke de oplysninger"),
-        ("rh-psykiatri", ["health"], None, "svarer ikke"),  # the consent service did not answer: fail closed
+        (
+            "laegen",
+            ["health"],
+            consents,
+            "no consent of the citizen in force covers this partner",
+        ),  # no consent for that partner
+        ("rh-psykiatri", ["finances"], consents, "does not cover the information asked for"),
+        (
+            "rh-psykiatri",
+            ["health"],
+            None,
+            "the consent register did not answer",
+        ),  # the consent service did not answer: fail closed
     ]
     for unit, categories, known, words in refusals:
         with pytest.raises(CourseRuleError) as refused:
@@ -378,7 +395,7 @@ def test_an_external_request_is_allowed_only_where_a_consent_covers_partner_purp
             calendar=CALENDAR,
             today=TODAY,
         )
-    assert "ikke identificeret" in refused.value.message
+    assert "not identified yet" in refused.value.message
 
 
 def test_identification_joins_once_and_never_to_another_citizen() -> None:

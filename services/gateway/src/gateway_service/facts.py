@@ -137,6 +137,21 @@ async def about_meeting(
     return Found(facts, found.citizen_id, meeting, response, found.citizen, found.access)
 
 
+async def about_course(client: InternalClient, caller: Caller, course_id: str) -> Found:
+    """An outreach course decides by its own parties (decision 0056): the outreach team that holds it and, after the
+    transition, the units that took over. A citizen not yet identified has no consents or plans to ask."""
+    response = await fetch(
+        client, "outreach", path("/outreach/courses/{}", course_id), caller, "outreach course"
+    )
+    course = response.json()
+    receiving = (course.get("transition") or {}).get("receiving_units") or []
+    facts = Facts(
+        course_team=caller.unit is not None and caller.unit == course.get("team_unit"),
+        course_receiving=caller.unit is not None and caller.unit in receiving,
+    )
+    return Found(facts, str(course.get("citizen_id") or ""), course, response)
+
+
 async def about_consent(client: InternalClient, caller: Caller, consent_id: str) -> Found:
     response = await fetch(client, "consent", path("/consents/{}", consent_id), caller, "consent")
     consent = response.json()

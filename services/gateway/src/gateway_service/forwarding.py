@@ -33,7 +33,7 @@ from gateway_service.auth import Authenticated
 from gateway_service.problems import problem_responses
 from gateway_service.upstream import relay_response
 
-Guard = Literal["none", "citizen", "plan", "plan_in_body", "citizen_in_body", "meeting", "consent"]
+Guard = Literal["none", "citizen", "plan", "plan_in_body", "citizen_in_body", "meeting", "consent", "course"]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Every id the services hand out is a UUID; anything else names nothing (and never reaches a service).
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -48,6 +48,7 @@ WHAT = {
     "participant_id": "participant",
     "task_id": "task",
     "consent_id": "consent",
+    "course_id": "outreach course",
 }
 
 
@@ -122,6 +123,8 @@ async def guard_facts(
             return await facts_of.about_meeting(client, caller, ids["meeting_id"], consents=consents)
         case "consent":
             return await facts_of.about_consent(client, caller, ids["consent_id"])
+        case "course":
+            return await facts_of.about_course(client, caller, ids["course_id"])
 
 
 def refuse(verdict: policy.Verdict, what: str) -> Problem:

@@ -28,6 +28,11 @@ Action = Literal[
     "outreach_deadlines",
     "read_worklist",
     "own_notification_preference",
+    "open_course",
+    "read_outreach_board",
+    # an outreach course (decision 0056)
+    "read_course",
+    "change_course",
     # a citizen
     "read_citizen",
     # a citizen's plan
@@ -76,6 +81,8 @@ WITHOUT_CITIZEN: frozenset[Action] = frozenset(
         "outreach_deadlines",
         "read_worklist",
         "own_notification_preference",
+        "open_course",
+        "read_outreach_board",
     }
 )
 # What the citizen may do about their own plan: read all of it, take part in meetings, withdraw a consent.
@@ -113,6 +120,8 @@ class Facts:
     consent_party: bool = False  # the caller's unit received or registered the consent in question
     manages_meeting: bool = False  # the meeting's coordinating unit, or the responsible unit
     meeting_participant: bool = False  # the caller's unit is invited to the meeting
+    course_team: bool = False  # the outreach team holding the course
+    course_receiving: bool = False  # a unit that took the course over at its transition
 
 
 NO_CITIZEN = Facts()
@@ -158,6 +167,10 @@ def decide(action: Action, caller: Caller, facts: Facts = NO_CITIZEN) -> Verdict
         if not (related or facts.consent_party):
             return "not_found"
         return "allow_with_consent" if handles else "forbidden"  # its own consents only
+    if action == "read_course":
+        return "allow" if facts.course_team or facts.course_receiving else "not_found"
+    if action == "change_course":
+        return _related(facts.course_team or facts.course_receiving, handles and facts.course_team)
     if action == "list_disclosures":
         return "allow" if caller.has_role("admin") else "not_found"
     if action == "read_access_log":
@@ -184,9 +197,9 @@ def _citizen(action: Action, facts: Facts) -> Verdict:
 
 def _by_token(action: Action, caller: Caller) -> Verdict:
     authority = caller.unit_kind == "authority"
-    if action in ("register_citizen", "lookup_by_cpr", "create_plan"):
+    if action in ("register_citizen", "lookup_by_cpr", "create_plan", "open_course"):
         return "allow" if authority and caller.has_role("caseworker", "admin") else "forbidden"
-    if action in ("grant_consent", "outreach_deadlines"):
+    if action in ("grant_consent", "outreach_deadlines", "read_outreach_board"):
         return "allow" if caller.has_role(*HANDLING) else "forbidden"  # type: ignore[arg-type]
     if action == "own_notification_preference":
         # A person's own, for the address their sign-in carries (notify keys it by the token's, decision 0023): the

@@ -51,7 +51,7 @@ def already_open() -> Problem:
     return Problem(
         409,
         "Conflict",
-        "Borgeren har allerede et åbent forløb hos det fremskudte team; brug det forløb.",
+        "The citizen has an open outreach course already; use that course.",
         kind="course-exists",
     )
 
@@ -69,7 +69,7 @@ async def register_citizen(ctx: Outreach, cpr: str, name: str, caller: Caller) -
         if found.status_code == 200 and found.json():
             return str(found.json()[0]["citizen_id"])
     if response.status_code == 422:
-        raise CourseRuleError("cpr", "CPR-nummeret er ikke gyldigt.")
+        raise CourseRuleError("cpr", "the CPR number is not valid")
     raise UnavailableError("plan")
 
 
@@ -108,7 +108,7 @@ def ruled(ctx: Outreach, rule: Callable[..., Outcome], body: object) -> Callable
 
 async def open_course(ctx: Outreach, body: ReferralCreate, caller: Caller) -> Document:
     if not caller.unit:
-        raise CourseRuleError("team_unit", "Kun et team kan registrere en henvendelse.", status=403)
+        raise CourseRuleError("team_unit", "only a team can register a referral", status=403)
     domain.check_referral(body)
     citizen_id = None
     if body.cpr:
@@ -184,7 +184,7 @@ async def transition(ctx: Outreach, course_id: str, body: TransitionPut, caller:
         if response.status_code == 409:
             raise CourseRuleError(
                 "receiving_units",
-                "Borgeren har allerede en aktiv plan af denne slags; knyt forløbet til den.",
+                "the citizen has an active plan of this kind already; link the course to it",
                 409,
             )
         if response.status_code != 201:
@@ -201,6 +201,4 @@ def _plan_refused(status: int, problem: Document) -> CourseRuleError:
     log.warning("plan draft refused", extra={"status": status})
     errors = problem.get("errors") or [{}]
     field = str(errors[0].get("field") or "receiving_units").replace("actors.", "network.", 1)
-    return CourseRuleError(
-        field, f"Planen kunne ikke oprettes hos den modtagende enhed ({field}).", status=409
-    )
+    return CourseRuleError(field, f"the receiving unit could not create the plan: {field}", status=409)

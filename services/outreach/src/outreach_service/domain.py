@@ -10,7 +10,7 @@ Every deadline is counted from the course's own stored milestones in Danish work
 .workdays``: weekends, public holidays, the municipality's closing days), and a stopped clock (the citizen in
 hospital or prison) moves them: a working day inside a stop does not count. Every change is a function of the stored
 course, the facts it needs and the validated input, returning an ``Outcome``; a refusal raises ``CourseRuleError``
-naming the field, in Danish, and nothing is stored.
+naming the field (the pages' Danish for each is in ``web_service.wording.RULES``), and nothing is stored.
 """
 
 from __future__ import annotations
@@ -77,17 +77,6 @@ FROM = {
     "coordinating_internal": "first_meeting",
     "coordinating_external": "first_meeting",
     "follow_up": "course_ended",
-}
-# What the page says when a consent does not cover a request (borgerplan_rules.access's reasons).
-REFUSALS = {
-    "no_relation": "Borgeren har ikke givet samtykke til, at vi spørger denne samarbejdspartner.",
-    "no_consent": "Borgeren har ikke givet samtykke til, at vi spørger denne samarbejdspartner.",
-    "consent_revoked": "Borgeren har trukket sit samtykke tilbage.",
-    "consent_not_in_force": "Samtykket gælder ikke i dag.",
-    "purpose_not_covered": "Samtykket dækker ikke udveksling af oplysninger.",
-    "categories_not_covered": "Samtykket dækker ikke de oplysninger, der spørges om.",
-    "consent_unavailable": "Samtykkeregistret svarer ikke; der kan ikke spørges nu.",
-    "unidentified": "Borgeren er endnu ikke identificeret, så der findes intet samtykke.",
 }
 
 
@@ -236,15 +225,13 @@ def next_attempt(course: Mapping[str, Any]) -> str | None:
 
 def _check_open(course: Mapping[str, Any]) -> None:
     if course["status"] != OPEN:
-        raise CourseRuleError("course", "Forløbet er afsluttet og kan ikke ændres.", status=409)
+        raise CourseRuleError("course", "the course has ended and cannot be changed", status=409)
 
 
 def _check_after_referral(course: Mapping[str, Any], day: date, field: str) -> None:
     received = _day(course["referral"]["received_on"])
     if day < received:
-        raise CourseRuleError(
-            field, f"Datoen ligger før henvendelsen ({received.strftime('%d.%m.%Y')}); ret datoen."
-        )
+        raise CourseRuleError(field, f"the date is before the referral on {received.isoformat()}")
 
 
 def _recorded(
@@ -294,10 +281,10 @@ def check_referral(body: ReferralCreate) -> None:
     if not body.citizen.reachable():
         raise CourseRuleError(
             "citizen",
-            "Angiv mindst én måde at nå borgeren på: adresse, telefon, e-mail eller et sted, borgeren kommer.",
+            "give at least one way to reach the citizen: an address, a phone, an email or a place they come",
         )
     if body.cpr and not body.citizen.name:
-        raise CourseRuleError("citizen.name", "Angiv borgerens navn, når CPR-nummeret er kendt.")
+        raise CourseRuleError("citizen.name", "a citizen given by CPR number needs a name")
 
 
 def open_course(
@@ -349,9 +336,9 @@ def assess(course: Document, body: AssessmentPut, calendar: WorkingDayCalendar, 
     _check_open(course)
     _check_after_referral(course, body.assessed_on, "assessed_on")
     if body.in_target_group and not body.categories:
-        raise CourseRuleError("categories", "Sæt kryds ved mindst én kategori for en borger i målgruppen.")
+        raise CourseRuleError("categories", "tick at least one category for a citizen in the target group")
     if not body.in_target_group and not body.referred_elsewhere:
-        raise CourseRuleError("referred_elsewhere", "Skriv, hvor henviseren er vejledt til at gå i stedet.")
+        raise CourseRuleError("referred_elsewhere", "say where the referrer was told to go instead")
     changes: Document = {"assessment": body.model_dump(mode="json")}
     if not body.in_target_group:
         changes["status"] = "closed"
@@ -361,7 +348,7 @@ def assess(course: Document, body: AssessmentPut, calendar: WorkingDayCalendar, 
 def assign(course: Document, body: AssignmentPut, calendar: WorkingDayCalendar, today: date) -> Outcome:
     _check_open(course)
     if not course.get("assessment"):
-        raise CourseRuleError("assessment", "Vurder først, om borgeren er i målgruppen.", status=409)
+        raise CourseRuleError("assessment", "assess the target group first", status=409)
     _check_after_referral(course, body.assigned_on, "assigned_on")
     return _recorded(
         course, "assigned", body.assigned_on, {"assignment": body.model_dump(mode="json")}, calendar, today
@@ -401,9 +388,9 @@ def first_meeting(
 ) -> Outcome:
     _check_open(course)
     if not course.get("first_contact_on"):
-        raise CourseRuleError("held_on", "Der er endnu ikke skabt kontakt til borgeren.", status=409)
+        raise CourseRuleError("held_on", "there is no contact with the citizen yet", status=409)
     if body.held_on < _day(course["first_contact_on"]):
-        raise CourseRuleError("held_on", "Det første møde kan ikke ligge før den første kontakt.")
+        raise CourseRuleError("held_on", "the first meeting cannot be before the first contact")
     return _recorded(
         course,
         "first_meeting",
@@ -418,9 +405,9 @@ def _after_first_meeting(course: Mapping[str, Any], day: date, field: str) -> No
     _check_open(course)
     held = (course.get("first_meeting") or {}).get("held_on")
     if not held:
-        raise CourseRuleError(field, "Registrer først det første møde med borgeren.", status=409)
+        raise CourseRuleError(field, "record the first meeting with the citizen first", status=409)
     if day < _day(held):
-        raise CourseRuleError(field, "Datoen kan ikke ligge før det første møde.")
+        raise CourseRuleError(field, "the date cannot be before the first meeting")
 
 
 def advice(course: Document, body: MilestonePut, calendar: WorkingDayCalendar, today: date) -> Outcome:
@@ -433,10 +420,10 @@ def agreement(course: Document, body: AgreementPut, calendar: WorkingDayCalendar
     for i, actor in enumerate(body.network):
         if actor.network_category is None and actor.kind != "private_network":
             raise CourseRuleError(
-                f"network.{i}.network_category", f"Angiv, hvor {actor.name} hører til på netværkskortet."
+                f"network.{i}.network_category", f"say where {actor.name} sits on the network map"
             )
         if actor.kind != "private_network" and not actor.unit:
-            raise CourseRuleError(f"network.{i}.unit", f"Angiv den enhed, {actor.name} arbejder i.")
+            raise CourseRuleError(f"network.{i}.unit", f"name the unit {actor.name} works in")
     changes = {
         "agreement": body.agreement.model_dump(mode="json"),
         "network": [a.model_dump(mode="json") for a in body.network],
@@ -467,16 +454,28 @@ def check_request(course: Mapping[str, Any], body: ExternalRequestCreate) -> Non
     _check_after_referral(course, body.requested_on, "requested_on")
 
 
-def refusal(seen: Access | None, asked: Sequence[str]) -> str | None:
-    """Why a request may not be sent (Danish), or None when the citizen's consent covers the partner for every
-    category asked (or the partner holds the citizen's plan already): fail closed."""
+def check_covered(seen: Access | None, asked: Sequence[str]) -> None:
+    """The request may go only where the citizen's consent covers the partner for every category asked (or the
+    partner holds the citizen's plan already); anything else refuses, with the reason (fail closed)."""
     if seen is None:
-        return REFUSALS["unidentified"]
+        raise CourseRuleError(
+            "partner_unit", "the citizen is not identified yet, so no consent covers the partner", 403
+        )
     if seen.full or (seen.categories is not None and set(asked) <= seen.categories):
-        return None
-    if seen.permit:
-        return REFUSALS["categories_not_covered"]
-    return REFUSALS.get(seen.reason, REFUSALS["no_consent"])
+        return
+    if seen.permit or seen.reason == "categories_not_covered":
+        raise CourseRuleError(
+            "categories", "the citizen's consent does not cover the information asked for", 403
+        )
+    if seen.reason == "consent_unavailable":
+        raise CourseRuleError(
+            "partner_unit", "the consent register did not answer; the partner cannot be asked now", 403
+        )
+    if seen.reason == "purpose_not_covered":
+        raise CourseRuleError(
+            "partner_unit", "the citizen's consent does not cover exchanging information", 403
+        )
+    raise CourseRuleError("partner_unit", "no consent of the citizen in force covers this partner", 403)
 
 
 def external_request(
@@ -489,9 +488,7 @@ def external_request(
     today: date,
 ) -> Outcome:
     check_request(course, body)
-    why = refusal(seen, body.categories)
-    if why is not None:
-        raise CourseRuleError("partner_unit", why, status=403)
+    check_covered(seen, body.categories)
     request = {
         **body.model_dump(mode="json"),
         "request_id": request_id,
@@ -511,9 +508,9 @@ def stop_clock(
     _check_open(course)
     _check_after_referral(course, body.stopped_from, "stopped_from")
     if body.stopped_to is not None and body.stopped_to < body.stopped_from:
-        raise CourseRuleError("stopped_to", "Uret kan ikke startes igen før det blev stoppet.")
+        raise CourseRuleError("stopped_to", "the clock cannot restart before it stopped")
     if any(s.end is None for s in stops_of(course)):
-        raise CourseRuleError("stopped_from", "Uret er allerede stoppet.", status=409)
+        raise CourseRuleError("stopped_from", "the clock is stopped already", status=409)
     stops = [*course.get("clock_stops", []), {**body.model_dump(mode="json"), "stop_id": stop_id}]
     return _recorded(course, "clock_stopped", body.stopped_from, {"clock_stops": stops}, calendar, today)
 
@@ -523,9 +520,9 @@ def restart_clock(course: Document, body: ClockRestart, calendar: WorkingDayCale
     stops = [dict(s) for s in course.get("clock_stops", [])]
     running = [s for s in stops if not s.get("stopped_to")]
     if not running:
-        raise CourseRuleError("on", "Uret er ikke stoppet.", status=409)
+        raise CourseRuleError("on", "the clock is not stopped", status=409)
     if body.on < _day(running[0]["stopped_from"]):
-        raise CourseRuleError("on", "Uret kan ikke startes igen før det blev stoppet.")
+        raise CourseRuleError("on", "the clock cannot restart before it stopped")
     running[0]["stopped_to"] = body.on.isoformat()
     return _recorded(course, "clock_restarted", body.on, {"clock_stops": stops}, calendar, today)
 
@@ -536,7 +533,7 @@ def identify(course: Document, citizen_id: str) -> Outcome:
     if current == citizen_id:
         return Outcome()
     if current:
-        raise CourseRuleError("cpr", "Forløbet hører allerede til en anden borger.", status=409)
+        raise CourseRuleError("cpr", "the course belongs to another citizen already", status=409)
     return Outcome(
         set={"citizen_id": citizen_id},
         record={"milestone": "identified"},
@@ -553,11 +550,11 @@ def check_transition(course: Mapping[str, Any], body: TransitionPut) -> None:
     if not body.receiving_units and body.kind == "plan":
         raise CourseRuleError(
             "receiving_units",
-            "Angiv den eller de enheder, der overtager borgeren i den ordinære sagsbehandling.",
+            "name the unit or units that take the citizen over in ordinary casework",
         )
     if body.kind == "plan" and not course.get("citizen_id"):
         raise CourseRuleError(
-            "cpr", "Borgeren skal identificeres med CPR-nummer før overgangen til en plan.", 409
+            "cpr", "identify the citizen by CPR number before the transition to a plan", 409
         )
     _check_after_referral(course, body.ended_on, "ended_on")
 
@@ -614,11 +611,9 @@ def transition(
 def follow_up(course: Document, body: FollowUpPut, calendar: WorkingDayCalendar, today: date) -> Outcome:
     follow = course.get("follow_up")
     if not follow:
-        raise CourseRuleError(
-            "done_on", "Forløbet er ikke afsluttet endnu; opfølgningen kommer bagefter.", 409
-        )
+        raise CourseRuleError("done_on", "the course has not ended yet; the follow-up comes after it", 409)
     if body.done_on < _day(course["transition"]["ended_on"]):
-        raise CourseRuleError("done_on", "Opfølgningen kan ikke ligge før forløbet sluttede.")
+        raise CourseRuleError("done_on", "the follow-up cannot be before the course ended")
     changes = {"follow_up": {**follow, "done_on": body.done_on.isoformat(), "outcome": body.outcome}}
     return _recorded(course, "follow_up", body.done_on, changes, calendar, today)
 

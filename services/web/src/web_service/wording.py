@@ -1039,6 +1039,84 @@ RULES: tuple[Rule, ...] = (
         "your sign-in carries no e-mail address to keep a preference for",
         "Dit login har ingen e-mailadresse, så vi kan ikke gemme, hvordan du vil have besked.",
     ),
+    # outreach courses (decision 0056)
+    Rule("the CPR number is not valid", "CPR-nummeret er ikke gyldigt."),
+    Rule("only a team can register a referral", "Kun et team kan registrere en henvendelse."),
+    Rule(
+        "the citizen has an active plan of this kind already; link the course to it",
+        "Borgeren har allerede en aktiv plan af denne slags. Knyt forløbet til den.",
+    ),
+    Rule(
+        "the receiving unit could not create the plan: {}",
+        "Planen kunne ikke oprettes hos den modtagende enhed. Ret feltet og prøv igen.",
+    ),
+    Rule("the course has ended and cannot be changed", "Forløbet er afsluttet og kan ikke ændres."),
+    Rule(
+        "the date is before the referral on {date}", "Datoen ligger før henvendelsen den {date}. Ret datoen."
+    ),
+    Rule(
+        "give at least one way to reach the citizen: an address, a phone, an email or a place they come",
+        "Skriv mindst én måde at nå borgeren på: en adresse, et telefonnummer, en e-mail eller et sted, borgeren kommer.",
+    ),
+    Rule("a citizen given by CPR number needs a name", "Skriv borgerens navn, når CPR-nummeret er kendt."),
+    Rule(
+        "tick at least one category for a citizen in the target group",
+        "Sæt kryds ved mindst én kategori for en borger i målgruppen.",
+    ),
+    Rule(
+        "say where the referrer was told to go instead",
+        "Skriv, hvor henviseren er vejledt til at gå i stedet.",
+    ),
+    Rule("assess the target group first", "Vurder først, om borgeren er i målgruppen."),
+    Rule("there is no contact with the citizen yet", "Der er endnu ikke skabt kontakt til borgeren."),
+    Rule(
+        "the first meeting cannot be before the first contact",
+        "Det første møde kan ikke ligge før den første kontakt.",
+    ),
+    Rule("record the first meeting with the citizen first", "Registrer først det første møde med borgeren."),
+    Rule("the date cannot be before the first meeting", "Datoen kan ikke ligge før det første møde."),
+    Rule("say where {name} sits on the network map", "Vælg, hvor {name} står på netværkskortet."),
+    Rule("name the unit {name} works in", "Skriv den enhed, {name} arbejder i."),
+    Rule(
+        "the citizen is not identified yet, so no consent covers the partner",
+        "Borgeren er ikke identificeret endnu, så intet samtykke dækker samarbejdspartneren.",
+    ),
+    Rule(
+        "the citizen's consent does not cover the information asked for",
+        "Borgerens samtykke dækker ikke de oplysninger, der spørges om.",
+    ),
+    Rule(
+        "the consent register did not answer; the partner cannot be asked now",
+        "Samtykkeregistret svarer ikke, så samarbejdspartneren kan ikke spørges nu. Prøv igen om lidt.",
+    ),
+    Rule(
+        "the citizen's consent does not cover exchanging information",
+        "Borgerens samtykke dækker ikke udveksling af oplysninger.",
+    ),
+    Rule(
+        "no consent of the citizen in force covers this partner",
+        "Borgeren har ikke givet samtykke til, at vi spørger denne samarbejdspartner.",
+    ),
+    Rule("the clock cannot restart before it stopped", "Uret kan ikke startes igen, før det blev stoppet."),
+    Rule("the clock is stopped already", "Uret er allerede stoppet."),
+    Rule("the clock is not stopped", "Uret er ikke stoppet."),
+    Rule("the course belongs to another citizen already", "Forløbet hører allerede til en anden borger."),
+    Rule(
+        "name the unit or units that take the citizen over in ordinary casework",
+        "Vælg den eller de enheder, der overtager borgeren i den ordinære sagsbehandling.",
+    ),
+    Rule(
+        "identify the citizen by CPR number before the transition to a plan",
+        "Borgeren skal identificeres med CPR-nummer før overgangen til en plan.",
+    ),
+    Rule(
+        "the course has not ended yet; the follow-up comes after it",
+        "Forløbet er ikke afsluttet endnu. Opfølgningen kommer bagefter.",
+    ),
+    Rule(
+        "the follow-up cannot be before the course ended",
+        "Opfølgningen kan ikke ligge før forløbet sluttede.",
+    ),
     # every model
     Rule("{field} cannot be null; leave it out to keep it", E_REQUIRED),
 )

@@ -8,7 +8,7 @@ steps that add to a list are ``POST``. ``If-Match`` is honoured when sent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -41,7 +41,6 @@ from outreach_service.changes import Outreach
 
 router = APIRouter(tags=["outreach"])
 Ctx = Annotated[Outreach, state("outreach")]
-COURSE = "/outreach/courses/{course_id}"
 
 
 def course_public(ctx: Outreach, doc: Document) -> CoursePublic:
@@ -98,98 +97,167 @@ async def board(
     return [CourseSummary.model_validate(line) for line in lines]
 
 
-@router.get(COURSE, response_model=CoursePublic, operation_id="get_outreach_course")
+@router.get("/outreach/courses/{course_id}", response_model=CoursePublic, operation_id="get_outreach_course")
 async def get_course(course_id: str, ctx: Ctx, response: Response) -> CoursePublic:
     return versioned(response, course_public(ctx, await queries.course(ctx, course_id)))
 
 
-def _put(path: str, operation_id: str, summary: str, rule: Callable[..., Outcome], model: Any) -> None:
-    """A step that is one rule of the shape ``rule(course, body, calendar, today)``."""
-
-    async def step(
-        course_id: str,
-        body: Any,
-        ctx: Ctx,
-        response: Response,
-        caller: CurrentCaller,
-        if_match: IfMatch = None,
-    ) -> CoursePublic:
-        return await _step(ctx, response, course_id, if_match, caller, rule, body)
-
-    step.__annotations__ = {**step.__annotations__, "body": model}
-
-    method = (
-        router.post if path.endswith(("attempts", "coordinating-meetings", "clock-stops")) else router.put
-    )
-    method(COURSE + path, response_model=CoursePublic, operation_id=operation_id, summary=summary)(step)
+@router.put(
+    "/outreach/courses/{course_id}/assessment",
+    response_model=CoursePublic,
+    operation_id="assess_outreach_course",
+    summary="The target-group assessment: categories, in or out, why",
+)
+async def assess_outreach_course(
+    course_id: str,
+    body: AssessmentPut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.assess, body)
 
 
-_put(
-    "/assessment",
-    "assess_outreach_course",
-    "The target-group assessment: categories, in or out, why",
-    domain.assess,
-    AssessmentPut,
+@router.put(
+    "/outreach/courses/{course_id}/assignment",
+    response_model=CoursePublic,
+    operation_id="assign_outreach_course",
+    summary="Assign the course to an outreach caseworker",
 )
-_put(
-    "/assignment",
-    "assign_outreach_course",
-    "Assign the course to an outreach caseworker",
-    domain.assign,
-    AssignmentPut,
-)
-_put(
-    "/first-meeting",
-    "record_first_meeting",
-    "The first meeting, at a place the citizen chose",
-    domain.first_meeting,
-    FirstMeetingPut,
-)
-_put(
-    "/advice",
-    "record_outreach_advice",
-    "Advice given (within 2 working days of the first meeting)",
-    domain.advice,
-    MilestonePut,
-)
-_put(
-    "/agreement",
-    "put_collaboration_agreement",
-    "The collaboration agreement and the network map",
-    domain.agreement,
-    AgreementPut,
-)
-_put(
-    "/needs-assessment",
-    "record_needs_assessment",
-    "The needs assessment (within a month of the first meeting)",
-    domain.needs_assessment,
-    MilestonePut,
-)
-_put(
-    "/coordinating-meetings",
-    "record_coordinating_meeting",
-    "A coordinating meeting held (internal or with external partners)",
-    domain.coordinating_meeting,
-    CoordinatingMeetingPut,
-)
-_put(
-    "/clock-restart",
-    "restart_outreach_clock",
-    "Start the stopped clock again",
-    domain.restart_clock,
-    ClockRestart,
-)
-_put(
-    "/follow-up",
-    "record_outreach_follow_up",
-    "The follow-up 3-6 months after the course ended",
-    domain.follow_up,
-    FollowUpPut,
-)
+async def assign_outreach_course(
+    course_id: str,
+    body: AssignmentPut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.assign, body)
 
 
-@router.post(COURSE + "/attempts", response_model=CoursePublic, operation_id="add_contact_attempt")
+@router.put(
+    "/outreach/courses/{course_id}/first-meeting",
+    response_model=CoursePublic,
+    operation_id="record_first_meeting",
+    summary="The first meeting, at a place the citizen chose",
+)
+async def record_first_meeting(
+    course_id: str,
+    body: FirstMeetingPut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.first_meeting, body)
+
+
+@router.put(
+    "/outreach/courses/{course_id}/advice",
+    response_model=CoursePublic,
+    operation_id="record_outreach_advice",
+    summary="Advice given (within 2 working days of the first meeting)",
+)
+async def record_outreach_advice(
+    course_id: str,
+    body: MilestonePut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.advice, body)
+
+
+@router.put(
+    "/outreach/courses/{course_id}/agreement",
+    response_model=CoursePublic,
+    operation_id="put_collaboration_agreement",
+    summary="The collaboration agreement and the network map",
+)
+async def put_collaboration_agreement(
+    course_id: str,
+    body: AgreementPut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.agreement, body)
+
+
+@router.put(
+    "/outreach/courses/{course_id}/needs-assessment",
+    response_model=CoursePublic,
+    operation_id="record_needs_assessment",
+    summary="The needs assessment (within a month of the first meeting)",
+)
+async def record_needs_assessment(
+    course_id: str,
+    body: MilestonePut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.needs_assessment, body)
+
+
+@router.post(
+    "/outreach/courses/{course_id}/coordinating-meetings",
+    response_model=CoursePublic,
+    operation_id="record_coordinating_meeting",
+    summary="A coordinating meeting held (internal or with external partners)",
+)
+async def record_coordinating_meeting(
+    course_id: str,
+    body: CoordinatingMeetingPut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.coordinating_meeting, body)
+
+
+@router.put(
+    "/outreach/courses/{course_id}/clock-restart",
+    response_model=CoursePublic,
+    operation_id="restart_outreach_clock",
+    summary="Start the stopped clock again",
+)
+async def restart_outreach_clock(
+    course_id: str,
+    body: ClockRestart,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.restart_clock, body)
+
+
+@router.put(
+    "/outreach/courses/{course_id}/follow-up",
+    response_model=CoursePublic,
+    operation_id="record_outreach_follow_up",
+    summary="The follow-up 3-6 months after the course ended",
+)
+async def record_outreach_follow_up(
+    course_id: str,
+    body: FollowUpPut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> CoursePublic:
+    return await _step(ctx, response, course_id, if_match, caller, domain.follow_up, body)
+
+
+@router.post(
+    "/outreach/courses/{course_id}/attempts", response_model=CoursePublic, operation_id="add_contact_attempt"
+)
 async def add_attempt(
     course_id: str, body: AttemptCreate, ctx: Ctx, response: Response, caller: CurrentCaller
 ) -> CoursePublic:
@@ -207,7 +275,11 @@ async def add_attempt(
     return versioned(response, course_public(ctx, stored))
 
 
-@router.post(COURSE + "/clock-stops", response_model=CoursePublic, operation_id="stop_outreach_clock")
+@router.post(
+    "/outreach/courses/{course_id}/clock-stops",
+    response_model=CoursePublic,
+    operation_id="stop_outreach_clock",
+)
 async def stop_clock(
     course_id: str, body: ClockStopCreate, ctx: Ctx, response: Response, caller: CurrentCaller
 ) -> CoursePublic:
@@ -224,7 +296,9 @@ async def stop_clock(
 
 
 @router.post(
-    COURSE + "/external-requests", response_model=CoursePublic, operation_id="request_external_information"
+    "/outreach/courses/{course_id}/external-requests",
+    response_model=CoursePublic,
+    operation_id="request_external_information",
 )
 async def external_request(
     course_id: str, body: ExternalRequestCreate, ctx: Ctx, response: Response, caller: CurrentCaller
@@ -235,7 +309,11 @@ async def external_request(
     )
 
 
-@router.put(COURSE + "/identification", response_model=CoursePublic, operation_id="identify_outreach_citizen")
+@router.put(
+    "/outreach/courses/{course_id}/identification",
+    response_model=CoursePublic,
+    operation_id="identify_outreach_citizen",
+)
 async def identify(
     course_id: str, body: IdentificationPut, ctx: Ctx, response: Response, caller: CurrentCaller
 ) -> CoursePublic:
@@ -243,7 +321,11 @@ async def identify(
     return versioned(response, course_public(ctx, await changes.identify(ctx, course_id, body, caller)))
 
 
-@router.put(COURSE + "/transition", response_model=CoursePublic, operation_id="transfer_outreach_course")
+@router.put(
+    "/outreach/courses/{course_id}/transition",
+    response_model=CoursePublic,
+    operation_id="transfer_outreach_course",
+)
 async def transition(
     course_id: str, body: TransitionPut, ctx: Ctx, response: Response, caller: CurrentCaller
 ) -> CoursePublic:
