@@ -301,19 +301,19 @@ async def test_the_whole_course_of_an_unidentified_citizen(settings: Settings) -
 
             async with TopicProbe(settings.kafka_bootstrap_servers, settings.topic(topics.OUTREACH)) as probe:
                 await probe.wait_for(
-                    lambda _: any(e.type.endswith("outreach_course_transferred.v1") for e in probe.events())
+                    lambda _: any(e.type.endswith("outreach.course_transferred.v1") for e in probe.events())
                 )
                 events = [e for e in probe.events() if e.data.get("course_id") == course_id]
             # Keyed by the course until the citizen was identified, by the citizen after (two partitions: no order
             # between them, so each is found by its kind).
             by_kind = {e.type.split(".")[3]: e for e in events}
             assert {
-                "outreach_course_opened",
-                "outreach_citizen_identified",
-                "outreach_course_transferred",
+                "course_opened",
+                "citizen_identified",
+                "course_transferred",
             } <= set(by_kind)
-            assert by_kind["outreach_course_opened"].subject == course_id
-            assert by_kind["outreach_course_transferred"].subject == citizen_id
+            assert by_kind["course_opened"].subject == course_id
+            assert by_kind["course_transferred"].subject == citizen_id
             text = " ".join(e.model_dump_json() for e in events)
             for secret in (CPR, "Ole Jensen", "Vesterbrogade", "døren", "oprydning"):
                 assert secret not in text

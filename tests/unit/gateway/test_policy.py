@@ -37,6 +37,8 @@ SITUATIONS = {
     "invited": Facts(relation="none", meeting_participant=True),
     "invited-actor": Facts(relation="actor", meeting_participant=True),
     "party": Facts(relation="none", consent_party=True),
+    "team": Facts(course_team=True),
+    "receiving": Facts(course_receiving=True),
 }
 A, C, F, N = "allow", "allow_with_consent", "forbidden", "not_found"
 
@@ -170,6 +172,26 @@ TABLE: list[tuple[str, str, str, str]] = [
     ("preview_consent", "caseworker", "responsible", A),
     ("preview_consent", "contact", "actor", F),
     ("preview_consent", "caseworker", "none", N),
+    # --- outreach courses (decision 0056): the team that holds the course; after the transition the receivers read
+    ("open_course", "caseworker", "-", A),
+    ("open_course", "admin", "-", A),
+    ("open_course", "contact", "-", F),
+    ("open_course", "provider-caseworker", "-", F),
+    ("open_course", "citizen", "-", F),
+    ("read_outreach_board", "caseworker", "-", A),
+    ("read_outreach_board", "case-system", "-", F),
+    ("read_outreach_board", "citizen", "-", F),
+    ("read_course", "caseworker", "team", A),
+    ("read_course", "case-system", "team", A),
+    ("read_course", "caseworker", "receiving", A),
+    ("read_course", "caseworker", "-", N),
+    ("read_course", "caseworker", "responsible", N),
+    ("read_course", "citizen", "-", N),
+    ("change_course", "caseworker", "team", A),
+    ("change_course", "case-system", "team", F),
+    ("change_course", "caseworker", "receiving", F),
+    ("change_course", "caseworker", "-", N),
+    ("change_course", "citizen", "team", N),
     # --- records of who saw what
     ("list_disclosures", "citizen", "self", A),
     ("list_disclosures", "citizen", "none", N),

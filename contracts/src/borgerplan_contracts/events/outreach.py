@@ -62,7 +62,7 @@ class _OutreachEvent(EventData):
 class OutreachCourseOpened(_OutreachEvent):
     """A referral opened a course for the outreach team."""
 
-    name: ClassVar[str] = "outreach_course_opened"
+    name: ClassVar[str] = "course_opened"
     course_id: str
     citizen_id: str | None = None
     team_unit: str
@@ -74,7 +74,7 @@ class OutreachCourseOpened(_OutreachEvent):
 class OutreachMilestoneRecorded(_OutreachEvent):
     """A step of the course was recorded; ``next_due_on`` is the earliest open deadline after it."""
 
-    name: ClassVar[str] = "outreach_milestone_recorded"
+    name: ClassVar[str] = "milestone_recorded"
     course_id: str
     citizen_id: str | None = None
     team_unit: str
@@ -88,7 +88,7 @@ class OutreachMilestoneRecorded(_OutreachEvent):
 class OutreachCitizenIdentified(_OutreachEvent):
     """A course opened for an unidentified citizen was joined to the citizen (registered by the plan service)."""
 
-    name: ClassVar[str] = "outreach_citizen_identified"
+    name: ClassVar[str] = "citizen_identified"
     course_id: str
     citizen_id: str
     team_unit: str
@@ -97,7 +97,7 @@ class OutreachCitizenIdentified(_OutreachEvent):
 class OutreachCourseTransferred(_OutreachEvent):
     """The course ended: handed over to ordinary casework, or closed with advice or network support."""
 
-    name: ClassVar[str] = "outreach_course_transferred"
+    name: ClassVar[str] = "course_transferred"
     course_id: str
     citizen_id: str | None = None
     team_unit: str

@@ -461,7 +461,7 @@ def check_covered(seen: Access | None, asked: Sequence[str]) -> None:
         raise CourseRuleError(
             "partner_unit", "the citizen is not identified yet, so no consent covers the partner", 403
         )
-    if seen.full or (seen.categories is not None and set(asked) <= seen.categories):
+    if all(seen.may_see(category) for category in asked):
         return
     if seen.permit or seen.reason == "categories_not_covered":
         raise CourseRuleError(
