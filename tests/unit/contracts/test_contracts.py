@@ -24,7 +24,9 @@ def test_every_event_has_a_schema_file_named_by_its_type() -> None:
 
 def test_event_types_follow_the_contract() -> None:
     for event_type, model in EVENT_TYPES.items():
-        assert re.fullmatch(r"dk\.borgerplan\.(plan|consent|meetings|notify|outreach)\.[a-z_]+\.v[0-9]+", event_type)
+        assert re.fullmatch(
+            r"dk\.borgerplan\.(plan|consent|meetings|notify|outreach)\.[a-z_]+\.v[0-9]+", event_type
+        )
         assert model.schema_uri().endswith(event_type)
 
 

@@ -13,7 +13,13 @@ from borgerplan_contracts.events.meetings import InvitedParticipant, MeetingSche
 from borgerplan_contracts.events.notify import NotificationFailed, NotificationSent
 from borgerplan_contracts.events.plan import CitizenRegistered, PlanCreated
 
-ALL_EVENTS: tuple[type[EventData], ...] = (*plan.EVENTS, *consent.EVENTS, *meetings.EVENTS, *notify.EVENTS, *outreach.EVENTS)
+ALL_EVENTS: tuple[type[EventData], ...] = (
+    *plan.EVENTS,
+    *consent.EVENTS,
+    *meetings.EVENTS,
+    *notify.EVENTS,
+    *outreach.EVENTS,
+)
 
 EVENT_TYPES: dict[str, type[EventData]] = {model.event_type(): model for model in ALL_EVENTS}
 
