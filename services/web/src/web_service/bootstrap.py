@@ -18,7 +18,7 @@ from borgerplan_plumbing.logs import configure_logging
 from borgerplan_plumbing.mongo import Collection, make_client, ping, service_database
 from web_service import web
 from web_service.gateway import Gateway
-from web_service.pages import citizen, consents, meeting_mode, meetings, plan, signin, staff
+from web_service.pages import citizen, consents, meeting_mode, meetings, outreach, plan, signin, staff
 from web_service.sessions import SessionStore
 from web_service.settings import WebSettings
 from web_service.units import load_directory
@@ -106,7 +106,7 @@ def build(
         )
 
     app.mount("/static", StaticFiles(directory=web.STATIC, check_dir=False), name="static")
-    for module in (signin, staff, plan, meetings, meeting_mode, consents, citizen):
+    for module in (signin, staff, plan, meetings, meeting_mode, consents, citizen, outreach):
         app.include_router(module.router)
     return app
 

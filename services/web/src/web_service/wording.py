@@ -542,6 +542,72 @@ WORKING_DAYS_OVERDUE = {1: "1 arbejdsdag over fristen"}
 WORKING_DAYS_OVERDUE_N = "{n} arbejdsdage over fristen"
 NO_DEADLINES = "Din enhed har ingen frister lige nu."
 
+# --- the outreach team (fremskudt sagsbehandling, decision 0056)
+NAV_OUTREACH = "Fremskudt team"
+OUTREACH_BOARD_TITLE = "Fremskudt team: forløb og frister"
+OUTREACH_BOARD_INTRO = "Teamets åbne forløb. Den nærmeste frist står først, overskredne øverst."
+OUTREACH_MINE = "Vis kun mine forløb"
+OUTREACH_ALL = "Vis hele teamets forløb"
+OUTREACH_CITIZEN = "Borger"
+OUTREACH_PHASE = "Fase"
+OUTREACH_CASEWORKER = "Fremskudt sagsbehandler"
+OUTREACH_NEXT_DEADLINE = "Næste frist"
+OUTREACH_UNNAMED = "Borger uden navn"
+OUTREACH_UNIDENTIFIED = "Ikke identificeret med CPR-nummer"
+OUTREACH_NOT_ASSIGNED = "Ikke fordelt"
+OUTREACH_CLOCK_STOPPED = "Uret er stoppet"
+OUTREACH_NO_DEADLINE = "Ingen åbne frister"
+OUTREACH_NO_COURSES = "Teamet har ingen åbne forløb lige nu."
+OUTREACH_COURSE_TITLE = "Fremskudt forløb"
+OUTREACH_DEADLINES = "Frister"
+OUTREACH_DONE = "Gjort"
+OUTREACH_NOT_DONE = "Ikke endnu"
+OUTREACH_REFERRAL = "Henvendelse"
+OUTREACH_REFERRER = "Henvist af"
+OUTREACH_RECEIVED = "Modtaget"
+OUTREACH_CONCERN = "Bekymringen med henviserens ord"
+OUTREACH_INTERPRETER = "Tolk"
+OUTREACH_YES = "Ja"
+OUTREACH_ATTEMPTS = "Kontaktforsøg"
+OUTREACH_NO_ATTEMPTS = "Der er ikke forsøgt kontakt endnu."
+OUTREACH_NEXT_ATTEMPT = "Foreslået næste kontaktforsøg"
+OUTREACH_TRANSITION = "Overgang til ordinær sagsbehandling"
+OUTREACH_THE_PLAN = "Se planen"
+OUTREACH_PHASES = {
+    "referred": "Henvendelse modtaget",
+    "assessed": "Vurderet: i målgruppen",
+    "not_in_target_group": "Ikke i målgruppen",
+    "contacting": "Kontaktforsøg",
+    "in_contact": "I kontakt",
+    "transferred": "Overgået til ordinær sagsbehandling",
+}
+OUTREACH_REFERRER_KINDS = {
+    "regional_psychiatry": "regionspsykiatrien",
+    "housing_association": "boligselskab",
+    "shelter": "herberg eller forsorgshjem",
+    "general_practitioner": "egen læge",
+    "relative": "pårørende",
+    "citizen": "borgeren selv",
+    "other": "andre",
+}
+OUTREACH_MEANS = {
+    "letter": "Brev i håndskrevet kuvert",
+    "phone": "Telefonopkald",
+    "visit": "Besøg",
+    "partner": "Gennem en samarbejdspartner",
+}
+OUTREACH_OUTCOMES = {
+    "no_answer": "intet svar",
+    "door_not_opened": "døren blev ikke åbnet",
+    "refused": "borgeren sagde nej",
+    "contact_made": "kontakt skabt",
+}
+OUTREACH_TRANSITIONS = {
+    "plan": "Overgået til en plan hos den modtagende enhed",
+    "advice_only": "Afsluttet med rådgivning",
+    "network_support": "Afsluttet med støtte fra netværk eller frivillig organisation",
+}
+
 # --- history ------------------------------------------------------------------------------------------------------
 HISTORY_TITLE = "Historik"
 HISTORY_INTRO = "Hvem ændrede hvad og hvornår. Historikken er en del af sagen og kan ikke ændres."
