@@ -81,3 +81,59 @@ def test_the_course_page_shows_the_referral_the_attempts_and_the_proposed_next_a
     assert "Foreslået næste kontaktforsøg" in text and "Telefonopkald" in text  # after a visit: a phone call
     assert "polsk" in text
     assert "Ikke endnu" in text and "31. marts 2027" in text
+
+
+REFERRAL_FORM = {
+    "referrer_name": "Lise Holm",
+    "referrer_kind": "housing_association",
+    "channel": "phone",
+    "received_on": "24-03-2027",
+    "citizen_name": "Ole Jensen",
+    "concern": "Har ikke åbnet døren.",
+}
+
+
+def test_a_referral_without_a_way_to_reach_the_citizen_is_refused_in_danish_by_the_field(
+    browser: Browser, gateway: FakeGateway
+) -> None:
+    message = "give at least one way to reach the citizen: an address, a phone, an email or a place they come"
+    gateway.override(
+        "POST",
+        "/outreach/courses",
+        422,
+        {
+            "type": "urn:borgerplan:problem:validation",
+            "title": "Invalid request",
+            "status": 422,
+            "detail": message,
+            "errors": [{"field": "citizen", "message": message}],
+        },
+    )
+    browser.sign_in("caseworker")
+    assert browser.get("/fremskudt/ny").status_code == 200
+    answer = browser.post("/fremskudt/ny", REFERRAL_FORM)
+    assert answer.status_code == 422
+    assert "Skriv mindst én måde at nå borgeren på" in answer.text
+    (sent, _), *_ = gateway.sent("POST", "/outreach/courses")
+    assert sent is not None
+    assert sent["received_on"] == "2027-03-24" and sent["citizen"] == {"name": "Ole Jensen"}
+    assert "cpr" not in sent
+
+
+def test_a_referral_opens_the_course(browser: Browser, gateway: FakeGateway) -> None:
+    gateway.override("POST", "/outreach/courses", 201, {"course_id": COURSE_ID, "version": 1})
+    browser.sign_in("caseworker")
+    browser.get("/fremskudt/ny")
+    answer = browser.post("/fremskudt/ny", {**REFERRAL_FORM, "citizen_phone": "12345678"})
+    assert answer.status_code == 303, answer.text[:2000]
+    assert answer.headers["location"] == f"/fremskudt/forloeb/{COURSE_ID}"
+
+
+def test_a_referral_form_missing_what_it_needs_says_so_before_asking_the_api(
+    browser: Browser, gateway: FakeGateway
+) -> None:
+    browser.sign_in("caseworker")
+    browser.get("/fremskudt/ny")
+    answer = browser.post("/fremskudt/ny", {"citizen_phone": "12345678"})
+    assert answer.status_code == 422
+    assert gateway.sent("POST", "/outreach/courses") == []

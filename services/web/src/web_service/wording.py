@@ -590,6 +590,21 @@ OUTREACH_REFERRER_KINDS = {
     "citizen": "borgeren selv",
     "other": "andre",
 }
+OUTREACH_NEW = "Registrér en henvendelse"
+OUTREACH_NEW_INTRO = "Hvem henvender sig, og hvordan når vi borgeren? CPR-nummeret er ikke nødvendigt: borgeren kan identificeres senere."
+OUTREACH_REFERRER_NAME = "Henviserens navn"
+OUTREACH_REFERRER_KIND = "Hvem henviser"
+OUTREACH_REFERRER_ORGANISATION = "Organisation"
+OUTREACH_CHANNEL = "Hvordan kom henvendelsen"
+OUTREACH_CHANNELS = {"phone": "Telefon", "mail": "Mail", "in_person": "Personligt fremmøde"}
+OUTREACH_CITIZEN_NAME = "Borgerens navn, hvis det kendes"
+OUTREACH_CITIZEN_ADDRESS = "Borgerens adresse"
+OUTREACH_CITIZEN_PHONE = "Borgerens telefonnummer"
+OUTREACH_CITIZEN_FOUND_AT = "Et sted, borgeren kommer"
+OUTREACH_REACH_HINT = "Udfyld mindst én af adresse, telefonnummer og sted."
+OUTREACH_INTERPRETER_NEEDED = "Borgeren har brug for tolk"
+OUTREACH_LANGUAGE = "Sprog"
+OUTREACH_SAVE_REFERRAL = "Registrér henvendelsen"
 OUTREACH_MEANS = {
     "letter": "Brev i håndskrevet kuvert",
     "phone": "Telefonopkald",
