@@ -10,7 +10,9 @@ Runs the five services and the pages as processes against servers of their own (
 meeting). It signs in to the pages as the caseworker, the treatment provider and the citizen and requests every
 page ``--requests`` times, one at a time, reading the pages' own ``Server-Timing: page;dur=`` (the time inside the
 web process, gateway calls included) and the client's round trip.
-Run: uv run python bench/pages.py [--citizens 10000] [--requests 40] [--settle 90]
+A fifth of the citizens (``--courses``, 2,000 of 10,000) have an open outreach course of the unit's: the team board
+and one course are measured too.
+Run: uv run python bench/pages.py [--citizens 10000] [--courses 2000] [--requests 40] [--settle 90]
 """
 
 from __future__ import annotations
@@ -84,6 +86,45 @@ async def seed_many(system: System, token: str, count: int) -> None:
 
     async with httpx.AsyncClient(base_url=system.api, timeout=60) as client:
         await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
+
+
+async def seed_courses(system: System, token: str, count: int) -> str | None:
+    """Open outreach courses for the first ``count`` seeded citizens (joined to them by CPR, decision 0056), held by
+    the caseworker's unit, so its board has them all; the id of the last one."""
+    headers = {"Authorization": f"Bearer {token}"}
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(count):
+        queue.put_nowait(n)
+    last: str | None = None
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal last
+        while not queue.empty():
+            n = queue.get_nowait()
+            body = {
+                "referrer": {"name": "Bench Henviser", "kind": "housing_association"},
+                "channel": "phone",
+                "received_on": (datetime.now(UTC).date() - timedelta(days=n % 30)).isoformat(),
+                "citizen": {"name": f"Borger {n:05d}", "phone": "12345678"},
+                "cpr": cpr(n + 1),
+                "concern": "Bekymring",
+            }
+            for attempt in range(8):
+                answer = await client.post(
+                    "/outreach/courses",
+                    json=body,
+                    headers={**headers, "Idempotency-Key": f"bench-course-{n}"},
+                )
+                if answer.status_code not in (429, 502, 503, 504):
+                    break
+                await asyncio.sleep(0.5 * (attempt + 1))
+            if answer.is_error:
+                raise RuntimeError(f"/outreach/courses answered {answer.status_code}: {answer.text[:500]}")
+            last = answer.json()["course_id"]
+
+    async with httpx.AsyncClient(base_url=system.api, timeout=60) as client:
+        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
+    return last
 
 
 def seed_shelter_case(api: httpx.Client, token: str) -> dict[str, str]:
@@ -247,7 +288,7 @@ def p95(samples: list[float]) -> float:
     return sorted(samples)[int(0.95 * (len(samples) - 1))]
 
 
-def run(servers: Servers, namespace: str, citizens: int, requests: int, settle: float) -> None:
+def run(servers: Servers, namespace: str, citizens: int, requests: int, settle: float, courses: int) -> None:
     extra = {
         "BORGERPLAN_OUTBOX_POLL_SECONDS": "1.0",
         "BORGERPLAN_RATE_LIMIT_PER_SECOND": "100000",
@@ -268,6 +309,8 @@ def run(servers: Servers, namespace: str, citizens: int, requests: int, settle: 
         began = time.perf_counter()
         asyncio.run(seed_many(system, caseworker, citizens))
         print(f"  done in {time.perf_counter() - began:.0f} s")
+        print(f"opening {courses} outreach courses for the unit's citizens…")
+        course_id = asyncio.run(seed_courses(system, caseworker, courses))
         with httpx.Client(base_url=system.api, timeout=30) as api:
             case = seed_shelter_case(api, caseworker)
         cid, pid, mid = case["citizen_id"], case["plan_id"], case["meeting_id"]
@@ -296,6 +339,8 @@ def run(servers: Servers, namespace: str, citizens: int, requests: int, settle: 
             ("Mine samtykker (citizen)", citizen, "/min-plan/samtykker"),
             ("Hvem har kigget (citizen)", citizen, "/min-plan/hvem-har-kigget"),
             ("PDF (laid out by WeasyPrint)", staff, f"/planer/{pid}/plan.pdf"),
+            ("Fremskudt team (the board)", staff, "/fremskudt"),
+            *([("An outreach course", staff, f"/fremskudt/forloeb/{course_id}")] if course_id else []),
         ]
         # the events of the seeding are still being consumed (notify's notifications and projection): let the
         # machine settle, so the numbers are the pages' and not the backlog's
@@ -369,11 +414,18 @@ def run(servers: Servers, namespace: str, citizens: int, requests: int, settle: 
             client.close()
 
 
-def main(citizens: int, requests: int, settle: float, servers_kind: str) -> None:
+def main(citizens: int, requests: int, settle: float, servers_kind: str, courses: int | None = None) -> None:
     with bench_servers(servers_kind) as servers:
         namespace = f"b{uuid.uuid4().hex[:8]}"
         try:
-            run(servers.servers, namespace, citizens, requests, settle)
+            run(
+                servers.servers,
+                namespace,
+                citizens,
+                requests,
+                settle,
+                citizens // 5 if courses is None else courses,
+            )
         finally:
             drop_databases(servers.servers.mongodb_uri, namespace)
 
@@ -384,10 +436,16 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--settle", type=float, default=90.0, help="seconds to wait after seeding")
     parser.add_argument(
+        "--courses",
+        type=int,
+        default=None,
+        help="open outreach courses among the citizens (default: a fifth)",
+    )
+    parser.add_argument(
         "--servers",
         choices=("own", "tests"),
         default="own",
         help="own: a PostgreSQL + FerretDB + Kafka instance for this run (default); tests: the tests' shared one",
     )
     args = parser.parse_args()
-    main(args.citizens, args.requests, args.settle, args.servers)
+    main(args.citizens, args.requests, args.settle, args.servers, args.courses)
