@@ -297,7 +297,21 @@ async def test_the_whole_course_of_an_unidentified_citizen(settings: Settings) -
             assert [g["title"] for g in plan["goals"]] == ["Få ryddet op i lejligheden"]
             assert sorted(a["name"] for a in plan["actors"]) == ["Lise Holm", "Søster Karen"]
             assert plan["collaboration_agreement"]["goals"][0]["caseworker_actions"] == "Bestiller oprydning"
-            assert await ok(await client.get("/outreach/board")) == [], "the course left the board"
+            (line,) = await ok(await client.get("/outreach/board"))
+            assert line["next_deadline"]["kind"] == "follow_up", "the team keeps the follow-up"
+            await refused(
+                await client.put(f"{url}/follow-up", json={"done_on": "2027-06-01", "outcome": "x"}),
+                422,
+                "done_on",
+                "Opfølgningen kan ikke ligge før forløbet sluttede",
+            )
+            course = await ok(
+                await client.put(
+                    f"{url}/follow-up", json={"done_on": "2027-10-04", "outcome": "Går til lægen"}
+                )
+            )
+            assert course["follow_up"]["done_on"] == "2027-10-04"
+            assert await ok(await client.get("/outreach/board")) == [], "nothing left for the team to do"
 
             async with TopicProbe(settings.kafka_bootstrap_servers, settings.topic(topics.OUTREACH)) as probe:
                 await probe.wait_for(

@@ -18,6 +18,7 @@ from borgerplan_api.outreach import (
     CoordinatingMeetingPut,
     ExternalRequestCreate,
     FirstMeetingPut,
+    FollowUpPut,
     MilestonePut,
     ReferralCreate,
     TransitionPut,
@@ -473,6 +474,15 @@ def test_the_transfer_event_has_the_follow_up_window() -> None:
         "plan-1",
     )
     assert outcome.set["status"] == "transferred"
+    assert outcome.set["on_board"], "the follow-up keeps it on the team's board"
+    ended = apply(course, outcome)
+    done = domain.follow_up(
+        ended,
+        FollowUpPut.model_validate({"done_on": "2027-10-01", "outcome": "Går til lægen"}),
+        CALENDAR,
+        TODAY,
+    )
+    assert not done.set["on_board"]
 
 
 def test_coordinating_meetings_and_the_needs_assessment_mark_their_deadlines_done() -> None:

@@ -105,7 +105,7 @@ OUTREACH_ROUTES: tuple[Route, ...] = (
         "outreach",
         "read_outreach_board",
         "outreach_board",
-        "The caller's team's open courses, the nearest deadline first (mine: only the caller's own)",
+        "The caller's team's courses with something to do (open, or the follow-up due), the nearest deadline first (mine: only the caller's own)",
         "outreach",
         answer=list[outreach.CourseSummary],
         query={"mine": Annotated[bool | None, Query(description="only the courses assigned to the caller")]},

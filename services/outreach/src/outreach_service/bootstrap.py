@@ -14,11 +14,12 @@ from outreach_service.entrypoints.http import router
 
 # Every query the service sends, and the index it uses (decision 0031).
 INDEXES = (
-    # The team board: a team's open courses by their nearest deadline (outreach_service.queries.board) ...
-    IndexModel([("team_unit", 1), ("status", 1), ("next_due_on", 1)], name="course_team_board"),
+    # The team board: a team's courses still asking something of it by their nearest deadline
+    # (outreach_service.queries.board) ...
+    IndexModel([("team_unit", 1), ("on_board", 1), ("next_due_on", 1)], name="course_team_board"),
     # ... and one caseworker's own.
     IndexModel(
-        [("team_unit", 1), ("status", 1), ("assignment.caseworker_sub", 1), ("next_due_on", 1)],
+        [("team_unit", 1), ("on_board", 1), ("assignment.caseworker_sub", 1), ("next_due_on", 1)],
         name="course_caseworker_board",
     ),
     # One open course per identified citizen, across every replica: joining a citizen by CPR never makes a second

@@ -240,7 +240,12 @@ def _recorded(
     """The outcome of recording a milestone: the fields, the history entry and the event with the next due date."""
     after = {**course, **changes}
     after["phase"] = phase_of(after)
-    changes = {**changes, "phase": after["phase"], "next_due_on": _iso(next_due(after, calendar, today))}
+    changes = {
+        **changes,
+        "phase": after["phase"],
+        "on_board": on_board(after),
+        "next_due_on": _iso(next_due(after, calendar, today)),
+    }
     return Outcome(
         set=changes,
         record={"milestone": milestone, "on": on.isoformat()},
@@ -261,6 +266,14 @@ def _recorded(
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def on_board(course: Mapping[str, Any]) -> bool:
+    """The course asks something of the team still: it is open, or it ended and its follow-up is not done."""
+    if course["status"] == OPEN:
+        return True
+    follow = course.get("follow_up") or {}
+    return course["status"] == "transferred" and not follow.get("done_on")
 
 
 def phase_of(course: Mapping[str, Any]) -> str:
@@ -318,6 +331,7 @@ def open_course(
         ],
     }
     course["phase"] = phase_of(course)
+    course["on_board"] = True
     course["next_due_on"] = _iso(next_due(course, calendar, today))
     contact_due = add_counted_days(body.received_on, CONTACT_WITHIN, calendar, [])
     assert contact_due is not None
@@ -588,6 +602,7 @@ def transition(
     }
     after = {**course, **changes}
     changes["phase"] = phase_of(after)
+    changes["on_board"] = on_board(after)
     changes["next_due_on"] = _iso(next_due(after, calendar, today))
     return Outcome(
         set=changes,
@@ -620,7 +635,9 @@ def follow_up(course: Document, body: FollowUpPut, calendar: WorkingDayCalendar,
 
 def public(course: Mapping[str, Any], calendar: WorkingDayCalendar, today: date) -> Document:
     """The course as the API answers it, with its deadlines and the proposed next attempt."""
-    shown = {k: v for k, v in course.items() if k not in ("_id", "history", "next_due_on", "opened")}
+    shown = {
+        k: v for k, v in course.items() if k not in ("_id", "history", "next_due_on", "on_board", "opened")
+    }
     shown["course_id"] = course["_id"]
     shown["citizen_id"] = course.get("citizen_id")
     shown["deadlines"] = deadlines(course, calendar, today)

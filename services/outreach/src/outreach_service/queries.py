@@ -8,13 +8,14 @@ from borgerplan_rules.workdays import today
 from outreach_service import domain
 from outreach_service.changes import NOT_IN_COURSE, Outreach
 
-# One team's open courses on its board (the issue's scale: 2,000 open courses in a municipality of 10,000).
+# One team's board at most (the issue's scale: 2,000 open courses in a municipality of 10,000).
 MAX_BOARD = 2000
 _BOARD_FIELDS = (
     "citizen_id",
     "citizen_name",
     "team_unit",
     "status",
+    "on_board",
     "phase",
     "assignment",
     "referral.received_on",
@@ -35,8 +36,9 @@ async def course(ctx: Outreach, course_id: str) -> Document:
 
 
 async def board(ctx: Outreach, team_unit: str, caseworker_sub: str | None = None) -> list[Document]:
-    """The team's open courses, the nearest deadline first (the overdue on top), as board lines."""
-    query: Document = {"team_unit": team_unit, "status": domain.OPEN}
+    """The team's courses that ask something of it (open, or ended with the follow-up to do), the nearest deadline
+    first (the overdue on top), as board lines."""
+    query: Document = {"team_unit": team_unit, "on_board": True}
     if caseworker_sub:
         query["assignment.caseworker_sub"] = caseworker_sub
     found = await ctx.courses.find(query, sort=[("next_due_on", 1)], limit=MAX_BOARD, fields=_BOARD_FIELDS)

@@ -545,7 +545,7 @@ NO_DEADLINES = "Din enhed har ingen frister lige nu."
 # --- the outreach team (fremskudt sagsbehandling, decision 0056)
 NAV_OUTREACH = "Fremskudt team"
 OUTREACH_BOARD_TITLE = "Fremskudt team: forløb og frister"
-OUTREACH_BOARD_INTRO = "Teamets åbne forløb. Den nærmeste frist står først, overskredne øverst."
+OUTREACH_BOARD_INTRO = "Teamets forløb med noget at gøre: de åbne og dem, hvor opfølgningen venter. Den nærmeste frist står først."
 OUTREACH_MINE = "Vis kun mine forløb"
 OUTREACH_ALL = "Vis hele teamets forløb"
 OUTREACH_CITIZEN = "Borger"

@@ -88,7 +88,7 @@ async def open_course(
     "/outreach/board",
     response_model=list[CourseSummary],
     operation_id="outreach_board",
-    summary="The caller's team's open courses, the nearest deadline first (mine: only the caller's own)",
+    summary="The caller's team's courses with something to do (open, or the follow-up due), the nearest deadline first (mine: only the caller's own)",
 )
 async def board(
     ctx: Ctx, caller: CurrentCaller, mine: Annotated[bool, Query()] = False
