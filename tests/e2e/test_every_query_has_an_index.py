@@ -171,13 +171,47 @@ def _drive(system: System) -> None:
                     first.headers["link"].split(">")[0].strip("<").removeprefix("/api/v1"), headers=reader
                 )
             api.get("/me/deadlines", headers=reader)
+        # An outreach course (decision 0056): opened unidentified, worked on, joined to the citizen, the board read.
+        course = api.post(
+            "/outreach/courses",
+            headers=worker,
+            json={
+                "referrer": {"name": "Henviser", "kind": "shelter"},
+                "channel": "phone",
+                "received_on": today.isoformat(),
+                "citizen": {"name": "Indeks Borger", "phone": "12345678"},
+                "concern": "Bekymring",
+            },
+        ).json()
+        cpath = f"/outreach/courses/{course['course_id']}"
+        at = datetime.now(UTC).isoformat()
+        api.post(
+            f"{cpath}/attempts", json={"means": "letter", "at": at, "outcome": "no_answer"}, headers=worker
+        )
+        api.put(
+            f"{cpath}/identification", json={"cpr": "1011721234", "name": "Indeks Borger"}, headers=worker
+        )
+        api.post(
+            f"{cpath}/external-requests",
+            json={"partner_unit": TREATMENT, "categories": ["general"], "requested_on": today.isoformat()},
+            headers=worker,
+        )
+        api.get(cpath, headers=worker)
+        api.get("/outreach/board", headers=worker)
+        api.get("/outreach/board", params={"mine": "true"}, headers=worker)
         api.get(f"/citizens/{citizen_id}/plan-view", headers=citizen)
         api.get(f"/citizens/{citizen_id}/access-log", headers=citizen)
         api.get(f"/citizens/{citizen_id}/notifications", headers=citizen)
         api.get(f"/citizens/{citizen_id}/disclosures", headers=admin)
         api.post(f"/consents/{consent['consent_id']}/revocation", headers=citizen)
         api.get(f"/citizens/{citizen_id}/plan-view", headers=provider)
-    for service in ("plan", "meetings", "consent", "notify"):  # a scrape counts each outbox's backlog
+    for service in (
+        "plan",
+        "meetings",
+        "consent",
+        "notify",
+        "outreach",
+    ):  # a scrape counts each outbox's backlog
         assert httpx.get(f"{system.stack.url(service)}/metrics", timeout=20).status_code == 200
 
 
@@ -303,6 +337,7 @@ def test_every_query_the_services_send_has_an_index(servers: Servers, session_na
             "citizens",
             "consents",
             "meetings",
+            "courses",
             "access_log",
             "preferences",
             "notifications",
