@@ -65,7 +65,7 @@ async def register_citizen(ctx: Outreach, cpr: str, name: str, caller: Caller) -
     if response.status_code == 201:
         return str(response.json()["citizen_id"])
     if response.status_code == 409:
-        found = await ctx.internal.get("plan", f"/citizens?cpr={cpr}", caller)
+        found = await ctx.internal.get("plan", "/citizens", caller, params={"cpr": cpr})
         if found.status_code == 200 and found.json():
             return str(found.json()[0]["citizen_id"])
     if response.status_code == 422:
