@@ -19,7 +19,7 @@ from borgerplan_plumbing.auth import CALLER_HEADER, Caller, SignedCaller, sign_c
 from tests.conftest import drop_namespace
 
 pytestmark = pytest.mark.e2e
-SERVICES = ("plan", "meetings", "consent", "notify")
+SERVICES = ("plan", "meetings", "consent", "notify", "outreach")
 METHODS = ("get", "post", "put", "patch", "delete")
 OPEN = ("/healthz", "/readyz", "/metrics")
 CALLER = Caller(sub="t-sweep", name="Test Sweep", unit="t-sweep", unit_kind="authority", roles=["caseworker"])
