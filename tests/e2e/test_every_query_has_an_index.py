@@ -89,6 +89,20 @@ def _drive(system: System) -> None:
         )
         api.post(f"{path}/goals", json={"title": "Job"}, headers=worker)
         api.get(f"{path}/history", headers=worker)
+        # The citizen writes (decision 0061); the responsible unit's worklist finds the open request.
+        api.patch(f"{path}/citizen-words", json={"own_words": {"dreams": "Egen bolig"}}, headers=citizen)
+        api.post(f"{path}/goals/{goal}/citizen-scores", json={"agrees": True}, headers=citizen)
+        asked = api.post(
+            f"{path}/change-requests",
+            json={"kind": "new_goal", "title": "Cykle", "text": "Cykle"},
+            headers=citizen,
+        ).json()
+        api.get("/me/requests", headers=worker)
+        api.post(
+            f"{path}/change-requests/{asked['change_requests'][0]['request_id']}/decision",
+            json={"outcome": "accepted", "reason": "Ja"},
+            headers=worker,
+        )
         today = datetime.now(UTC).date()
         consent = api.post(
             "/consents",

@@ -108,6 +108,20 @@ async def test_no_plan_event_carries_cpr_or_free_text(settings: Settings) -> Non
                 f"{path}/goals/{goal_id}/follow-ups", json={"date": "2026-02-01", "text": text()}
             )
         )
+        # The citizen's own parts (decision 0061): their words stay in the plan, out of the events.
+        await ok(await client.patch(f"{path}/citizen-words", json={"own_words": {"dreams": text()}}))
+        await ok(await client.post(f"{path}/goals/{goal_id}/comments", json={"text": text()}))
+        asked = await ok(
+            await client.post(
+                f"{path}/change-requests", json={"kind": "new_goal", "title": text(), "text": text()}
+            )
+        )
+        await ok(
+            await client.post(
+                f"{path}/change-requests/{asked['change_requests'][0]['request_id']}/decision",
+                json={"outcome": "changed", "reason": text(), "title": text()},
+            )
+        )
         await ok(await client.post(f"{path}/goals", json={**goal, "title": text()}))
         added = await ok(
             await client.post(f"{path}/actors", json={**actor, "name": text(), "unit": "t-skole"})

@@ -22,6 +22,7 @@ from borgerplan_api.meetings import (
     MeetingUpdate,
     MinutesPut,
     ParticipantResponse,
+    PreparationPut,
     UnitDeadline,
 )
 from borgerplan_contracts.events.meetings import (
@@ -31,6 +32,7 @@ from borgerplan_contracts.events.meetings import (
     MeetingScheduled,
     MinutesOverdue,
     MinutesPublished,
+    PreparationWritten,
     TaskAssigned,
     TaskCompleted,
     TaskOverdue,
@@ -635,3 +637,21 @@ def test_summary_request_is_bounded() -> None:
         MeetingSummaryRequest(citizen_ids=[f"c{i}" for i in range(1001)])
     with pytest.raises(ValidationError):
         MeetingSummaryRequest(citizen_ids=[""])
+
+
+def test_the_citizens_preparation_sheet_before_the_meeting() -> None:
+    doc = scheduled()
+    sheet = PreparationPut(hopes_and_dreams="Egen bolig", talk_about="Behandling", who_there="Min søster")
+    outcome = domain.prepare(doc, sheet, STAMP, DANISH)
+    assert outcome.set["preparation"]["talk_about"] == "Behandling"
+    assert outcome.record == {"author": "citizen"}
+    [event] = outcome.events
+    assert isinstance(event, PreparationWritten) and "Behandling" not in event.model_dump_json()
+    after = apply(doc, outcome)
+    assert domain.prepare(after, sheet, STAMP, DANISH).empty, "the same sheet again changes nothing"
+    with pytest.raises(ValidationError):
+        PreparationPut()
+    with refused(409, "meeting_id"):
+        domain.prepare(published(with_minutes(doc, [])), sheet, STAMP, DANISH)
+    with refused(409, "status"):
+        domain.prepare(apply(doc, domain.cancel(doc, DANISH)), sheet, STAMP, DANISH)

@@ -20,6 +20,7 @@ from borgerplan_contracts.events.meetings import (
     MinutesPublished,
     TaskOverdue,
 )
+from borgerplan_contracts.events.plan import ChangeRequestDecided, ChangeRequested
 from borgerplan_rules.access import CitizenFacts, ConsentFacts, PlanFacts
 from borgerplan_rules.workdays import COPENHAGEN, WorkingDayCalendar
 from notify_service import domain, messages
@@ -376,7 +377,40 @@ def _every_notice() -> list[Notice]:
             _plans(),
             RULES,
         ),
+        *domain.change_requested(_requested(), _plans(), RULES),
+        *domain.change_request_answered(_answered(), RULES),
     ]
+
+
+def _requested() -> ChangeRequested:
+    return ChangeRequested(
+        plan_id="plan-adult", citizen_id=CITIZEN, request_id="r-1", kind="new_goal", responsible_unit="u-job"
+    )
+
+
+def _answered() -> ChangeRequestDecided:
+    return ChangeRequestDecided(
+        plan_id="plan-adult",
+        citizen_id=CITIZEN,
+        request_id="r-1",
+        outcome="accepted",
+        responsible_unit="u-job",
+    )
+
+
+def test_a_citizens_request_tells_the_responsible_unit_of_that_plan_and_the_answer_tells_the_citizen() -> (
+    None
+):
+    notices = domain.change_requested(_requested(), _plans(), RULES)
+    assert _who(notices) == {("change_requested", "a-anne")}, "not the provider, not the other plan's actors"
+    assert notices[0].values == {"link": "https://borgerplan.kommune.example/api/v1/plans/plan-adult"}
+    answered = domain.change_request_answered(_answered(), RULES)
+    assert [(n.kind, n.recipient.kind, n.recipient.citizen_id) for n in answered] == [
+        ("change_request_answered", "citizen", CITIZEN)
+    ]
+    assert domain.channel_for(answered[0].recipient, Preference(), frozenset({"email"})) is None, (
+        "a citizen is reached through Digital Post only"
+    )
 
 
 def test_every_kind_is_caused_by_some_event() -> None:

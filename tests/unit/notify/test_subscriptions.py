@@ -1,4 +1,4 @@
-"""Notify's two consumer groups as FastStream wires them (``notify_service.bootstrap.build``), driven through
+"""Notify's consumer groups as FastStream wires them (``notify_service.bootstrap.build``), driven through
 FastStream's own ``TestKafkaBroker``: which topic reaches which group and which handler, with the typed event, what
 a group does not handle, and where a message it cannot read goes. The handlers' own work (the notifications) is
 the integration tests'; here each handler is a recorder and the markers live in memory."""
@@ -15,7 +15,7 @@ from faststream.kafka.annotations import KafkaMessage
 from borgerplan_contracts import CloudEvent, EventData, new_event, topics
 from borgerplan_contracts.events.consent import ConsentRevoked
 from borgerplan_contracts.events.meetings import MeetingCancelled
-from borgerplan_contracts.events.plan import PlanCreated
+from borgerplan_contracts.events.plan import ChangeRequestDecided, ChangeRequested, PlanCreated
 from borgerplan_plumbing.runtime import ServiceRuntime
 from borgerplan_plumbing.settings import Settings
 from notify_service.bootstrap import build
@@ -24,6 +24,7 @@ from tests.unit.fakes import FakeCollection, Recorder
 SETTINGS = Settings(environment="test", service_name="notify", topic_prefix="u.")
 MEETINGS = SETTINGS.topic(topics.MEETINGS)
 CONSENT = SETTINGS.topic(topics.CONSENT)
+PLAN = SETTINGS.topic(topics.PLAN)
 WHEN = datetime(2026, 3, 2, 10, tzinfo=UTC)
 
 
@@ -81,9 +82,10 @@ REVOKED = ConsentRevoked(consent_id="k1", citizen_id="c1", grantee_unit="u1", re
 def test_the_groups_subscribe_the_topics_the_architecture_page_names() -> None:
     runtime = build(SETTINGS)
     groups = {c.group_id: set(c.handlers) for c in runtime.consumers}
-    assert set(groups) == {"u.notify", "u.notify-consent"}
+    assert set(groups) == {"u.notify", "u.notify-consent", "u.notify-plan"}
     assert MeetingCancelled.event_type() in groups["u.notify"]
     assert ConsentRevoked.event_type() in groups["u.notify-consent"]
+    assert groups["u.notify-plan"] == {ChangeRequested.event_type(), ChangeRequestDecided.event_type()}
     assert not groups["u.notify"] & groups["u.notify-consent"]
 
 
@@ -106,8 +108,18 @@ async def test_a_consent_event_reaches_the_consent_group_only(notify: Wired) -> 
 async def test_an_event_no_group_handles_is_passed_over(notify: Wired) -> None:
     plan = PlanCreated(plan_id="p1", citizen_id="c1", kind="adult", status="active", responsible_unit="u1")
     await _publish(notify, MEETINGS, _event(plan))
+    await _publish(notify, PLAN, _event(plan))
     assert notify.seen() == {}
     assert notify.parked == []
+
+
+async def test_a_citizens_request_reaches_the_plan_group(notify: Wired) -> None:
+    asked = ChangeRequested(
+        plan_id="p1", citizen_id="c1", request_id="r1", kind="new_goal", responsible_unit="u1"
+    )
+    event = _event(asked)
+    await _publish(notify, PLAN, event)
+    assert notify.seen() == {("u.notify-plan", ChangeRequested.event_type()): [event.id]}
 
 
 async def test_a_meeting_event_notify_cannot_read_is_parked_on_the_groups_dead_letter_topic(

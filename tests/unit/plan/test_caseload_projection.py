@@ -16,6 +16,9 @@ from borgerplan_contracts.events.plan import (
     EVENTS,
     ActorAdded,
     ActorRemoved,
+    ChangeRequestDecided,
+    ChangeRequested,
+    CitizenWrote,
     GoalAdded,
     GoalStatusChanged,
     PlanClosed,
@@ -152,9 +155,10 @@ async def test_events_that_move_no_unit_write_nothing() -> None:
 
 def test_every_plan_event_naming_units_or_status_moves_the_caseload() -> None:
     """A new event that carries a unit or a status must be considered here: named, or knowingly left out (a goal's
-    status is not a plan's)."""
+    status is not a plan's; the citizen's writes name the responsible unit only to say who answers them)."""
     naming = {e for e in EVENTS if {"responsible_unit", "actor_units", "status"} & set(e.model_fields)}
-    assert naming - set(UNIT_MOVING) == {GoalAdded, GoalStatusChanged}
+    citizen_writes = {CitizenWrote, ChangeRequested, ChangeRequestDecided}
+    assert naming - set(UNIT_MOVING) == {GoalAdded, GoalStatusChanged, *citizen_writes}
     assert set(UNIT_MOVING) <= set(EVENTS)
 
 

@@ -423,6 +423,23 @@ class FakeGateway:
             ),
             (
                 "GET",
+                "/me/requests",
+                lambda: httpx.Response(
+                    200,
+                    json=[
+                        {
+                            "plan_id": PLAN_ID,
+                            "citizen_id": CITIZEN_ID,
+                            "citizen_name": "Peter Hansen",
+                            "request_id": "r-1",
+                            "kind": "new_goal",
+                            "at": "2026-12-08T09:00:00+00:00",
+                        }
+                    ],
+                ),
+            ),
+            (
+                "GET",
                 f"/meetings/{MEETING_ID}",
                 lambda: httpx.Response(200, json={**meeting(), "withheld": []}, headers={"ETag": '"3"'}),
             ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.unit.web.conftest import Browser
-from tests.unit.web.fakes import CITIZEN_ID, MEETING_ID
+from tests.unit.web.fakes import CITIZEN_ID, GOAL_HOUSING, MEETING_ID, PLAN_ID, meeting
 from web_service import wording as W
 
 
@@ -120,3 +120,135 @@ def test_the_citizen_withdraws_a_consent_without_if_match(browser: Browser) -> N
     assert response.status_code == 303
     [(body, headers)] = browser.gateway.sent("POST", "/consents/k-1/revocation")
     assert body == {"reason": None} and "if-match" not in headers
+
+
+def test_the_citizen_writes_their_own_words_and_they_are_shown_as_theirs(browser: Browser) -> None:
+    browser.sign_in("citizen")
+    page = browser.get("/min-plan/mine-ord")
+    assert page.status_code == 200 and 'action="/min-plan/mine-ord"' in page.text
+    saved = browser.post(
+        "/min-plan/mine-ord",
+        {"own_dreams": "Min egen lejlighed", "own_i_can": "", "occupied_with": "At finde et job"},
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == "/min-plan?ok=words_saved"
+    [(body, _)] = browser.gateway.sent("PATCH", f"/plans/{PLAN_ID}/citizen-words")
+    assert body is not None and body["own_words"]["dreams"] == "Min egen lejlighed"
+    assert body["own_words"]["i_can"] is None and body["occupied_with"] == "At finde et job"
+    too_long = browser.post("/min-plan/mine-ord", {"own_dreams": "x" * 2001})
+    assert too_long.status_code == 422
+    assert len(browser.gateway.sent("PATCH", f"/plans/{PLAN_ID}/citizen-words")) == 1, "nothing sent"
+
+    browser.gateway.plan["citizen_words"] = {
+        "own_words": {"dreams": "Min egen lejlighed med altan"},
+        "occupied_with": None,
+        "at": "2026-12-08T09:00:00+00:00",
+    }
+    mine = browser.get("/min-plan").text
+    assert "Skrevet af dig selv" in mine and "Min egen lejlighed med altan" in mine
+    browser.sign_in("caseworker")
+    staff = browser.get(f"/borgere/{CITIZEN_ID}").text
+    assert "Skrevet af borgeren selv" in staff and "Min egen lejlighed med altan" in staff
+    printed = browser.get(f"/planer/{PLAN_ID}/udskriv").text
+    assert "Skrevet af borgeren selv" in printed
+
+
+def test_the_citizen_fills_the_preparation_sheet_and_the_caseworker_reads_it(browser: Browser) -> None:
+    browser.sign_in("citizen")
+    page = browser.get(f"/moeder/{MEETING_ID}").text
+    assert 'action="/moeder/' + MEETING_ID + '/forberedelse"' in page and "Mine håb og drømme" in page
+    saved = browser.post(
+        f"/moeder/{MEETING_ID}/forberedelse",
+        {"hopes_and_dreams": "Egen bolig", "talk_about": "", "who_there": "Lise"},
+    )
+    assert saved.status_code == 303 and "ok=preparation_saved" in saved.headers["location"]
+    [(body, _)] = browser.gateway.sent("PUT", f"/meetings/{MEETING_ID}/preparation")
+    assert body == {"hopes_and_dreams": "Egen bolig", "talk_about": None, "who_there": "Lise"}
+    assert browser.post(f"/moeder/{MEETING_ID}/forberedelse", {"who_there": "x" * 1001}).status_code == 422
+
+    sheet = {
+        "hopes_and_dreams": "Egen bolig",
+        "talk_about": None,
+        "who_there": "Lise",
+        "at": "2026-12-01T09:00:00Z",
+    }
+    browser.gateway.override(
+        "GET", f"/meetings/{MEETING_ID}", 200, {**meeting(), "preparation": sheet, "withheld": []}
+    )
+    browser.sign_in("caseworker")
+    staff = browser.get(f"/moeder/{MEETING_ID}").text
+    assert "Borgerens forberedelse – skrevet af borgeren" in staff and "Lise" in staff
+    assert 'action="/moeder/' + MEETING_ID + '/forberedelse"' not in staff
+    mode = browser.get(f"/moeder/{MEETING_ID}/moedetilstand")
+    assert mode.status_code == 200 and "Borgerens forberedelse – skrevet af borgeren" in mode.text
+
+
+def test_the_citizen_scores_comments_and_asks_and_the_caseworker_answers(browser: Browser) -> None:
+    browser.sign_in("citizen")
+    mine = browser.get("/min-plan").text
+    assert (
+        f'action="/min-plan/maal/{GOAL_HOUSING}/score"' in mine and 'action="/min-plan/anmodninger"' in mine
+    )
+    scored = browser.post(
+        f"/min-plan/maal/{GOAL_HOUSING}/score", {"agrees": "no", "score": "6", "view": "Bedre"}
+    )
+    assert scored.status_code == 303, scored.text[:2000]
+    [(body, _)] = browser.gateway.sent("POST", f"/plans/{PLAN_ID}/goals/{GOAL_HOUSING}/citizen-scores")
+    assert body == {"agrees": False, "score": 6, "words": None, "view": "Bedre"}
+    said_nothing = browser.post(f"/min-plan/maal/{GOAL_HOUSING}/score", {"agrees": "no"})
+    assert said_nothing.status_code == 422 and "giv din egen score" in said_nothing.text
+    commented = browser.post(f"/min-plan/maal/{GOAL_HOUSING}/kommentar", {"text": "Hjælp til at ringe"})
+    assert commented.status_code == 303
+    assert browser.gateway.sent("POST", f"/plans/{PLAN_ID}/goals/{GOAL_HOUSING}/comments")[0][0] == {
+        "text": "Hjælp til at ringe"
+    }
+    no_title = browser.post("/min-plan/anmodninger", {"kind": "new_goal", "text": "Cykle"})
+    assert no_title.status_code == 422 and "Skriv, hvad det nye mål skal hedde." in no_title.text
+    asked = browser.post(
+        "/min-plan/anmodninger", {"kind": "new_goal", "title": "Cykle", "text": "Cykle igen"}
+    )
+    assert asked.status_code == 303
+    [(sent, _)] = browser.gateway.sent("POST", f"/plans/{PLAN_ID}/change-requests")
+    assert sent == {"kind": "new_goal", "text": "Cykle igen", "title": "Cykle"}
+
+    request_id = "7d1c2a9e-6b2d-4c1e-9a7f-2d8e5b0c4a99"
+    browser.gateway.plan["change_requests"] = [
+        {
+            "request_id": request_id,
+            "kind": "new_goal",
+            "title": "Cykle",
+            "text": "Cykle igen",
+            "status": "open",
+            "at": "2026-12-08T09:00:00+00:00",
+            "by": "borger",
+        }
+    ]
+    browser.gateway.plan["goals"][0]["comments"] = [
+        {
+            "comment_id": "k",
+            "text": "Hjælp til at ringe",
+            "author": "citizen",
+            "at": "2026-12-08T09:00:00Z",
+            "by": "b",
+        }
+    ]
+    browser.sign_in("caseworker")
+    staff = browser.get(f"/borgere/{CITIZEN_ID}").text
+    assert (
+        "Borgerens anmodninger om ændringer" in staff and "Cykle igen" in staff and "Borgeren skrev" in staff
+    )
+    assert f'action="/planer/{PLAN_ID}/anmodninger/{request_id}/svar"' in staff
+    answered = browser.post(
+        f"/planer/{PLAN_ID}/anmodninger/{request_id}/svar", {"outcome": "accepted", "reason": "Godt forslag"}
+    )
+    assert answered.status_code == 303 and "ok=request_answered" in answered.headers["location"]
+    [(decision, _)] = browser.gateway.sent("POST", f"/plans/{PLAN_ID}/change-requests/{request_id}/decision")
+    assert decision == {"outcome": "accepted", "reason": "Godt forslag"}
+    no_reason = browser.post(f"/planer/{PLAN_ID}/anmodninger/{request_id}/svar", {"outcome": "declined"})
+    assert no_reason.status_code == 422
+
+
+def test_the_caseworkers_worklist_shows_the_requests_waiting_for_an_answer(browser: Browser) -> None:
+    browser.sign_in("caseworker")
+    page = browser.get("/frister").text
+    assert "Anmodninger fra borgere, der venter på svar" in page
+    assert f'href="/borgere/{CITIZEN_ID}#anmodninger"' in page and "et nyt mål" in page

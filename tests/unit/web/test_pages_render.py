@@ -21,7 +21,7 @@ STAFF_PAGES = [
     f"/planer/{PLAN_ID}/udskriv?udgave=borger",
     "/tilgaengelighed",
 ]
-CITIZEN_PAGES = ["/min-plan", "/min-plan/samtykker", "/min-plan/hvem-har-kigget"]
+CITIZEN_PAGES = ["/min-plan", "/min-plan/samtykker", "/min-plan/hvem-har-kigget", "/min-plan/mine-ord"]
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)

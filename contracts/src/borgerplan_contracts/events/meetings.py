@@ -87,6 +87,15 @@ class AgendaItemAdded(_MeetingsEvent):
     added_by_unit: str
 
 
+class PreparationWritten(_MeetingsEvent):
+    """The citizen wrote their preparation sheet for the meeting (its words stay in the meetings service)."""
+
+    name: ClassVar[str] = "preparation_written"
+    meeting_id: str
+    citizen_id: str
+    coordinator_unit: str
+
+
 class MinutesPublished(_MeetingsEvent):
     """The minutes are final; they go to the participants permitted to receive them."""
 
@@ -147,4 +156,5 @@ EVENTS: tuple[type[EventData], ...] = (
     TaskCompleted,
     MinutesOverdue,
     TaskOverdue,
+    PreparationWritten,
 )

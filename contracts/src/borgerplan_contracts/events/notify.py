@@ -17,6 +17,8 @@ NotificationKind = Literal[
     "task_overdue",
     "consent_expiring",
     "consent_revoked",
+    "change_requested",
+    "change_request_answered",
 ]
 
 

@@ -195,6 +195,42 @@ class ChildFollowUpRecorded(_PlanEvent):
     assessments: list[Section70Assessment]
 
 
+CitizenPart = Literal["own_words", "citizen_score", "comment"]
+
+
+class CitizenWrote(_PlanEvent):
+    """The citizen wrote in their own plan: which part (what they wrote stays in the plan service)."""
+
+    name: ClassVar[str] = "citizen_wrote"
+    plan_id: str
+    citizen_id: str
+    part: CitizenPart
+    goal_id: str | None = None
+    responsible_unit: str = Field(description="Unit id of the responsible authority, whose worklist shows it")
+
+
+class ChangeRequested(_PlanEvent):
+    """The citizen asked for a change of their plan (the request's words stay in the plan service)."""
+
+    name: ClassVar[str] = "change_requested"
+    plan_id: str
+    citizen_id: str
+    request_id: str
+    kind: Literal["new_goal", "change_agreement", "correct_fact"]
+    responsible_unit: str = Field(description="Unit id of the responsible authority, who answers it")
+
+
+class ChangeRequestDecided(_PlanEvent):
+    """The responsible caseworker answered the citizen's request (the reason stays in the plan service)."""
+
+    name: ClassVar[str] = "change_request_decided"
+    plan_id: str
+    citizen_id: str
+    request_id: str
+    outcome: Literal["accepted", "changed", "declined"]
+    responsible_unit: str
+
+
 # Every event of this topic; the registry in events/__init__.py collects these tuples.
 EVENTS: tuple[type[EventData], ...] = (
     CitizenRegistered,
@@ -211,4 +247,7 @@ EVENTS: tuple[type[EventData], ...] = (
     ActorChanged,
     ActorRemoved,
     ChildFollowUpRecorded,
+    CitizenWrote,
+    ChangeRequested,
+    ChangeRequestDecided,
 )

@@ -234,6 +234,28 @@ class MinutesPublic(Out):
     recipients: list[str] = Field(default=[], description="participant ids the published minutes went to")
 
 
+class PreparationPut(In):
+    """The citizen's preparation sheet (forberedelsesark, seed 003) before a meeting, in their own words."""
+
+    hopes_and_dreams: str | None = Field(default=None, max_length=2000, description="Mine håb og drømme")
+    talk_about: str | None = Field(default=None, max_length=2000, description="Det vil jeg gerne tale om")
+    who_there: str | None = Field(default=None, max_length=1000, description="Dem vil jeg gerne have med")
+
+    @model_validator(mode="after")
+    def _something(self) -> PreparationPut:
+        if not (self.hopes_and_dreams or self.talk_about or self.who_there):
+            raise ValueError("write at least one of hopes_and_dreams, talk_about and who_there")
+        return self
+
+
+class PreparationPublic(Out):
+    hopes_and_dreams: str | None = None
+    talk_about: str | None = None
+    who_there: str | None = None
+    at: datetime
+    by: str
+
+
 class MeetingPublic(Out):
     meeting_id: str
     plan_id: str
@@ -253,6 +275,9 @@ class MeetingPublic(Out):
     agenda_closes_on: date
     minutes_due_on: date
     minutes: MinutesPublic | None = None
+    preparation: PreparationPublic | None = Field(
+        default=None, description="the citizen's preparation sheet, written by the citizen (decision 0061)"
+    )
     warnings: list[MeetingWarning] = []
     sequence: int = 0
     version: int

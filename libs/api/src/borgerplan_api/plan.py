@@ -327,6 +327,12 @@ class GoalPublic(Out):
     status_history: list[StatusEntry] = []
     scores: list[ScorePublic] = []
     follow_ups: list[FollowUpPublic] = []
+    citizen_scores: list[CitizenScorePublic] = Field(
+        default=[],
+        description="the citizen's own scores and whether they agree (the professional score stays the "
+        "record)",
+    )
+    comments: list[CommentPublic] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -579,6 +585,10 @@ class PlanPublic(Out):
     collaboration_agreement: CollaborationAgreement | None = None
     replaced_by: str | None = None
     replaces: list[str] = []
+    citizen_words: CitizenWordsPublic | None = Field(
+        default=None, description="the citizen's own words as they wrote them themself (decision 0061)"
+    )
+    change_requests: list[ChangeRequestPublic] = []
     version: int
 
 
@@ -606,6 +616,7 @@ class HistoryEntry(Out):
     by: str
     by_name: str | None = None
     by_unit: str | None = None
+    author: Author = Field(default="staff", description="citizen: the citizen wrote this version themself")
     changes: list[FieldChange] = []
 
 
@@ -661,3 +672,146 @@ class CitizenName(Out):
     citizen_id: str
     name: str
     birth_date: date
+
+
+# --- the citizen writes (decision 0061) ---------------------------------------------------------------------
+
+MAX_COMMENTS = 50
+MAX_CITIZEN_SCORES = 50
+MAX_CHANGE_REQUESTS = 50
+ChangeRequestKind = Literal["new_goal", "change_agreement", "correct_fact"]
+ChangeRequestStatus = Literal["open", "accepted", "changed", "declined"]
+ChangeRequestOutcome = Literal["accepted", "changed", "declined"]
+Author = Literal["citizen", "staff"]
+
+
+class CitizenWordsUpdate(Update):
+    """The citizen's own words, written by the citizen: only the parts sent change; ``null`` clears one."""
+
+    occupied_with: str | None = _text()
+    own_words: OwnWordsUpdate | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> CitizenWordsUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one of occupied_with and own_words")
+        return self
+
+
+class CitizenWordsPublic(Out):
+    """What the citizen wrote themself: shown as theirs beside (not instead of) what staff recorded."""
+
+    occupied_with: str | None = None
+    own_words: OwnWords = OwnWords()
+    at: datetime | None = None
+
+
+class CitizenScoreCreate(In):
+    """The citizen's own score on a goal and whether they agree with the professional score (which stays the
+    record); on the scale of the goal's latest professional score (1-10 when it has none)."""
+
+    agrees: bool
+    score: int | None = Field(default=None, description="the citizen's own score now, on the goal's scale")
+    words: str | None = Field(default=None, max_length=200, description="the score in words (scale 'words')")
+    view: str | None = Field(default=None, max_length=500, description="the citizen's own words about it")
+
+    @model_validator(mode="after")
+    def _something_said(self) -> CitizenScoreCreate:
+        if self.score is None and not self.words and self.agrees is False and not self.view:
+            raise ValueError("when you disagree, give your own score or say why")
+        return self
+
+
+class CitizenScorePublic(Out):
+    scale: ScoreScale
+    agrees: bool
+    score: int | None = None
+    words: str | None = None
+    view: str | None = None
+    at: datetime
+    by: str
+
+
+class CommentCreate(In):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class CommentPublic(Out):
+    comment_id: str
+    text: str
+    author: Author
+    at: datetime
+    by: str
+    by_name: str | None = None
+
+
+class ChangeRequestCreate(In):
+    """The citizen asks for a change: a new goal, a change of an agreement, or a correction of a fact."""
+
+    kind: ChangeRequestKind
+    text: str = Field(min_length=1, max_length=2000, description="what the citizen asks for, in their words")
+    goal_id: str | None = Field(default=None, max_length=100, description="the goal it is about, if any")
+    title: str | None = Field(
+        default=None, min_length=1, max_length=300, description="a new goal's title (kind new_goal)"
+    )
+
+    @model_validator(mode="after")
+    def _fits_the_kind(self) -> ChangeRequestCreate:
+        if self.kind == "new_goal" and not self.title:
+            raise ValueError("a request for a new goal names the goal (title)")
+        if self.kind == "change_agreement" and not self.goal_id:
+            raise ValueError("a request to change an agreement names its goal (goal_id)")
+        return self
+
+
+class ChangeRequestDecision(In):
+    """The responsible caseworker's answer: accept, change (what is done differs from what was asked) or decline,
+    always with a reason. Accepting a new goal adds it; ``title`` is the goal as changed."""
+
+    outcome: ChangeRequestOutcome
+    reason: str = Field(min_length=1, max_length=2000)
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+
+    @model_validator(mode="after")
+    def _changed_says_how(self) -> ChangeRequestDecision:
+        if self.title is not None and self.outcome != "changed":
+            raise ValueError("title belongs to outcome changed")
+        return self
+
+
+class DecisionPublic(Out):
+    outcome: ChangeRequestOutcome
+    reason: str
+    goal_id: str | None = None
+    at: datetime
+    by: str
+    by_name: str | None = None
+    by_unit: str | None = None
+
+
+class ChangeRequestPublic(Out):
+    request_id: str
+    kind: ChangeRequestKind
+    text: str
+    goal_id: str | None = None
+    title: str | None = None
+    status: ChangeRequestStatus
+    at: datetime
+    by: str
+    decision: DecisionPublic | None = None
+
+
+class OpenRequest(Out):
+    """A citizen's request waiting for the responsible unit's answer (the unit's worklist; its words are in the
+    plan)."""
+
+    plan_id: str
+    citizen_id: str
+    request_id: str
+    kind: ChangeRequestKind
+    at: datetime
+    citizen_name: str | None = None
+
+
+for _model in (GoalPublic, PlanPublic, CitizenPlans, HistoryEntry):
+    _model.model_rebuild()

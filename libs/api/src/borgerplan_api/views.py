@@ -21,7 +21,9 @@ class Withheld(Out):
         description="where: plans.<plan_id>.goals.<goal_id>, meetings, meetings.<id>.minutes"
     )
     category: InformationCategory | None = None
-    reason: Literal["no_consent_for_category", "no_consent_to_receive_minutes", "not_published"]
+    reason: Literal[
+        "no_consent_for_category", "no_consent_to_receive_minutes", "not_published", "citizen_and_responsible"
+    ]
 
 
 class ConsentSummary(Out):

@@ -83,6 +83,9 @@ NOTIFICATION_PURPOSES: Mapping[str, str | None] = {
     "task_overdue": MINUTES,
     "consent_expiring": None,
     "consent_revoked": None,
+    # the citizen's request for a change: to the responsible unit, and the answer to the citizen (decision 0061)
+    "change_requested": None,
+    "change_request_answered": None,
 }
 
 

@@ -85,7 +85,23 @@ def filter_plan(plan: Doc, seen: Access, withheld: list[Doc]) -> Doc:
                     "reason": "no_consent_for_category",
                 }
             )
-    return {**plan, "goals": goals}
+    if seen.full or not plan.get("change_requests"):
+        return {**plan, "goals": goals}
+    # The citizen's requests may be about any part of the plan: only the citizen and the responsible unit see them.
+    withheld.append(
+        {"section": f"plans.{plan['plan_id']}.change_requests", "reason": "citizen_and_responsible"}
+    )
+    return {**plan, "goals": goals, "change_requests": []}
+
+
+def filter_preparation(meeting: Doc, caller: Caller, full: bool, withheld: list[Doc]) -> Doc:
+    """The citizen's preparation sheet: the citizen and whoever manages the meeting see it, no unit on consent."""
+    if full or caller.has_role("citizen") or not meeting.get("preparation"):
+        return meeting
+    withheld.append(
+        {"section": f"meetings.{meeting['meeting_id']}.preparation", "reason": "citizen_and_responsible"}
+    )
+    return {**meeting, "preparation": None}
 
 
 def filter_minutes(meeting: Doc, caller: Caller, full: bool, withheld: list[Doc]) -> Doc:
@@ -169,7 +185,10 @@ async def compose(client: InternalClient, caller: Caller, citizen_id: str, discl
             )
         else:
             full = seen.full and not is_citizen
-            shown_meetings = [filter_minutes(m, caller, full, withheld) for m in meetings["meetings"]]
+            shown_meetings = [
+                filter_preparation(filter_minutes(m, caller, full, withheld), caller, full, withheld)
+                for m in meetings["meetings"]
+            ]
             visible = {m["meeting_id"] for m in shown_meetings if m.get("minutes")}
             tasks = [t for t in meetings["tasks"] if t["meeting_id"] in visible]
             deadlines = meetings["deadlines"]
@@ -233,7 +252,7 @@ async def one_meeting(client: InternalClient, caller: Caller, meeting_id: str) -
         raise refused(verdict, "meeting")
     withheld: list[Doc] = []
     full = verdict == "allow" and not caller.has_role("citizen")
-    shown = filter_minutes(found.doc, caller, full, withheld)
+    shown = filter_preparation(filter_minutes(found.doc, caller, full, withheld), caller, full, withheld)
     etag = found.response.headers.get("etag") if found.response else None
     return {**shown, "withheld": withheld}, found.citizen_id, etag
 

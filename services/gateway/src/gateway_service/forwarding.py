@@ -49,6 +49,7 @@ WHAT = {
     "task_id": "task",
     "consent_id": "consent",
     "course_id": "outreach course",
+    "request_id": "change request",
 }
 
 

@@ -40,6 +40,8 @@ Action = Literal[
     "read_history",
     "change_plan",
     "record_progress",
+    "write_own",
+    "decide_request",
     # a citizen's meetings
     "schedule_meeting",
     "read_meeting",
@@ -85,9 +87,11 @@ WITHOUT_CITIZEN: frozenset[Action] = frozenset(
         "read_outreach_board",
     }
 )
-# What the citizen may do about their own plan: read all of it, take part in meetings, withdraw a consent.
+# What the citizen may do about their own plan: read all of it, write their own parts of it (decision 0061: their
+# words, their score, a comment, a request for a change), take part in meetings, withdraw a consent.
 CITIZEN_MAY: frozenset[Action] = frozenset(
     {
+        "write_own",
         "read_citizen",
         "read_plan",
         "read_history",
@@ -146,7 +150,10 @@ def decide(action: Action, caller: Caller, facts: Facts = NO_CITIZEN) -> Verdict
         return "allow" if relation == "responsible" else "allow_with_consent" if related else "not_found"
     if action == "read_history":
         return "allow" if relation == "responsible" else "forbidden" if related else "not_found"
-    if action in ("change_plan", "preview_consent"):
+    if action == "write_own":
+        # The citizen's own parts are written by the citizen alone; staff record theirs with the staff routes.
+        return _related(related, False)
+    if action in ("change_plan", "preview_consent", "decide_request"):
         return _related(related, handles and relation == "responsible")
     if action in ("record_progress", "schedule_meeting"):
         return _related(related, handles)

@@ -175,7 +175,18 @@ async def my_deadlines(client: InternalClient, caller: Caller) -> list[Doc]:
     response = await client.get("meetings", path("/units/{}/deadlines", caller.unit), caller)
     if response.status_code != 200:
         raise facts_of.unavailable("meetings")
-    items: list[Doc] = response.json()
+    return await _with_names(client, caller, response.json())
+
+
+async def my_requests(client: InternalClient, caller: Caller) -> list[Doc]:
+    """The citizens' requests waiting for the unit's answer: only in plans it is responsible for, so it sees who."""
+    response = await client.get("plan", path("/units/{}/change-requests", caller.unit), caller)
+    if response.status_code != 200:
+        raise facts_of.unavailable("plan")
+    return await _with_names(client, caller, response.json())
+
+
+async def _with_names(client: InternalClient, caller: Caller, items: list[Doc]) -> list[Doc]:
     ids = sorted({i["citizen_id"] for i in items})
     names = await asyncio.gather(
         *(

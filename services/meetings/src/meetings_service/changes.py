@@ -24,6 +24,7 @@ from borgerplan_api.meetings import (
     MeetingUpdate,
     MinutesPut,
     ParticipantResponse,
+    PreparationPut,
 )
 from borgerplan_plumbing import access as owners
 from borgerplan_plumbing.auth import Caller
@@ -174,6 +175,15 @@ async def add_agenda_item(
         lambda m: domain.add_agenda_item(
             m, body, item_id=item_id, unit=caller.unit, today=day, calendar=ctx.calendar
         ),
+    )
+
+
+async def prepare(
+    ctx: Meetings, meeting_id: str, expected: int | None, body: PreparationPut, caller: Caller
+) -> Document:
+    stamp = Stamp.of(caller)
+    return await meeting_change(
+        ctx, meeting_id, expected, stamp, lambda m: domain.prepare(m, body, stamp, ctx.calendar)
     )
 
 

@@ -32,6 +32,7 @@ from borgerplan_api.meetings import (
     MinutesPut,
     ParticipantCreate,
     ParticipantResponse,
+    PreparationPut,
 )
 from borgerplan_contracts import EventData
 from borgerplan_contracts.events import InvitedParticipant
@@ -42,6 +43,7 @@ from borgerplan_contracts.events.meetings import (
     MeetingScheduled,
     MinutesOverdue,
     MinutesPublished,
+    PreparationWritten,
     TaskAssigned,
     TaskCompleted,
     TaskOverdue,
@@ -529,6 +531,35 @@ def add_agenda_item(
                 added_by_unit=unit,
             )
         ],
+    )
+    return settle(meeting, outcome, calendar)
+
+
+def prepare(meeting: Document, body: PreparationPut, stamp: Stamp, calendar: WorkingDayCalendar) -> Outcome:
+    """The citizen's preparation sheet: their hopes and dreams, what they want to talk about, who they want there.
+    Written before the meeting's minutes are published, as often as the citizen likes; the last one stands."""
+    _refuse_when_cancelled(meeting)
+    if is_published(meeting):
+        raise MeetingRuleError("meeting_id", "the meeting is over; its minutes are published", status=409)
+    sheet = body.model_dump(mode="json")
+    before = {k: (meeting.get("preparation") or {}).get(k) for k in sheet}
+    changed = [
+        c for c in ({"field": f"preparation.{k}", "from": before[k], "to": v} for k, v in sheet.items())
+    ]
+    changed = [c for c in changed if c["from"] != c["to"]]
+    if not changed:
+        return Outcome()
+    outcome = Outcome(
+        set={"preparation": {**sheet, "at": stamp.at, "by": stamp.by}},
+        changes=changed,
+        events=[
+            PreparationWritten(
+                meeting_id=meeting["_id"],
+                citizen_id=meeting["citizen_id"],
+                coordinator_unit=meeting["coordinator_unit"],
+            )
+        ],
+        record={"author": "citizen"},
     )
     return settle(meeting, outcome, calendar)
 

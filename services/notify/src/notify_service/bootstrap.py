@@ -98,6 +98,7 @@ def build(
     runtime.on_shutdown(close_channels)
     runtime.consume([topics.MEETINGS], "notify", events.meeting_handlers(ctx))
     runtime.consume([topics.CONSENT], "notify-consent", events.consent_handlers(ctx))
+    runtime.consume([topics.PLAN], "notify-plan", events.plan_handlers(ctx))
     runtime.background(partial(delivery_loop, ctx))
     runtime.app.include_router(router)
     return runtime

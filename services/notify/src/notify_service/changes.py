@@ -40,6 +40,7 @@ from borgerplan_contracts.events.meetings import (
     MinutesPublished,
     TaskOverdue,
 )
+from borgerplan_contracts.events.plan import ChangeRequestDecided, ChangeRequested
 from borgerplan_plumbing import access as owners
 from borgerplan_plumbing import outbox
 from borgerplan_plumbing.auth import Caller
@@ -245,6 +246,15 @@ async def on_consent_revoked(ctx: Notify, event: CloudEvent, data: ConsentRevoke
     plans = await plans_of(ctx, data.citizen_id)
     await store_notices(ctx, event, domain.consent_revoked(data, plans, ctx.rules))
     await withdraw_unpermitted(ctx, data.citizen_id, data.grantee_unit)
+
+
+async def on_change_requested(ctx: Notify, event: CloudEvent, data: ChangeRequested) -> None:
+    plans = await plans_of(ctx, data.citizen_id)
+    await store_notices(ctx, event, domain.change_requested(data, plans, ctx.rules))
+
+
+async def on_change_request_decided(ctx: Notify, event: CloudEvent, data: ChangeRequestDecided) -> None:
+    await store_notices(ctx, event, domain.change_request_answered(data, ctx.rules))
 
 
 async def on_consent_covering_less(

@@ -30,6 +30,7 @@ from borgerplan_contracts.events.meetings import (
     TaskOverdue,
 )
 from borgerplan_contracts.events.notify import Channel, NotificationKind
+from borgerplan_contracts.events.plan import ChangeRequestDecided, ChangeRequested
 from borgerplan_rules.access import (
     NOTIFICATION_PURPOSES,
     PROFESSIONAL_KINDS,
@@ -373,6 +374,20 @@ def consent_revoked(data: ConsentRevoked, plans: Sequence[Document], rules: Rule
         for r, _ in plan_actors(plans)
         if r.unit is not None and is_consent_party(r.unit, consent)
     ]
+
+
+def change_requested(data: ChangeRequested, plans: Sequence[Document], rules: Rules) -> list[Notice]:
+    """The responsible unit's people on the plan: the citizen asks for a change (what they ask stays in the plan)."""
+    values = messages.context(link=rules.link("plans", data.plan_id))
+    own = [p for p in plans if (p.get("plan_id") or p.get("_id")) == data.plan_id]
+    return [Notice("change_requested", r, values) for r, responsible in plan_actors(own) if responsible]
+
+
+def change_request_answered(data: ChangeRequestDecided, rules: Rules) -> list[Notice]:
+    """The citizen: their request was answered (the answer is read in the plan)."""
+    values = messages.context(link=rules.link("plans", data.plan_id))
+    citizen = Recipient(participant_id=data.citizen_id, kind="citizen", citizen_id=data.citizen_id)
+    return [Notice("change_request_answered", citizen, values)]
 
 
 def _on_permit(kind: str, recipient_kind: str, unit: str | None) -> bool:

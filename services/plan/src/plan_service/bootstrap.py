@@ -43,6 +43,8 @@ def build(settings: Settings | None = None) -> ServiceRuntime:
             unique=True,
             partialFilterExpression={"status": "active"},
         ),
+        # The responsible unit's worklist of the citizens' open requests (plan_service.queries.open_requests).
+        IndexModel([("responsible_unit", 1), ("open_requests", 1)], name="plan_open_requests"),
     )
     migrations = runtime.collection("migrations")
 

@@ -22,8 +22,13 @@ from borgerplan_api.cpr import birth_date_of
 from borgerplan_api.plan import (
     ActorCreate,
     ActorUpdate,
+    ChangeRequestCreate,
+    ChangeRequestDecision,
     ChildFollowUpCreate,
     CitizenCreate,
+    CitizenScoreCreate,
+    CitizenWordsUpdate,
+    CommentCreate,
     FollowUpCreate,
     GoalCreate,
     GoalUpdate,
@@ -240,6 +245,50 @@ async def add_child_follow_up(
     ctx: Plans, plan_id: str, body: ChildFollowUpCreate, caller: Caller
 ) -> Document:
     return await plan_change(ctx, plan_id, None, caller, lambda p, s: domain.add_child_follow_up(p, body, s))
+
+
+async def citizen_words(
+    ctx: Plans, plan_id: str, expected: int | None, body: CitizenWordsUpdate, caller: Caller
+) -> Document:
+    return await plan_change(ctx, plan_id, expected, caller, lambda p, s: domain.citizen_words(p, body, s))
+
+
+async def citizen_score(
+    ctx: Plans, plan_id: str, goal_id: str, body: CitizenScoreCreate, caller: Caller
+) -> Document:
+    return await plan_change(
+        ctx, plan_id, None, caller, lambda p, s: domain.citizen_score(p, goal_id, body, s)
+    )
+
+
+async def comment(
+    ctx: Plans, plan_id: str, goal_id: str, body: CommentCreate, comment_id: str, caller: Caller
+) -> Document:
+    return await plan_change(
+        ctx, plan_id, None, caller, lambda p, s: domain.comment(p, goal_id, body, comment_id, s)
+    )
+
+
+async def request_change(
+    ctx: Plans, plan_id: str, body: ChangeRequestCreate, request_id: str, caller: Caller
+) -> Document:
+    return await plan_change(
+        ctx, plan_id, None, caller, lambda p, s: domain.request_change(p, body, request_id, s)
+    )
+
+
+async def decide_request(
+    ctx: Plans,
+    plan_id: str,
+    request_id: str,
+    expected: int | None,
+    body: ChangeRequestDecision,
+    caller: Caller,
+) -> Document:
+    goal_id = new_id()
+    return await plan_change(
+        ctx, plan_id, expected, caller, lambda p, s: domain.decide_request(p, request_id, body, goal_id, s)
+    )
 
 
 async def migrate_scores(ctx: Plans, migrations: Collection) -> int:

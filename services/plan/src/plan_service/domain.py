@@ -14,12 +14,21 @@ from typing import Any
 
 from borgerplan_api.plan import (
     MAX_ACTORS,
+    MAX_CHANGE_REQUESTS,
+    MAX_CITIZEN_SCORES,
+    MAX_COMMENTS,
     MAX_GOALS,
+    SCALE_RANGES,
     ActorCreate,
     ActorUpdate,
+    ChangeRequestCreate,
+    ChangeRequestDecision,
     ChildFollowUpCreate,
     ChildSections,
+    CitizenScoreCreate,
+    CitizenWordsUpdate,
     CollaborationAgreement,
+    CommentCreate,
     FollowUpCreate,
     GoalCreate,
     GoalUpdate,
@@ -33,7 +42,11 @@ from borgerplan_contracts.events.plan import (
     ActorAdded,
     ActorChanged,
     ActorRemoved,
+    ChangeRequestDecided,
+    ChangeRequested,
     ChildFollowUpRecorded,
+    CitizenPart,
+    CitizenWrote,
     FollowUpRecorded,
     GoalAdded,
     GoalChanged,
@@ -702,3 +715,186 @@ def add_child_follow_up(plan: Document, body: ChildFollowUpCreate, stamp: Stamp)
             )
         ],
     )
+
+
+# --- the citizen writes (decision 0061) -----------------------------------------------------------------------
+#
+# The citizen's writes land in parts of the plan that are theirs: ``citizen_words``, a goal's ``citizen_scores`` and
+# ``comments``, ``change_requests``. None of them sets a field staff wrote; each version's history entry says the
+# citizen wrote it (``author``), and each is an event without its words.
+
+BY_CITIZEN: Document = {"author": "citizen"}
+
+
+def _citizen_wrote(plan: Document, part: CitizenPart, goal_id: str | None = None) -> CitizenWrote:
+    return CitizenWrote(
+        plan_id=plan["_id"],
+        citizen_id=plan["citizen_id"],
+        part=part,
+        goal_id=goal_id,
+        responsible_unit=plan["responsible_unit"],
+    )
+
+
+def citizen_words(plan: Document, body: CitizenWordsUpdate, stamp: Stamp) -> Outcome:
+    """The citizen's own words ("Her er mit liv" and what they are occupied with), as they write them."""
+    _refuse_when_closed(plan)
+    before = plan.get("citizen_words") or {}
+    sent = body.model_dump(mode="json", exclude_unset=True)
+    words = {"occupied_with": before.get("occupied_with"), "own_words": dict(before.get("own_words") or {})}
+    if "occupied_with" in sent:
+        words["occupied_with"] = sent["occupied_with"]
+    if sent.get("own_words"):
+        words["own_words"].update(body.own_words.model_dump(mode="json", exclude_unset=True))  # type: ignore[union-attr]
+    old = {"occupied_with": before.get("occupied_with"), "own_words": before.get("own_words") or {}}
+    changed = diff(old, words)
+    if not changed:
+        return Outcome()
+    return Outcome(
+        set={"citizen_words": {**words, "at": stamp.at}},
+        changes=[{**c, "field": f"citizen_words.{c['field']}"} for c in changed],
+        events=[_citizen_wrote(plan, "own_words")],
+        record=BY_CITIZEN,
+    )
+
+
+def goal_scale(goal: Document) -> str:
+    """The scale the goal is scored on: its latest professional score's, 1-10 before it has one."""
+    scores = goal.get("scores") or []
+    return str(scores[-1].get("scale") or "1-10") if scores else "1-10"
+
+
+def citizen_score(plan: Document, goal_id: str, body: CitizenScoreCreate, stamp: Stamp) -> Outcome:
+    """The citizen's own score and whether they agree; the professional score stays the record."""
+    _refuse_when_closed(plan)
+    goals, goal = _find_goal(plan, goal_id)
+    if goal["status"] in FINAL_GOAL_STATUSES:
+        raise PlanRuleError("goal_id", f"the goal is {goal['status']}; it takes no more scores", status=409)
+    scale = goal_scale(goal)
+    if scale == "words":
+        if body.score is not None:
+            raise PlanRuleError("score", "this goal is scored in words; use words")
+    else:
+        if body.words:
+            raise PlanRuleError("words", f"this goal is scored on the {scale} scale; use score")
+        low, high = SCALE_RANGES[scale]
+        if body.score is not None and not low <= body.score <= high:
+            raise PlanRuleError("score", f"score must be between {low} and {high} on the {scale} scale")
+    if len(goal.get("citizen_scores") or []) >= MAX_CITIZEN_SCORES:
+        raise PlanRuleError("goal_id", f"a goal keeps at most {MAX_CITIZEN_SCORES} of the citizen's scores")
+    entry = {"scale": scale, **body.model_dump(mode="json"), "at": stamp.at, "by": stamp.by}
+    goal["citizen_scores"] = [*(goal.get("citizen_scores") or []), entry]
+    return Outcome(
+        set={"goals": goals},
+        changes=[
+            {
+                "field": f"goals.{goal_id}.citizen_scores",
+                "from": None,
+                "to": body.score if body.score is not None else body.words,
+                "agrees": body.agrees,
+            }
+        ],
+        events=[_citizen_wrote(plan, "citizen_score", goal_id)],
+        record=BY_CITIZEN,
+    )
+
+
+def comment(plan: Document, goal_id: str, body: CommentCreate, comment_id: str, stamp: Stamp) -> Outcome:
+    """The citizen's comment on a goal."""
+    _refuse_when_closed(plan)
+    goals, goal = _find_goal(plan, goal_id)
+    if len(goal.get("comments") or []) >= MAX_COMMENTS:
+        raise PlanRuleError("goal_id", f"a goal keeps at most {MAX_COMMENTS} comments")
+    entry = {"comment_id": comment_id, "text": body.text, "author": "citizen", **stamp.doc()}
+    goal["comments"] = [*(goal.get("comments") or []), entry]
+    return Outcome(
+        set={"goals": goals},
+        changes=[{"field": f"goals.{goal_id}.comments", "from": None, "to": comment_id}],
+        events=[_citizen_wrote(plan, "comment", goal_id)],
+        record=BY_CITIZEN,
+    )
+
+
+def request_change(plan: Document, body: ChangeRequestCreate, request_id: str, stamp: Stamp) -> Outcome:
+    """The citizen asks the responsible caseworker for a change; nothing of the plan changes yet."""
+    _refuse_when_closed(plan)
+    if body.goal_id is not None:
+        _find_goal(plan, body.goal_id)
+    requests = list(plan.get("change_requests") or [])
+    if len(requests) >= MAX_CHANGE_REQUESTS:
+        raise PlanRuleError("change_requests", f"a plan keeps at most {MAX_CHANGE_REQUESTS} requests")
+    entry = {
+        "request_id": request_id,
+        **body.model_dump(mode="json"),
+        "status": "open",
+        "at": stamp.at,
+        "by": stamp.by,
+        "decision": None,
+    }
+    return Outcome(
+        set={"change_requests": [*requests, entry], "open_requests": _open(requests) + 1},
+        changes=[{"field": f"change_requests.{request_id}", "from": None, "to": "open"}],
+        events=[
+            ChangeRequested(
+                plan_id=plan["_id"],
+                citizen_id=plan["citizen_id"],
+                request_id=request_id,
+                kind=body.kind,
+                responsible_unit=plan["responsible_unit"],
+            )
+        ],
+        record=BY_CITIZEN,
+    )
+
+
+def _open(requests: Sequence[Document]) -> int:
+    """How many of the requests wait for an answer (kept on the plan: the responsible unit's worklist finds them by
+    index)."""
+    return sum(1 for r in requests if r["status"] == "open")
+
+
+def decide_request(
+    plan: Document, request_id: str, body: ChangeRequestDecision, goal_id: str, stamp: Stamp
+) -> Outcome:
+    """The responsible caseworker's answer. Accepting (or changing) a request for a new goal adds the goal in the
+    same version; any other request is closed with the answer, and the change itself is made as staff make it."""
+    _refuse_when_closed(plan)
+    requests = [dict(r) for r in plan.get("change_requests") or []]
+    request = next((r for r in requests if r["request_id"] == request_id), None)
+    if request is None:
+        raise PlanRuleError("request_id", "no such request in this plan", status=404)
+    if request["status"] != "open":
+        raise PlanRuleError("request_id", f"the request is {request['status']} already", status=409)
+    if body.title is not None and request["kind"] != "new_goal":
+        raise PlanRuleError("title", "only a request for a new goal is changed by a title")
+    outcome = Outcome()
+    added: str | None = None
+    if request["kind"] == "new_goal" and body.outcome != "declined":
+        title = body.title or request["title"]
+        goal_outcome = add_goal(plan, GoalCreate(title=title), goal_id, stamp)
+        outcome.set.update(goal_outcome.set)
+        outcome.changes += goal_outcome.changes
+        outcome.events += goal_outcome.events
+        added = goal_id
+    request["status"] = body.outcome
+    request["decision"] = {
+        "outcome": body.outcome,
+        "reason": body.reason,
+        "goal_id": added,
+        **stamp.doc(),
+    }
+    outcome.set["change_requests"] = requests
+    outcome.set["open_requests"] = _open(requests)
+    outcome.changes.append(
+        {"field": f"change_requests.{request_id}.status", "from": "open", "to": body.outcome}
+    )
+    outcome.events.append(
+        ChangeRequestDecided(
+            plan_id=plan["_id"],
+            citizen_id=plan["citizen_id"],
+            request_id=request_id,
+            outcome=body.outcome,
+            responsible_unit=plan["responsible_unit"],
+        )
+    )
+    return outcome

@@ -137,3 +137,28 @@ async def caseload(
         }
         for person in people
     ]
+
+
+MAX_OPEN_REQUESTS = 500
+
+
+async def open_requests(ctx: Plans, unit: str) -> list[Document]:
+    """The citizens' requests waiting for the unit's answer, in the plans it is responsible for, oldest first."""
+    plans = await ctx.plans.find(
+        {"responsible_unit": unit, "open_requests": {"$gt": 0}},
+        fields=("_id", "citizen_id", "change_requests"),
+        limit=MAX_OPEN_REQUESTS,
+    )
+    rows = [
+        {
+            "plan_id": p["_id"],
+            "citizen_id": p["citizen_id"],
+            "request_id": r["request_id"],
+            "kind": r["kind"],
+            "at": r["at"],
+        }
+        for p in plans
+        for r in p.get("change_requests") or []
+        if r["status"] == "open"
+    ]
+    return sorted(rows, key=lambda r: (r["at"], r["request_id"]))[:MAX_OPEN_REQUESTS]

@@ -258,3 +258,10 @@ def check_cpr(form: Form, name: str = "cpr") -> str | None:
         return None
     del serial
     return "".join(match.groups())
+
+
+class FormsByKey(dict[str, Form]):
+    """Forms of a page by key (a goal's, a request's): a key no form was given for is an empty form."""
+
+    def __missing__(self, key: str) -> Form:
+        return Form()

@@ -733,6 +733,86 @@ ACCESS_PURPOSES = {
     "lookup_by_cpr": "fandt dig ud fra dit CPR-nummer",
     "export_calendar": "hentede en mødeindkaldelse",
 }
+# The citizen writes their own words (decision 0061): kept as theirs and marked so wherever they are shown.
+MY_WRITE_WORDS = "Skriv med dine egne ord"
+MY_WRITE_WORDS_TITLE = "Skriv dine egne ord"
+MY_WRITE_WORDS_INTRO = (
+    "Her skriver du selv, med dine egne ord. Det, du skriver, står i din plan som dit eget, ved siden af det, "
+    "som medarbejderne har skrevet. Du kan altid ændre det igen."
+)
+MY_WRITE_WORDS_SAVE = "Gem mine ord"
+MY_WRITE_WORDS_CANCEL = "Tilbage til min plan"
+MY_WORDS_SAVED = "Dine egne ord er gemt."
+WRITTEN_BY_YOU = "Skrevet af dig selv"
+WRITTEN_BY_CITIZEN = "Skrevet af borgeren selv"
+CITIZEN_WROTE_HEADING = "Borgerens egne ord – skrevet af borgeren"
+MY_WROTE_HEADING = "Det har jeg selv skrevet"
+WRITTEN_ON = "{date}"
+# The preparation sheet (forberedelsesark, seed 003): the citizen prepares for the meeting.
+PREPARATION = "Forberedelse til mødet"
+PREPARATION_MINE = "Min forberedelse til mødet"
+PREPARATION_INTRO = (
+    "Her kan du forberede dig til mødet. Skriv det, du gerne vil have med. Dem, der holder mødet, kan se det."
+)
+PREPARATION_CITIZEN = "Borgerens forberedelse – skrevet af borgeren"
+PREPARATION_FIELDS = {
+    "hopes_and_dreams": "Mine håb og drømme",
+    "talk_about": "Det vil jeg gerne tale om",
+    "who_there": "Dem vil jeg gerne have med til mødet",
+}
+PREPARATION_SAVE = "Gem min forberedelse"
+PREPARATION_SAVED = "Din forberedelse er gemt."
+PREPARATION_NONE = "Borgeren har ikke udfyldt et forberedelsesark."
+# The citizen's own score, comments and requests for a change (decisions 0061-0062).
+CITIZEN_OWN_SCORE = "Borgerens egen score – givet af borgeren"
+MY_OWN_SCORE = "Min egen score – givet af mig"
+CITIZEN_AGREES = {True: "Enig i scoringen", False: "Uenig i scoringen"}
+MY_AGREES = {"yes": "Ja, jeg er enig", "no": "Nej, jeg er ikke enig"}
+MY_AGREE_LEGEND = "Er du enig i scoringen?"
+MY_SCORE_FIELD = "Min egen score ({scale})"
+MY_SCORE_WORDS = "Min egen score med ord"
+MY_SCORE_VIEW = "Hvorfor? Skriv det med dine egne ord"
+MY_SCORE_SAVE = "Gem min score"
+MY_SCORE_SAVED = "Din score er gemt."
+MY_SCORE_GIVE = "Giv din egen score"
+COMMENTS = "Kommentarer"
+COMMENT_BY_CITIZEN = "Borgeren skrev"
+COMMENT_BY_ME = "Jeg skrev"
+MY_COMMENT = "Skriv en kommentar til målet"
+MY_COMMENT_TEXT = "Din kommentar"
+MY_COMMENT_SAVE = "Gem kommentaren"
+MY_COMMENT_SAVED = "Din kommentar er gemt."
+REQUESTS = "Borgerens anmodninger om ændringer"
+MY_REQUESTS = "Bed om en ændring af min plan"
+MY_REQUESTS_INTRO = "Vil du have noget ændret i din plan? Skriv det her. Din sagsbehandler svarer dig."
+REQUEST_KINDS = {
+    "new_goal": "Et nyt mål",
+    "change_agreement": "En ændring af en aftale",
+    "correct_fact": "En rettelse af noget, der står forkert",
+}
+REQUEST_KIND = "Hvad vil du bede om?"
+REQUEST_TITLE = "Hvad skal det nye mål hedde?"
+REQUEST_GOAL = "Hvilket mål handler det om?"
+REQUEST_TEXT = "Skriv, hvad du ønsker"
+REQUEST_SEND = "Send anmodningen"
+REQUEST_SENT = "Din anmodning er sendt. Din sagsbehandler svarer dig."
+REQUEST_STATUS = {
+    "open": "Venter på svar",
+    "accepted": "Accepteret",
+    "changed": "Accepteret med ændringer",
+    "declined": "Afvist",
+}
+REQUEST_REASON = "Begrundelse"
+REQUEST_ANSWER = "Svar borgeren"
+REQUEST_OUTCOME = "Svar"
+REQUEST_NEW_TITLE = "Målets titel, som det bliver (kun ved «Accepteret med ændringer»)"
+REQUEST_ANSWER_SEND = "Send svaret"
+REQUEST_ANSWERED = "Svaret er sendt til borgeren."
+REQUESTS_NONE = "Ingen anmodninger."
+REQUESTS_WAITING = "Anmodninger fra borgere, der venter på svar"
+E_MY_DISAGREE_SAY = "Når du er uenig, så giv din egen score eller skriv hvorfor."
+E_REQUEST_TITLE = "Skriv, hvad det nye mål skal hedde."
+E_REQUEST_GOAL = "Vælg det mål, aftalen hører til."
 MY_SCORE = "Min egen score"
 # How the citizen is told (decision 0023): what Borgerplan sends, and what the law sends anyway.
 MY_TOLD_TITLE = "Sådan får du besked"
@@ -781,6 +861,8 @@ NOTIFICATION_KINDS = {
     "task_overdue": "En opgave er forsinket",
     "consent_expiring": "Et samtykke udløber snart",
     "consent_revoked": "Et samtykke er trukket tilbage",
+    "change_requested": "En borger beder om en ændring",
+    "change_request_answered": "Svar på din anmodning",
 }
 NOTIFICATION_CHANNELS = {"digital_post": "Digital Post", "email": "E-mail", "sms": "Sms"}
 NOTIFICATION_STATUSES = {
@@ -1023,6 +1105,37 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("this belongs to placement cases (anbringelsessager) only", "Det hører kun til anbringelsessager."),
     Rule("the measure ends before it starts", "Foranstaltningen slutter, før den begynder."),
+    # the citizen writes (decision 0061)
+    Rule(
+        "a goal keeps at most {} of the citizen's scores",
+        "Der kan ikke gemmes flere af dine egne scorer på målet.",
+    ),
+    Rule("a goal keeps at most {} comments", "Der kan ikke skrives flere kommentarer til målet."),
+    Rule("a plan keeps at most {} requests", "Der kan ikke sendes flere anmodninger om ændring af planen."),
+    Rule("no such request in this plan", "Anmodningen findes ikke i planen."),
+    Rule("the request is {} already", "Anmodningen er allerede besvaret."),
+    Rule(
+        "only a request for a new goal is changed by a title", "Kun en anmodning om et nyt mål får en titel."
+    ),
+    Rule("this goal is scored in words; use words", "Målet scores med ord. Skriv din score med ord."),
+    Rule("this goal is scored on the {} scale; use score", "Målet scores med tal. Vælg et tal."),
+    Rule("send at least one of occupied_with and own_words", "Skriv noget, før du gemmer."),
+    Rule(
+        "when you disagree, give your own score or say why",
+        "Når du er uenig, så giv din egen score eller skriv hvorfor.",
+    ),
+    Rule("a request for a new goal names the goal (title)", "Skriv, hvad det nye mål skal hedde.", "title"),
+    Rule(
+        "a request to change an agreement names its goal (goal_id)",
+        "Vælg det mål, aftalen hører til.",
+        "goal_id",
+    ),
+    Rule("title belongs to outcome changed", "En ny titel gives kun, når anmodningen ændres."),
+    Rule(
+        "write at least one of hopes_and_dreams, talk_about and who_there",
+        "Skriv mindst én ting, før du gemmer.",
+    ),
+    Rule("the meeting is over; its minutes are published", "Mødet er holdt, og referatet er sendt ud."),
     Rule(
         "the follow-up date is before the agreement was made",
         "Opfølgningsdatoen ligger før dagen, aftalen blev lavet.",
@@ -1419,6 +1532,12 @@ DONE = {
     "minutes_published": MINUTES_PUBLISHED,
     "meeting_cancelled": MEETING_CANCELLED,
     "preference_saved": MY_TOLD_SAVED,
+    "words_saved": MY_WORDS_SAVED,
+    "preparation_saved": PREPARATION_SAVED,
+    "own_score_saved": MY_SCORE_SAVED,
+    "comment_saved": MY_COMMENT_SAVED,
+    "request_sent": REQUEST_SENT,
+    "request_answered": REQUEST_ANSWERED,
 }
 
 # Where on the network meeting's working page each message belongs (htmx refreshes that part only).

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from borgerplan_api.consent import ConsentPublic
-from borgerplan_api.plan import CPR_PATTERN, CitizenPublic
+from borgerplan_api.plan import CPR_PATTERN, CitizenPublic, OpenRequest
 from borgerplan_api.views import (
     AccessLogPage,
     Health,
@@ -332,6 +332,20 @@ async def my_deadlines(request: Request, caller: Authenticated) -> JSONResponse:
     if policy.decide("read_worklist", caller) != "allow":
         raise Problem(403, "Forbidden", "Worklists are for staff.", kind="forbidden")
     return JSONResponse(await worklists.my_deadlines(_client(request), caller))
+
+
+@router.get(
+    "/me/requests",
+    operation_id="list_my_requests",
+    tags=["worklists"],
+    summary="The citizens' requests for a change waiting for my unit's answer, oldest first (decision 0061)",
+    response_model=list[OpenRequest],
+    responses=READ,
+)
+async def my_requests(request: Request, caller: Authenticated) -> JSONResponse:
+    if policy.decide("read_worklist", caller) != "allow":
+        raise Problem(403, "Forbidden", "Worklists are for staff.", kind="forbidden")
+    return JSONResponse(await worklists.my_requests(_client(request), caller))
 
 
 @router.get(

@@ -28,6 +28,7 @@ from borgerplan_api.meetings import (
     MinutesPut,
     OutreachDeadline,
     ParticipantResponse,
+    PreparationPut,
     UnitDeadline,
 )
 from borgerplan_plumbing.http import IfMatch, created, parse_if_match, state, versioned
@@ -173,6 +174,25 @@ async def add_agenda_item(
     meeting_id: str, body: AgendaItemCreate, ctx: Ctx, response: Response, caller: CurrentCaller
 ) -> MeetingPublic:
     return await _versioned(response, changes.add_agenda_item(ctx, meeting_id, body, caller))
+
+
+@router.put(
+    "/meetings/{meeting_id}/preparation",
+    response_model=MeetingPublic,
+    operation_id="write_preparation",
+    tags=["meetings"],
+    summary="The citizen's preparation sheet before the meeting (the citizen only)",
+)
+async def write_preparation(
+    meeting_id: str,
+    body: PreparationPut,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> MeetingPublic:
+    expected = parse_if_match(if_match) if if_match else None
+    return await _versioned(response, changes.prepare(ctx, meeting_id, expected, body, caller))
 
 
 @router.get(

@@ -20,6 +20,7 @@ from borgerplan_contracts.events.meetings import (
     MinutesPublished,
     TaskOverdue,
 )
+from borgerplan_contracts.events.plan import ChangeRequestDecided, ChangeRequested
 from borgerplan_plumbing.consumer import Handler
 from notify_service import changes
 from notify_service.changes import Notify
@@ -42,4 +43,12 @@ def consent_handlers(ctx: Notify) -> dict[type[EventData], Handler]:
         ConsentRevoked: partial(changes.on_consent_revoked, ctx),
         ConsentNarrowed: partial(changes.on_consent_covering_less, ctx),
         ConsentExpired: partial(changes.on_consent_covering_less, ctx),
+    }
+
+
+def plan_handlers(ctx: Notify) -> dict[type[EventData], Handler]:
+    """The citizen's requests for a change of their plan (decision 0061)."""
+    return {
+        ChangeRequested: partial(changes.on_change_requested, ctx),
+        ChangeRequestDecided: partial(changes.on_change_request_decided, ctx),
     }

@@ -17,17 +17,23 @@ from borgerplan_api.plan import (
     ActorUpdate,
     CaseloadAmong,
     CaseloadRow,
+    ChangeRequestCreate,
+    ChangeRequestDecision,
     ChildFollowUpCreate,
     CitizenCreate,
     CitizenLookup,
     CitizenName,
     CitizenPlans,
     CitizenPublic,
+    CitizenScoreCreate,
+    CitizenWordsUpdate,
+    CommentCreate,
     FollowUpCreate,
     GoalCreate,
     GoalUpdate,
     HistoryEntry,
     LegalBasisPublic,
+    OpenRequest,
     PlanCreate,
     PlanPublic,
     PlanRef,
@@ -189,6 +195,17 @@ async def unit_caseload(
 async def unit_caseload_among(unit: str, body: CaseloadAmong, ctx: Ctx) -> list[CaseloadRow]:
     rows = await queries.caseload(ctx, unit, name=body.name, among=body.citizen_ids)
     return [CaseloadRow.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/units/{unit}/change-requests",
+    response_model=list[OpenRequest],
+    operation_id="unit_open_requests",
+    tags=["citizens"],
+    summary="The citizens' requests waiting for the unit's answer, oldest first (internal: the worklist)",
+)
+async def unit_open_requests(unit: str, ctx: Ctx) -> list[OpenRequest]:
+    return [OpenRequest.model_validate(r) for r in await queries.open_requests(ctx, unit)]
 
 
 # --- plans ----------------------------------------------------------------------------------------------------
@@ -408,6 +425,129 @@ async def add_child_follow_up(
         None,
         lambda: changes.add_child_follow_up(ctx, plan_id, body, caller),
     )
+
+
+# --- the citizen writes (decision 0061) -----------------------------------------------------------------------
+
+
+@router.patch(
+    "/plans/{plan_id}/citizen-words",
+    response_model=PlanPublic,
+    operation_id="write_own_words",
+    tags=["citizen"],
+)
+async def write_own_words(
+    plan_id: str,
+    body: CitizenWordsUpdate,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    expected = parse_if_match(if_match) if if_match else None
+    return versioned(response, plan_public(await changes.citizen_words(ctx, plan_id, expected, body, caller)))
+
+
+@router.post(
+    "/plans/{plan_id}/goals/{goal_id}/citizen-scores",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="give_own_score",
+    tags=["citizen"],
+)
+async def give_own_score(
+    plan_id: str,
+    goal_id: str,
+    body: CitizenScoreCreate,
+    ctx: Ctx,
+    runtime: Runtime,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> Response:
+    return await _in_plan(
+        runtime,
+        caller,
+        key,
+        f"citizen-score:{plan_id}:{goal_id}",
+        body,
+        None,
+        lambda: changes.citizen_score(ctx, plan_id, goal_id, body, caller),
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/goals/{goal_id}/comments",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="comment_on_goal",
+    tags=["citizen"],
+)
+async def comment_on_goal(
+    plan_id: str,
+    goal_id: str,
+    body: CommentCreate,
+    ctx: Ctx,
+    runtime: Runtime,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> Response:
+    comment_id = changes.new_id()
+    return await _in_plan(
+        runtime,
+        caller,
+        key,
+        f"comment:{plan_id}:{goal_id}",
+        body,
+        None,
+        lambda: changes.comment(ctx, plan_id, goal_id, body, comment_id, caller),
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/change-requests",
+    status_code=201,
+    response_model=PlanPublic,
+    operation_id="request_change",
+    tags=["citizen"],
+)
+async def request_change(
+    plan_id: str,
+    body: ChangeRequestCreate,
+    ctx: Ctx,
+    runtime: Runtime,
+    caller: CurrentCaller,
+    key: IdempotencyKey = None,
+) -> Response:
+    request_id = changes.new_id()
+    return await _in_plan(
+        runtime,
+        caller,
+        key,
+        f"change-request:{plan_id}",
+        body,
+        f"change-requests/{request_id}",
+        lambda: changes.request_change(ctx, plan_id, body, request_id, caller),
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/change-requests/{request_id}/decision",
+    response_model=PlanPublic,
+    operation_id="decide_change_request",
+    tags=["citizen"],
+)
+async def decide_change_request(
+    plan_id: str,
+    request_id: str,
+    body: ChangeRequestDecision,
+    ctx: Ctx,
+    response: Response,
+    caller: CurrentCaller,
+    if_match: IfMatch = None,
+) -> PlanPublic:
+    expected = parse_if_match(if_match) if if_match else None
+    doc = await changes.decide_request(ctx, plan_id, request_id, expected, body, caller)
+    return versioned(response, plan_public(doc))
 
 
 @router.get(

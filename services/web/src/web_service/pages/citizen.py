@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from web_service import pictures
 from web_service import wording as W
-from web_service.forms import Form
+from web_service.forms import Form, FormsByKey
 from web_service.gateway import ApiProblem
 from web_service.pages.plan import (
     checked_id,
@@ -77,7 +77,15 @@ async def _told(ctx: Ctx, citizen_id: str, form: Form | None = None, saved: bool
     return Told(form, _in_words(preference), listed, saved)
 
 
-async def _my_plan(ctx: Ctx, form: Form | None = None, saved: bool = False, status: int = 200) -> Response:
+async def _my_plan(
+    ctx: Ctx,
+    form: Form | None = None,
+    saved: bool = False,
+    status: int = 200,
+    *,
+    goal_forms: FormsByKey | None = None,
+    request_form: Form | None = None,
+) -> Response:
     citizen_id = _me(ctx)
     view, told = await asyncio.gather(
         plan_view(ctx, citizen_id, missing_ok=True), _told(ctx, citizen_id, form, saved)
@@ -90,6 +98,8 @@ async def _my_plan(ctx: Ctx, form: Form | None = None, saved: bool = False, stat
         "my_plan.html",
         status,
         told=told,
+        goal_forms=goal_forms or FormsByKey(),
+        request_form=request_form or Form(),
         view=view,
         plan=plan,
         citizen=(view or {}).get("citizen") or {},
@@ -145,6 +155,160 @@ async def choose_how_im_told(ctx: Citizen, form: PostedForm) -> Response:
                 return redirect("/min-plan?ok=preference_saved#besked")
             return await _my_plan(ctx, saved=True)
     return await _my_plan(ctx, form, status=422)
+
+
+# --- the citizen writes their own words (decision 0061) --------------------------------------------------------
+
+WORDS_FIELDS = {
+    "citizen_words.occupied_with": "occupied_with",
+    "occupied_with": "occupied_with",
+    **{f"own_words.{k}": f"own_{k}" for k in W.OWN_WORDS_FIELDS},
+}
+
+
+def _words_values(plan: dict[str, Any]) -> dict[str, str]:
+    """The form as the citizen last wrote it (their own words, never staff's)."""
+    words = plan.get("citizen_words") or {}
+    own = words.get("own_words") or {}
+    return {
+        "occupied_with": words.get("occupied_with") or "",
+        **{f"own_{k}": own.get(k) or "" for k in W.OWN_WORDS_FIELDS},
+    }
+
+
+async def _words_page(ctx: Ctx, form: Form, status: int = 200) -> Response:
+    return ctx.render("my_words.html", status, form=form)
+
+
+@router.get("/min-plan/mine-ord")
+async def my_words(ctx: Citizen) -> Response:
+    plan = current_plan(await plan_view(ctx, _me(ctx), missing_ok=True))
+    if not plan:
+        return redirect("/min-plan")
+    return await _words_page(ctx, Form.of(_words_values(plan)))
+
+
+@router.post("/min-plan/mine-ord")
+async def save_my_words(ctx: Citizen, form: PostedForm) -> Response:
+    plan = current_plan(await plan_view(ctx, _me(ctx), missing_ok=True))
+    if not plan:
+        return redirect("/min-plan")
+    own = {k: form.text(f"own_{k}", max_length=2000) for k in W.OWN_WORDS_FIELDS}
+    occupied = form.text("occupied_with", max_length=2000)
+    if not form.ok:
+        return await _words_page(ctx, form, 422)
+    try:
+        await ctx.api.patch(
+            f"/plans/{checked_id(plan['plan_id'])}/citizen-words",
+            {"own_words": own, "occupied_with": occupied},
+        )
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, WORDS_FIELDS, "own_dreams")
+        return await _words_page(ctx, form, 422)
+    return redirect("/min-plan?ok=words_saved")
+
+
+# --- the citizen's own score, comments and requests (decisions 0061-0062) ---------------------------------------
+
+
+async def _my_plan_id(ctx: Ctx) -> str | None:
+    plan = current_plan(await plan_view(ctx, _me(ctx), missing_ok=True))
+    return checked_id(str(plan["plan_id"])) if plan else None
+
+
+AGREES = {"yes": True, "no": False}
+
+
+@router.post("/min-plan/maal/{goal_id}/score")
+async def give_my_score(goal_id: str, ctx: Citizen, form: PostedForm) -> Response:
+    goal_id = checked_id(goal_id)
+    plan_id = await _my_plan_id(ctx)
+    if plan_id is None:
+        return redirect("/min-plan")
+    agrees = form.choice("agrees", AGREES, required=True)
+    body: dict[str, Any] = {
+        "agrees": AGREES.get(agrees or "", True),
+        "score": form.integer("score", low=0, high=10) if form.get("score") else None,
+        "words": form.text("words", max_length=200),
+        "view": form.text("view", max_length=500),
+    }
+    if agrees == "no" and body["score"] is None and not body["words"] and not body["view"]:
+        form.add_error("view", W.E_MY_DISAGREE_SAY)
+    if not form.ok:
+        return await _my_plan(ctx, goal_forms=FormsByKey({f"score:{goal_id}": form}), status=422)
+    try:
+        await ctx.api.post(
+            f"/plans/{plan_id}/goals/{goal_id}/citizen-scores",
+            body,
+            idempotency_key=form.get("idempotency_key") or None,
+        )
+    except ApiProblem as problem:
+        if problem.status not in (403, 404, 409, 422):
+            raise
+        form.apply_problem(
+            problem, {"score": "score", "words": "words", "view": "view", "agrees": "agrees"}, "score"
+        )
+        return await _my_plan(ctx, goal_forms=FormsByKey({f"score:{goal_id}": form}), status=422)
+    return redirect(f"/min-plan?ok=own_score_saved#maal-{goal_id}")
+
+
+@router.post("/min-plan/maal/{goal_id}/kommentar")
+async def comment_on_my_goal(goal_id: str, ctx: Citizen, form: PostedForm) -> Response:
+    goal_id = checked_id(goal_id)
+    plan_id = await _my_plan_id(ctx)
+    if plan_id is None:
+        return redirect("/min-plan")
+    text = form.text("text", required=True, max_length=2000)
+    if not form.ok:
+        return await _my_plan(ctx, goal_forms=FormsByKey({f"comment:{goal_id}": form}), status=422)
+    try:
+        await ctx.api.post(
+            f"/plans/{plan_id}/goals/{goal_id}/comments",
+            {"text": text},
+            idempotency_key=form.get("idempotency_key") or None,
+        )
+    except ApiProblem as problem:
+        if problem.status not in (403, 404, 409, 422):
+            raise
+        form.apply_problem(problem, {"text": "text"}, "text")
+        return await _my_plan(ctx, goal_forms=FormsByKey({f"comment:{goal_id}": form}), status=422)
+    return redirect(f"/min-plan?ok=comment_saved#maal-{goal_id}")
+
+
+@router.post("/min-plan/anmodninger")
+async def ask_for_a_change(ctx: Citizen, form: PostedForm) -> Response:
+    plan_id = await _my_plan_id(ctx)
+    if plan_id is None:
+        return redirect("/min-plan")
+    kind = form.choice("kind", W.REQUEST_KINDS, required=True)
+    body: dict[str, Any] = {
+        "kind": kind,
+        "text": form.text("text", required=True, max_length=2000),
+        "title": form.text("title", max_length=300),
+        "goal_id": form.text("goal_id", max_length=100),
+    }
+    if kind == "new_goal" and not body["title"]:
+        form.add_error("title", W.E_REQUEST_TITLE)
+    if kind == "change_agreement" and not body["goal_id"]:
+        form.add_error("goal_id", W.E_REQUEST_GOAL)
+    if not form.ok:
+        return await _my_plan(ctx, request_form=form, status=422)
+    try:
+        await ctx.api.post(
+            f"/plans/{plan_id}/change-requests",
+            {k: v for k, v in body.items() if v is not None},
+            idempotency_key=form.get("idempotency_key") or None,
+        )
+    except ApiProblem as problem:
+        if problem.status not in (403, 404, 409, 422):
+            raise
+        form.apply_problem(
+            problem, {"kind": "kind", "text": "text", "title": "title", "goal_id": "goal_id"}, "text"
+        )
+        return await _my_plan(ctx, request_form=form, status=422)
+    return redirect("/min-plan?ok=request_sent#anmodninger")
 
 
 async def _my_consents(ctx: Ctx) -> Response:

@@ -16,7 +16,7 @@ from web_service.forms import Form, local_moment
 from web_service.gateway import ApiProblem
 from web_service.pages.plan import checked_id, current_plan, plan_view, units_for
 from web_service.units import UnitDirectory
-from web_service.web import Ctx, PostedForm, SignedIn, Staff, redirect
+from web_service.web import Citizen, Ctx, PostedForm, SignedIn, Staff, redirect
 
 router = APIRouter()
 
@@ -206,6 +206,8 @@ async def _meeting_page(
     minutes_form.values["etag"] = etag if not forms.get("minutes") or stale else minutes_form.get("etag")
     forms["minutes"] = minutes_form
     forms.setdefault("agenda", Form(values={"minutes": "10"}))
+    sheet = meeting.get("preparation") or {}
+    forms.setdefault("preparation", Form.of({k: sheet.get(k) or "" for k in W.PREPARATION_FIELDS}))
     task_rows = max(
         len(((meeting.get("minutes") or {}).get("tasks")) or []) + TASK_ROWS_EXTRA,
         rows_in(minutes_form, "task-"),
@@ -334,6 +336,27 @@ async def add_agenda_item(meeting_id: str, ctx: SignedIn, form: PostedForm) -> R
         form.apply_problem(problem, AGENDA_API_FIELDS, fallback="topic")
         return await _meeting_page(ctx, meeting_id, {"agenda": form}, 422)
     return redirect(f"/moeder/{meeting_id}?ok=agenda_item_added#dagsorden")
+
+
+@router.post("/moeder/{meeting_id}/forberedelse")
+async def write_preparation(meeting_id: str, ctx: Citizen, form: PostedForm) -> Response:
+    """The citizen's preparation sheet (decision 0061)."""
+    meeting_id = checked_id(meeting_id)
+    body = {
+        "hopes_and_dreams": form.text("hopes_and_dreams", max_length=2000),
+        "talk_about": form.text("talk_about", max_length=2000),
+        "who_there": form.text("who_there", max_length=1000),
+    }
+    if not form.ok:
+        return await _meeting_page(ctx, meeting_id, {"preparation": form}, 422)
+    try:
+        await ctx.api.put(f"/meetings/{meeting_id}/preparation", body)
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, {k: k for k in W.PREPARATION_FIELDS}, fallback="hopes_and_dreams")
+        return await _meeting_page(ctx, meeting_id, {"preparation": form}, 422)
+    return redirect(f"/moeder/{meeting_id}?ok=preparation_saved#forberedelse")
 
 
 @router.post("/moeder/{meeting_id}/referat")

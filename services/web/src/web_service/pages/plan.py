@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from web_service import pdf, pictures
 from web_service import plan_forms as F
 from web_service import wording as W
-from web_service.forms import Form
+from web_service.forms import Form, FormsByKey
 from web_service.gateway import ApiProblem, ApiResponse
 from web_service.roles import May
 from web_service.units import UnitDirectory
@@ -139,7 +139,12 @@ def goal_pictures(plan: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/borgere/{citizen_id}")
 async def plan_page(citizen_id: str, ctx: Staff) -> Response:
-    citizen_id = checked_id(citizen_id)
+    return await _plan_page(ctx, checked_id(citizen_id))
+
+
+async def _plan_page(
+    ctx: Ctx, citizen_id: str, answer_forms: FormsByKey | None = None, status: int = 200
+) -> Response:
     view = await plan_view(ctx, citizen_id, missing_ok=True)
     if view is None:
         return redirect(f"/borgere/{citizen_id}/netvaerksmoede")
@@ -148,6 +153,7 @@ async def plan_page(citizen_id: str, ctx: Staff) -> Response:
     upcoming, past = split_meetings(view.get("meetings") or [])
     return ctx.render(
         "plan.html",
+        status,
         view=view,
         citizen=view.get("citizen") or {},
         citizen_id=citizen_id,
@@ -162,9 +168,35 @@ async def plan_page(citizen_id: str, ctx: Staff) -> Response:
         ),
         units=units,
         responsible=ctx.may.responsible_for(plan),
+        answer_forms=answer_forms or FormsByKey(),
         consents=view.get("consent_summary") or [],
         consent_column=consent_column(view, plan, ctx.may),
     )
+
+
+@router.post("/planer/{plan_id}/anmodninger/{request_id}/svar")
+async def answer_request(plan_id: str, request_id: str, ctx: Staff, form: PostedForm) -> Response:
+    """The responsible caseworker answers the citizen's request for a change (decision 0062)."""
+    plan_id, request_id = checked_id(plan_id), checked_id(request_id)
+    plan: dict[str, Any] = (await ctx.api.get(f"/plans/{plan_id}")).data
+    citizen_id = checked_id(str(plan.get("citizen_id") or ""))
+    body = {
+        "outcome": form.choice("outcome", {k: k for k in ("accepted", "changed", "declined")}, required=True),
+        "reason": form.text("reason", required=True, max_length=2000),
+    }
+    title = form.text("title", max_length=300)
+    if title:
+        body["title"] = title
+    if not form.ok:
+        return await _plan_page(ctx, citizen_id, FormsByKey({request_id: form}), 422)
+    try:
+        await ctx.api.post(f"/plans/{plan_id}/change-requests/{request_id}/decision", body)
+    except ApiProblem as problem:
+        if problem.status not in (403, 409, 422):
+            raise
+        form.apply_problem(problem, {"outcome": "outcome", "reason": "reason", "title": "title"}, "reason")
+        return await _plan_page(ctx, citizen_id, FormsByKey({request_id: form}), 422)
+    return redirect(f"/borgere/{citizen_id}?ok=request_answered#anmodninger")
 
 
 # --- the network meeting's working page -----------------------------------------------------------------------------

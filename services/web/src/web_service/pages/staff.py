@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -91,6 +93,7 @@ async def register(ctx: Staff, form: PostedForm) -> Response:
 
 @router.get("/frister")
 async def deadlines(ctx: Staff) -> Response:
-    answer = await ctx.api.get("/me/deadlines")
+    answer, asked = await asyncio.gather(ctx.api.get("/me/deadlines"), ctx.api.get("/me/requests"))
     items = answer.data if isinstance(answer.data, list) else []
-    return ctx.render("deadlines.html", deadlines=items)
+    requests = asked.data if isinstance(asked.data, list) else []
+    return ctx.render("deadlines.html", deadlines=items, requests=requests)
