@@ -39,6 +39,8 @@ ON_CONSENT = {
     "schedule_meeting": "who is invited",
     "publish_minutes": "who receives the minutes",
     "update_meeting": "who is told of the change (notify)",
+    # Driven before and right after a revocation in tests/e2e/test_outreach_course.py, whose course it needs.
+    "request_external_information": "an outreach course's request to a partner (the partner's consent)",
 }
 NOT_ON_CONSENT = {
     "find_citizen_by_cpr": "a CPR lookup: authority caseworkers by their token, always audited",
@@ -52,6 +54,9 @@ NOT_ON_CONSENT = {
     "list_my_requests": "the citizens' requests in plans the unit is responsible for",
     "outreach_deadlines": "no citizen",
     "list_legal_bases": "no citizen",
+    # The outreach course (decision 0056): the team's, and after the transition the receiving units' too, by the course.
+    "outreach_board": "the team's own courses",
+    "get_outreach_course": "the outreach team, and after the transition the receiving units, by the course",
     "gateway_healthz": "no citizen",
     "gateway_readyz": "no citizen",
     # How the citizen is told is theirs alone (decision 0023), a professional's their own: no unit's view of it.
@@ -87,6 +92,20 @@ NOT_ON_CONSENT = {
             "comment_on_goal",
             "request_change",
             "decide_change_request",
+            "open_outreach_course",
+            "assess_outreach_course",
+            "assign_outreach_course",
+            "add_contact_attempt",
+            "record_first_meeting",
+            "record_outreach_advice",
+            "put_collaboration_agreement",
+            "record_needs_assessment",
+            "record_coordinating_meeting",
+            "stop_outreach_clock",
+            "restart_outreach_clock",
+            "identify_outreach_citizen",
+            "transfer_outreach_course",
+            "record_outreach_follow_up",
         ],
         "a change, decided by the parties of what it changes",
     ),

@@ -102,7 +102,7 @@ def test_an_outreach_course_through_the_public_api(system: System) -> None:
         citizen_id = ok(
             api.put(f"{url}/identification", json={"cpr": CPR, "name": "Ole Jensen"}, headers=anna)
         )["citizen_id"]
-        ok(
+        consent = ok(
             api.post(
                 "/consents",
                 headers=anna,
@@ -155,6 +155,18 @@ def test_an_outreach_course_through_the_public_api(system: System) -> None:
             )
         )
         assert any(d["unit"] == PSYCHIATRY and d["purpose"] == "exchange_information" for d in disclosures)
+        # The citizen withdraws that consent: the very next request to the partner is refused (the one answer, with
+        # the consents read live), and nothing is added to the course.
+        revoked = api.post(f"/consents/{consent['consent_id']}/revocation", headers=anna)
+        assert revoked.status_code == 200, revoked.text
+        again = api.post(
+            f"{url}/external-requests",
+            json={"partner_unit": PSYCHIATRY, "categories": ["health"], "requested_on": "2027-05-05"},
+            headers=anna,
+        )
+        assert again.status_code == 403, again.text
+        assert again.json()["errors"][0]["field"] == "partner_unit", again.text
+        assert len(ok(api.get(url, headers=anna))["external_requests"]) == 1, "nothing stored"
 
         refused(
             api.put(
