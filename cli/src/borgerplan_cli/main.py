@@ -31,7 +31,7 @@ def cmd_dev(args: argparse.Namespace) -> int:
     services.wait_ready(timeout=args.timeout)
     gateway = services.url("gateway").replace("127.0.0.1", "localhost")
     api, pages = edge["gateway"], edge["web"]
-    print(f"All five services are ready. API: {api}/api/v1  (OpenAPI: {api}/docs)")
+    print(f"Every service is ready. API: {api}/api/v1  (OpenAPI: {api}/docs)")
     print(f"The pages: {pages}/  (sign in as a demo persona)")
     print(
         f"Both through the edge (HAProxy); behind it the gateway on {gateway}, "
